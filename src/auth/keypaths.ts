@@ -1,0 +1,86 @@
+// Paths inside the ~/.tsh directory, in upstream's v17+ layout (api/utils/keypaths/keypaths.go).
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const HOME_ENV = 'TELEPORT_HOME';
+
+/** The base directory: $TELEPORT_HOME, else ~/.tsh. */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[HOME_ENV];
+  if (fromEnv) return path.resolve(fromEnv);
+  let home = '';
+  try {
+    home = os.homedir();
+  } catch {
+    home = os.tmpdir();
+  }
+  return path.join(home || os.tmpdir(), '.tsh');
+}
+
+export class KeyPaths {
+  constructor(readonly base: string) {}
+
+  currentProfile(): string {
+    return path.join(this.base, 'current-profile');
+  }
+  profileFile(profileName: string): string {
+    return path.join(this.base, `${profileName}.yaml`);
+  }
+  knownHosts(): string {
+    return path.join(this.base, 'known_hosts');
+  }
+  keysDir(): string {
+    return path.join(this.base, 'keys');
+  }
+  proxyKeyDir(proxyHost: string): string {
+    return path.join(this.base, 'keys', proxyHost);
+  }
+  /** SSH private key (OpenSSH format; RSA as PKCS#1). */
+  userSSHKey(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), user);
+  }
+  userSSHPub(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}.pub`);
+  }
+  userTLSKey(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}.key`);
+  }
+  userTLSCert(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}.crt`);
+  }
+  /** v16 and older kept the TLS cert here; its presence alone means "log in again". */
+  legacyTLSCert(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}-x509.pem`);
+  }
+  ppk(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}.ppk`);
+  }
+  sshDir(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}-ssh`);
+  }
+  sshCert(proxyHost: string, user: string, cluster: string): string {
+    return path.join(this.sshDir(proxyHost, user), `${cluster}-cert.pub`);
+  }
+  casDir(proxyHost: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), 'cas');
+  }
+  clusterCA(proxyHost: string, cluster: string): string {
+    return path.join(this.casDir(proxyHost), `${cluster}.pem`);
+  }
+  /** Legacy bundle of every cluster's TLS CA; still written for older readers. */
+  certsPem(proxyHost: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), 'certs.pem');
+  }
+  kubeCredLock(proxyHost: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), 'kube_credentials.lock');
+  }
+  /** Per-user credential directories removed on logout. */
+  userCredentialDirs(proxyHost: string, user: string): string[] {
+    const dir = this.proxyKeyDir(proxyHost);
+    return ['-ssh', '-kube', '-db', '-app', '-windowsdesktop'].map((s) => path.join(dir, `${user}${s}`));
+  }
+  /** tshjs's own lock for key store writes (node has no flock). */
+  lockFile(): string {
+    return path.join(this.base, '.tshjs.lock');
+  }
+}

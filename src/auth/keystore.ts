@@ -1,0 +1,257 @@
+// The on-disk key store in upstream's v17+ layout (lib/client/keystore.go, FSKeyStore and
+// the trusted-certs store). Every write is atomic and done under one lock.
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
+import { TshError } from '../util/errors.js';
+import {
+  KEY_FILE_MODE,
+  ensureDir,
+  readFileIfExists,
+  removeFileSecure,
+  withFileLock,
+  writeFileAtomic,
+} from '../util/fsutil.js';
+import { marshalTLSPrivateKey } from './keygen.js';
+import { KeyPaths } from './keypaths.js';
+import { marshalAuthorizedKey, marshalSshPrivateKey, parseSshPrivateKey } from './ssh/keys.js';
+import { knownHostCAEntries, marshalKnownHostCA, parseKnownHostsLine } from './ssh/knownhosts.js';
+import { parseAuthorizedKey } from './ssh/keys.js';
+
+/** CA files are public material; upstream writes them 0640. */
+export const CA_FILE_MODE = 0o640;
+
+export interface TrustedCerts {
+  clusterName: string;
+  /** SSH host CA public keys as authorized_keys lines. */
+  sshCAKeys: string[];
+  /** TLS CA certificates, PEM. */
+  tlsCAs: string[];
+}
+
+export interface KeyRing {
+  proxyHost: string;
+  username: string;
+  clusterName: string;
+  sshKey: KeyObject;
+  tlsKey: KeyObject;
+  /** SSH certificate, authorized_keys form. */
+  sshCert?: string;
+  /** TLS certificate PEM. */
+  tlsCert: string;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----\r?\n?/g;
+
+export function pemBlocks(text: string): Array<{ type: string; pem: string; hasHeaders: boolean }> {
+  const out: Array<{ type: string; pem: string; hasHeaders: boolean }> = [];
+  for (const m of text.matchAll(PEM_BLOCK)) {
+    const pem = m[0].endsWith('\n') ? m[0] : `${m[0]}\n`;
+    out.push({ type: m[1], pem, hasHeaders: /^[A-Za-z-]+:/m.test(m[2]) });
+  }
+  return out;
+}
+
+export class FileKeyStore {
+  readonly paths: KeyPaths;
+  constructor(readonly home: string) {
+    this.paths = new KeyPaths(home);
+  }
+
+  /** Serialises writers across processes. */
+  locked<T>(fn: () => T): T {
+    ensureDir(this.home);
+    return withFileLock(this.paths.lockFile(), fn);
+  }
+
+  /** Writes the key ring; callers hold the lock (see `locked`). */
+  writeKeyRing(ring: KeyRing): void {
+    const { proxyHost: p, username: u } = ring;
+    ensureDir(this.paths.proxyKeyDir(p));
+    writeFileAtomic(this.paths.userTLSKey(p, u), marshalTLSPrivateKey(ring.tlsKey), KEY_FILE_MODE);
+    writeFileAtomic(this.paths.userTLSCert(p, u), ring.tlsCert, KEY_FILE_MODE);
+    writeFileAtomic(this.paths.userSSHKey(p, u), marshalSshPrivateKey(ring.sshKey), KEY_FILE_MODE);
+    writeFileAtomic(this.paths.userSSHPub(p, u), marshalAuthorizedKey(ring.sshKey), KEY_FILE_MODE);
+    if (ring.sshCert) {
+      const cert = ring.sshCert.endsWith('\n') ? ring.sshCert : `${ring.sshCert}\n`;
+      writeFileAtomic(this.paths.sshCert(p, u, ring.clusterName), cert, KEY_FILE_MODE);
+    }
+  }
+
+  /** Reads a key ring; explains what to do when files are missing, legacy or corrupt. */
+  readKeyRing(proxyHost: string, username: string, clusterName: string): KeyRing {
+    const p = proxyHost;
+    const u = username;
+    const keyFile = this.paths.userTLSKey(p, u);
+    const keyPem = readFileIfExists(keyFile);
+    const certPem = readFileIfExists(this.paths.userTLSCert(p, u));
+    if (!keyPem?.length || !certPem?.length) {
+      if (fs.existsSync(this.paths.legacyTLSCert(p, u))) {
+        throw new TshError(
+          `user TLS certificate was found at unsupported legacy path ${this.paths.legacyTLSCert(p, u)}; run "tshjs login" again`,
+          'relogin',
+        );
+      }
+      throw new TshError(`no credentials for ${u} at ${p}; run "tshjs login"`, 'not-found');
+    }
+    const tlsKey = parseKey(keyPem.toString('utf8'), keyFile);
+    const sshKeyFile = this.paths.userSSHKey(p, u);
+    const sshPem = readFileIfExists(sshKeyFile);
+    if (!sshPem?.length) throw new TshError(`SSH key ${sshKeyFile} is missing; run "tshjs login"`, 'relogin');
+    let sshKey: KeyObject;
+    try {
+      sshKey = parseSshPrivateKey(sshPem.toString('utf8'));
+    } catch (err) {
+      throw new TshError(`SSH key ${sshKeyFile} is unreadable (${(err as Error).message}); run "tshjs login"`, 'relogin');
+    }
+    const sshCert = readFileIfExists(this.paths.sshCert(p, u, clusterName))?.toString('utf8');
+    return { proxyHost: p, username: u, clusterName, sshKey, tlsKey, sshCert, tlsCert: certPem.toString('utf8') };
+  }
+
+  /** Saves CAs to cas/<cluster>.pem, certs.pem and known_hosts; callers hold the lock. */
+  writeTrustedCerts(proxyHost: string, trusted: TrustedCerts[]): void {
+    ensureDir(this.paths.casDir(proxyHost));
+    for (const t of trusted) {
+      if (!t.clusterName) throw new TshError('trusted certificate has no cluster name', 'bad-parameter');
+      if (t.clusterName.includes('..') || t.clusterName.includes('/')) continue;
+      if (t.tlsCAs.length) {
+        writeFileAtomic(this.paths.clusterCA(proxyHost, t.clusterName), t.tlsCAs.map(withNewline).join(''), CA_FILE_MODE);
+      }
+    }
+    const all = this.readTrustedTLS(proxyHost).map((c) => `${withNewline(c)}\n`);
+    writeFileAtomic(this.paths.certsPem(proxyHost), all.join(''), CA_FILE_MODE);
+    this.mergeKnownHosts(proxyHost, trusted);
+  }
+
+  /** All TLS CA PEMs under cas/ (CERTIFICATE blocks without headers), else certs.pem. */
+  readTrustedTLS(proxyHost: string): string[] {
+    const dir = this.paths.casDir(proxyHost);
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith('.pem')).sort();
+    } catch {
+      const legacy = readFileIfExists(this.paths.certsPem(proxyHost));
+      return legacy ? certBlocks(legacy.toString('utf8')) : [];
+    }
+    return files.flatMap((f) => certBlocks(fs.readFileSync(`${dir}/${f}`, 'utf8')));
+  }
+
+  /** SSH host CA entries for a proxy from known_hosts. */
+  readKnownHostCAs(proxyHost: string): Array<{ hosts: string[]; line: string }> {
+    const text = readFileIfExists(this.paths.knownHosts())?.toString('utf8') ?? '';
+    return knownHostCAEntries(text)
+      .filter((e) => e.hosts[0] === proxyHost)
+      .map((e) => ({ hosts: e.hosts, line: `${e.type} ${e.blob.toString('base64')}` }));
+  }
+
+  private mergeKnownHosts(proxyHost: string, trusted: TrustedCerts[]): void {
+    const file = this.paths.knownHosts();
+    const existing = (readFileIfExists(file)?.toString('utf8') ?? '').split('\n');
+    const fresh: string[] = [];
+    const freshClusters = new Set<string>();
+    for (const t of trusted) {
+      if (!t.sshCAKeys.length) continue;
+      freshClusters.add(t.clusterName);
+      for (const k of t.sshCAKeys) fresh.push(marshalKnownHostCA(proxyHost, t.clusterName, parseAuthorizedKey(k).blob).trimEnd());
+    }
+    const kept: string[] = [];
+    const seen = new Set<string>();
+    for (const line of existing) {
+      const trimmed = line.trim();
+      if (!trimmed) continue;
+      let entry: ReturnType<typeof parseKnownHostsLine> = null;
+      try {
+        entry = parseKnownHostsLine(trimmed);
+      } catch {
+        entry = null;
+      }
+      // Prune stale CA keys for this proxy's clusters that we are replacing.
+      if (entry?.marker === '@cert-authority' && entry.hosts[0] === proxyHost && freshClusters.has(entry.hosts[1] ?? '')) {
+        continue;
+      }
+      if (!seen.has(trimmed)) {
+        seen.add(trimmed);
+        kept.push(trimmed);
+      }
+    }
+    for (const line of fresh) {
+      if (!seen.has(line)) {
+        seen.add(line);
+        kept.push(line);
+      }
+    }
+    writeFileAtomic(file, kept.length ? `${kept.join('\n')}\n` : '', CA_FILE_MODE);
+  }
+
+  /** Removes one user's keys from one proxy; true if anything was there. Caller holds the lock. */
+  deleteKeyRing(proxyHost: string, username: string): boolean {
+    const p = proxyHost;
+    const u = username;
+    let found = false;
+    for (const f of [
+      this.paths.userSSHKey(p, u),
+      this.paths.userTLSKey(p, u),
+      this.paths.userSSHPub(p, u),
+      this.paths.userTLSCert(p, u),
+      this.paths.legacyTLSCert(p, u),
+      this.paths.ppk(p, u),
+    ]) {
+      if (removeFileSecure(f)) found = true;
+    }
+    fs.rmSync(this.paths.kubeCredLock(p), { force: true });
+    for (const d of this.paths.userCredentialDirs(p, u)) {
+      if (fs.existsSync(d)) {
+        found = true;
+        removeTreeSecure(d);
+      }
+    }
+    return found;
+  }
+
+  /** Logout of everything: remove all of <home> but config/, azure/ and bin/. Caller holds the lock. */
+  deleteAll(): void {
+    const keep = new Set(['config', 'azure', 'bin', '.tshjs.lock']);
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(this.home);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      if (keep.has(name)) continue;
+      removeTreeSecure(`${this.home}/${name}`);
+    }
+  }
+}
+
+function removeTreeSecure(p: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p);
+  } catch {
+    return;
+  }
+  if (st.isDirectory()) {
+    for (const child of fs.readdirSync(p)) removeTreeSecure(`${p}/${child}`);
+    fs.rmdirSync(p);
+  } else {
+    removeFileSecure(p);
+  }
+}
+
+function withNewline(s: string): string {
+  return s.endsWith('\n') ? s : `${s}\n`;
+}
+
+function certBlocks(text: string): string[] {
+  return pemBlocks(text)
+    .filter((b) => b.type === 'CERTIFICATE' && !b.hasHeaders)
+    .map((b) => b.pem);
+}
+
+function parseKey(pem: string, file: string): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    throw new TshError(`private key ${file} is corrupt or truncated; run "tshjs login" again`, 'relogin');
+  }
+}

@@ -1,0 +1,17 @@
+// Streams a command talks to, injected so commands run in tests without a terminal.
+import type { Readable, Writable } from 'node:stream';
+
+export interface IO {
+  stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export function processIO(): IO {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+export function write(stream: Writable, text: string): void {
+  stream.write(text);
+}

@@ -1,0 +1,137 @@
+// tshjs command line: global flags as tsh, thin commands loaded lazily so `version` stays fast.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ClientContext, GlobalOptions, Logger } from '../client/context.js';
+import { TshError, errorLine } from '../util/errors.js';
+import { processIO, type IO } from './io.js';
+import { FORMATS, type Format } from './output.js';
+
+function intArg(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    return n;
+  };
+}
+
+/** tsh accepts global flags before or after the subcommand; add them to every command. */
+function addGlobals(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--proxy <host:port>', 'Teleport proxy address').env('TELEPORT_PROXY'))
+    .addOption(new Option('--user <name>', 'Teleport user').env('TELEPORT_USER'))
+    .addOption(new Option('--ttl <minutes>', 'Minutes to live for a session').argParser(intArg('--ttl')))
+    .addOption(new Option('-i, --identity <file>', 'Identity file').env('TELEPORT_IDENTITY_FILE'))
+    .addOption(new Option('--insecure', 'Do not verify the server certificate (test clusters only)'))
+    .addOption(new Option('--auth <connector>', 'Name of authentication connector').env('TELEPORT_AUTH'))
+    .addOption(new Option('-l, --login <login>', 'Remote host login').env('TELEPORT_LOGIN'))
+    .addOption(new Option('-d, --debug', 'Verbose logging to stderr').env('TELEPORT_DEBUG'))
+    .addOption(new Option('--skip-version-check', 'Skip version checking between server and client'));
+}
+
+function formatOption(extra: string[] = []): Option {
+  return new Option('-f, --format <format>', 'Output format').choices([...FORMATS, ...extra]).default('text');
+}
+
+function clusterOption(): Option {
+  return new Option('-c, --cluster <name>', 'Teleport cluster').env('TELEPORT_CLUSTER');
+}
+
+async function makeLogger(debug: boolean, io: IO): Promise<Logger> {
+  if (!debug) return () => {};
+  const { pino } = await import('pino');
+  const logger = pino({ level: 'debug', base: undefined }, pino.destination({ dest: 2, sync: true }));
+  void io;
+  return (msg, fields) => logger.debug(fields ?? {}, msg);
+}
+
+export interface RunResult {
+  code: number;
+}
+
+export async function run(argv: string[], io: IO = processIO()): Promise<number> {
+  let ctxPromise: Promise<ClientContext> | undefined;
+  let debug = false;
+  const context = async (cmd: Command): Promise<ClientContext> => {
+    const g = cmd.optsWithGlobals() as GlobalOptions & { debug?: unknown };
+    // TELEPORT_DEBUG=false/0 means off; commander passes env values through as strings.
+    debug = !!g.debug && !['false', '0', ''].includes(String(g.debug));
+    const { ClientContext } = await import('../client/context.js');
+    const opts: GlobalOptions = { ...g, debug };
+    ctxPromise = Promise.resolve(new ClientContext(io, opts, await makeLogger(debug, io)));
+    return ctxPromise;
+  };
+
+  let code = 0;
+  const program = addGlobals(new Command('tshjs'))
+    .description('tshjs: a headless TypeScript client for Teleport, compatible with tsh')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`ERROR: ${s.replace(/^error: /, '')}`),
+    });
+
+  addGlobals(program.command('version'))
+    .description('Print the tshjs and Teleport versions')
+    .addOption(formatOption())
+    .option('--client', 'Show the client version only (no proxy round trip)')
+    .action(async (o: { format: Format; client?: boolean }, cmd: Command) => {
+      const { runVersion } = await import('../commands/version.js');
+      code = await runVersion(await context(cmd), o);
+    });
+
+  addGlobals(program.command('login'))
+    .description('Log in to a cluster and retrieve the session certificate')
+    .argument('[proxy]', 'proxy address (same as --proxy)')
+    .addOption(formatOption())
+    .addOption(clusterOption())
+    .option('-o, --out <file>', 'Write an identity file to this path instead of saving a profile')
+    .option('--otp <code>', 'One-time password (else prompted, or read as the second line of stdin)')
+    .action(async (proxyArg: string | undefined, o: { format: Format; out?: string; otp?: string }, cmd: Command) => {
+      const { runLogin } = await import('../commands/login.js');
+      code = await runLogin(await context(cmd), { ...o, proxyArg });
+    });
+
+  addGlobals(program.command('logout'))
+    .description('Delete a cluster certificate')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runLogout } = await import('../commands/logout.js');
+      code = runLogout(await context(cmd));
+    });
+
+  addGlobals(program.command('status'))
+    .description('Display the list of proxy servers and retrieved certificates')
+    .addOption(formatOption())
+    .option('-v, --verbose', 'Show extra status information')
+    .action(async (o: { format: Format; verbose?: boolean }, cmd: Command) => {
+      const { runStatus } = await import('../commands/status.js');
+      code = runStatus(await context(cmd), o);
+    });
+
+  addGlobals(program.command('env'))
+    .description('Print commands to set Teleport session environment variables')
+    .addOption(formatOption())
+    .option('--unset', 'Print commands to clear Teleport session environment variables')
+    .action(async (o: { format: Format; unset?: boolean }, cmd: Command) => {
+      const { runEnv } = await import('../commands/env.js');
+      code = runEnv(await context(cmd), o);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 1) || 1;
+    }
+    reportError(io, err, debug);
+    return err instanceof TshError ? err.exitCode : 1;
+  }
+  return code;
+}
+
+function reportError(io: IO, err: unknown, debug: boolean): void {
+  const prefix = io.stderr.isTTY ? '\x1b[31mERROR: \x1b[0m' : 'ERROR: ';
+  io.stderr.write(`${prefix}${errorLine(err)}\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+}

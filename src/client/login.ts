@@ -1,0 +1,189 @@
+// Local (password + OTP) login against a proxy: ping, keys per suite, /webapi/ssh/certs,
+// then save CAs, keys and profile (tool/tsh/common onLogin + lib/client/weblogin.go).
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import { generateUserKeys, marshalTLSPublicKey, normalizeSuite } from '../auth/keygen.js';
+import { buildIdentityFile, writeIdentityFile } from '../auth/identityfile.js';
+import type { KeyRing, TrustedCerts } from '../auth/keystore.js';
+import { profileNameFromAddr, splitHostPort, type Profile } from '../auth/profile.js';
+import { parseSshCertificateLine } from '../auth/ssh/cert.js';
+import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
+import { decodeTlsIdentity } from '../auth/x509/identity.js';
+import type { Prompter } from '../cli/prompt.js';
+import { TshError } from '../util/errors.js';
+import { TELEPORT_COMPAT_VERSION } from '../version.js';
+import type { ClientContext } from './context.js';
+import { versionWarning } from './versioncheck.js';
+import { DEFAULT_SSH_PORT, WebClient, normalizeProxyAddr, type PingResponse, type SSHLoginResponse } from './webapi.js';
+
+/** tsh's default certificate TTL (defaults.CertDuration). */
+export const DEFAULT_TTL_MINUTES = 12 * 60;
+
+export interface LoginOptions {
+  proxy: string;
+  user: string;
+  /** minutes */
+  ttl?: number;
+  otp?: string;
+  out?: string;
+  insecure?: boolean;
+  authConnector?: string;
+  skipVersionCheck?: boolean;
+  /** Warnings (version, MOTD) go here. */
+  warn: (text: string) => void;
+  prompter: Prompter;
+}
+
+export interface LoginResult {
+  profile?: Profile;
+  identityFile?: string;
+  username: string;
+  clusterName: string;
+}
+
+const MFA_TYPES = new Set(['otp', 'on', 'optional', 'webauthn', 'u2f']);
+
+/** The SSH proxy address tsh stores in the profile (ProxySettings.SSHProxyHostPort). */
+export function sshProxyAddr(ping: PingResponse, webAddr: string): string {
+  const ssh = ping.proxy.ssh ?? {};
+  const { host: webHost, port: webPort } = splitHostPort(webAddr);
+  if (ping.proxy.tls_routing_enabled) {
+    const a = ssh.public_addr || ssh.web_listen_addr;
+    if (!a) return webAddr;
+    const { host, port } = splitHostPort(a);
+    return `${host}:${port ?? webPort}`;
+  }
+  if (ssh.ssh_public_addr) {
+    const { host, port } = splitHostPort(ssh.ssh_public_addr);
+    return `${host}:${port ?? DEFAULT_SSH_PORT}`;
+  }
+  if (ssh.public_addr) return `${splitHostPort(ssh.public_addr).host}:${DEFAULT_SSH_PORT}`;
+  if (ssh.listen_addr) return `${webHost}:${splitHostPort(ssh.listen_addr).port ?? DEFAULT_SSH_PORT}`;
+  return `${webHost}:${DEFAULT_SSH_PORT}`;
+}
+
+/** Profile fields from ping, as applyProxySettings + SaveProfile do. */
+export function profileFromPing(ping: PingResponse, webAddr: string, user: string, cluster: string, opts: { authConnector?: string }): Profile {
+  const kube = ping.proxy.kube ?? {};
+  const tlsRouting = !!ping.proxy.tls_routing_enabled;
+  let kubeAddr: string | undefined;
+  if (kube.enabled) kubeAddr = tlsRouting ? webAddr : kube.public_addr || kube.listen_addr || `${splitHostPort(webAddr).host}:3026`;
+  const db = (ping.proxy.db ?? {}) as Record<string, string | undefined>;
+  return {
+    webProxyAddr: webAddr,
+    sshProxyAddr: sshProxyAddr(ping, webAddr),
+    kubeProxyAddr: kubeAddr,
+    postgresProxyAddr: db.postgres_public_addr || db.postgres_listen_addr || webAddr,
+    mysqlProxyAddr: db.mysql_public_addr || db.mysql_listen_addr || undefined,
+    mongoProxyAddr: db.mongo_public_addr || db.mongo_listen_addr || undefined,
+    username: user,
+    siteName: cluster,
+    tlsRoutingEnabled: tlsRouting,
+    authConnector: opts.authConnector,
+    loadAllCAs: !!ping.auth.load_all_cas,
+    privateKeyPolicy: String(ping.auth.private_key_policy ?? 'none') || 'none',
+    pivSlot: String(ping.auth.piv_slot ?? ''),
+    missingClusterDetails: false,
+  };
+}
+
+function decodeB64(v: string | undefined | null, what: string): string {
+  if (!v) throw new TshError(`proxy sent no ${what} in the login response`, 'internal');
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+export function trustedFromResponse(resp: SSHLoginResponse): TrustedCerts[] {
+  return (resp.host_signers ?? []).map((h) => ({
+    clusterName: h.domain_name,
+    sshCAKeys: (h.checking_keys ?? []).map((k) => Buffer.from(k, 'base64').toString('utf8').trim()),
+    tlsCAs: (h.tls_certs ?? []).map((c) => Buffer.from(c, 'base64').toString('utf8')),
+  }));
+}
+
+/** Checks that the certificates are for our keys, so a confused proxy cannot plant others. */
+function checkCertsMatchKeys(sshCert: string, tlsCert: string, sshKey: KeyObject, tlsKey: KeyObject): void {
+  const cert = parseSshCertificateLine(sshCert);
+  if (!cert.publicKey.equals(createPublicKey(sshKey))) {
+    throw new TshError('proxy returned an SSH certificate for a different key', 'internal');
+  }
+  if (!new X509Certificate(tlsCert).checkPrivateKey(tlsKey)) {
+    throw new TshError('proxy returned a TLS certificate for a different key', 'internal');
+  }
+}
+
+export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginResult> {
+  const webAddr = normalizeProxyAddr(o.proxy);
+  const web = new WebClient({ proxyAddr: webAddr, insecure: o.insecure, userAgent: `tshjs/${TELEPORT_COMPAT_VERSION}` });
+  try {
+    ctx.log('ping', { proxy: webAddr });
+    const ping = await web.ping(o.authConnector && o.authConnector !== 'local' ? o.authConnector : undefined);
+    if (!o.skipVersionCheck) {
+      const w = versionWarning(ping.min_client_version, ping.server_version, TELEPORT_COMPAT_VERSION);
+      if (w) o.warn(w);
+    }
+    if (ping.auth.has_motd) {
+      const motd = await web.motd();
+      if (motd.Text) o.warn(`${motd.Text}\n`);
+    }
+    const authType = o.authConnector && o.authConnector !== 'local' ? ping.auth.type : (ping.auth.type ?? 'local');
+    if (authType && authType !== 'local') {
+      throw new TshError(`${authType} (SSO) login is not supported by tshjs yet; use a local user or an identity file (-i)`, 'bad-parameter');
+    }
+    const suite = normalizeSuite(ping.auth.signature_algorithm_suite);
+    const keys = generateUserKeys(suite, { single: !!o.out });
+    ctx.log('generated keys', { suite, ssh: keys.ssh.asymmetricKeyType, tls: keys.tls.asymmetricKeyType });
+
+    const password = await o.prompter.password(`Enter password for Teleport user ${o.user}:`);
+    const sf = String(ping.auth.second_factor ?? 'off');
+    let otp = o.otp ?? '';
+    if (!otp && MFA_TYPES.has(sf)) {
+      if (sf === 'webauthn' || sf === 'u2f') {
+        throw new TshError('the cluster requires WebAuthn, which tshjs does not support yet; use an OTP device', 'bad-parameter');
+      }
+      otp = await o.prompter.line('Enter your OTP token:', { optional: sf === 'optional' });
+    }
+
+    const ttlMinutes = o.ttl ?? DEFAULT_TTL_MINUTES;
+    const resp = await web.sshCerts({
+      user: o.user,
+      password,
+      otp_token: otp,
+      ssh_pub_key: Buffer.from(marshalAuthorizedKey(keys.ssh)).toString('base64'),
+      tls_pub_key: Buffer.from(marshalTLSPublicKey(createPublicKey(keys.tls))).toString('base64'),
+      ttl: ttlMinutes * 60 * 1e9,
+      compatibility: 'standard',
+      RouteToCluster: '',
+      KubernetesCluster: '',
+    });
+    const sshCert = decodeB64(resp.cert, 'SSH certificate').trim() + '\n';
+    const tlsCert = decodeB64(resp.tls_cert, 'TLS certificate');
+    checkCertsMatchKeys(sshCert, tlsCert, keys.ssh, keys.tls);
+    const trusted = trustedFromResponse(resp);
+    const clusterName = decodeTlsIdentity(tlsCert).routeToCluster || ping.cluster_name;
+    const proxyHost = profileNameFromAddr(webAddr);
+
+    if (o.out) {
+      writeIdentityFile(o.out, buildIdentityFile({ sshKey: keys.ssh, tlsKey: keys.tls, sshCert, tlsCert, proxyHost, trusted }));
+      return { identityFile: o.out, username: resp.username, clusterName };
+    }
+
+    const ring: KeyRing = {
+      proxyHost,
+      username: resp.username,
+      clusterName,
+      sshKey: keys.ssh,
+      tlsKey: keys.tls,
+      sshCert,
+      tlsCert,
+    };
+    const profile = profileFromPing(ping, webAddr, resp.username, clusterName, { authConnector: o.authConnector });
+    ctx.keys.locked(() => {
+      ctx.keys.writeTrustedCerts(proxyHost, trusted);
+      ctx.keys.writeKeyRing(ring);
+      ctx.profiles.write(profile);
+      ctx.profiles.setCurrent(proxyHost);
+    });
+    return { profile, username: resp.username, clusterName };
+  } finally {
+    web.close();
+  }
+}

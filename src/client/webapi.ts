@@ -1,0 +1,266 @@
+// The proxy's HTTPS web API as tsh uses it for login (api/client/webclient, lib/client/weblogin.go).
+import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { TshError } from '../util/errors.js';
+import { splitHostPort } from '../auth/profile.js';
+
+export const DEFAULT_WEB_PORT = 3080;
+export const DEFAULT_SSH_PORT = 3023;
+
+export interface PingResponse {
+  auth: {
+    type?: string;
+    second_factor?: string;
+    preferred_local_mfa?: string;
+    allow_passwordless?: boolean;
+    allow_headless?: boolean;
+    local?: { name?: string };
+    private_key_policy?: string;
+    piv_slot?: string;
+    has_motd?: boolean;
+    load_all_cas?: boolean;
+    signature_algorithm_suite?: string | number;
+    [k: string]: unknown;
+  };
+  proxy: {
+    kube?: { enabled?: boolean; public_addr?: string; listen_addr?: string };
+    ssh?: {
+      listen_addr?: string;
+      tunnel_listen_addr?: string;
+      web_listen_addr?: string;
+      public_addr?: string;
+      ssh_public_addr?: string;
+      ssh_tunnel_public_addr?: string;
+    };
+    db?: Record<string, string>;
+    tls_routing_enabled?: boolean;
+    [k: string]: unknown;
+  };
+  server_version: string;
+  min_client_version: string;
+  cluster_name: string;
+  [k: string]: unknown;
+}
+
+export interface TrustedCertsJSON {
+  domain_name: string;
+  checking_keys?: string[] | null;
+  tls_certs?: string[] | null;
+}
+
+export interface SSHLoginResponse {
+  username: string;
+  cert?: string;
+  tls_cert?: string;
+  host_signers?: TrustedCertsJSON[] | null;
+}
+
+export interface CreateSSHCertReq {
+  user: string;
+  password: string;
+  otp_token: string;
+  headless_id?: string;
+  ssh_pub_key?: string;
+  tls_pub_key?: string;
+  ttl: number;
+  compatibility?: string;
+  RouteToCluster: string;
+  KubernetesCluster: string;
+}
+
+export interface WebClientOptions {
+  /** host:port of the proxy's web address. */
+  proxyAddr: string;
+  insecure?: boolean;
+  /** Extra trusted CAs (PEM); the system roots are used too. */
+  ca?: string[];
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+export class WebApiError extends TshError {
+  constructor(
+    message: string,
+    readonly status: number,
+    kind: TshError['kind'],
+  ) {
+    super(message, kind);
+  }
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Normalises "host", "host:port" and "https://host:port/" to host:port (default port 3080). */
+export function normalizeProxyAddr(addr: string): string {
+  let a = addr.trim();
+  if (!a) throw new TshError('proxy address is empty; pass --proxy=host:port', 'bad-parameter');
+  a = a.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const { host, port } = splitHostPort(a);
+  if (!host) throw new TshError(`invalid proxy address "${addr}"; expected host:port`, 'bad-parameter');
+  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) {
+    throw new TshError(`invalid port in proxy address "${addr}"`, 'bad-parameter');
+  }
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `${h}:${port ?? DEFAULT_WEB_PORT}`;
+}
+
+export class WebClient {
+  private readonly agent: https.Agent;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(readonly opts: WebClientOptions) {
+    const { host, port } = splitHostPort(normalizeProxyAddr(opts.proxyAddr));
+    this.host = host;
+    this.port = port ?? DEFAULT_WEB_PORT;
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 4,
+      ALPNProtocols: ['http/1.1'],
+      rejectUnauthorized: !opts.insecure,
+      ...(opts.ca?.length ? { ca: opts.ca } : {}),
+    });
+  }
+
+  get proxyAddr(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  ping(connector?: string): Promise<PingResponse> {
+    const suffix = connector ? `/${encodeURIComponent(connector)}` : '';
+    return this.request<PingResponse>('GET', `/webapi/ping${suffix}`);
+  }
+
+  find(): Promise<PingResponse> {
+    return this.request<PingResponse>('GET', '/webapi/find');
+  }
+
+  sshCerts(req: CreateSSHCertReq): Promise<SSHLoginResponse> {
+    return this.request<SSHLoginResponse>('POST', '/v1/webapi/ssh/certs', req);
+  }
+
+  motd(): Promise<{ Text?: string }> {
+    return this.request('GET', '/webapi/motd');
+  }
+
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise<T>((resolve, reject) => {
+      const req = https.request(
+        {
+          host: this.host,
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          servername: isIP(this.host) ? undefined : this.host,
+          timeout: this.opts.timeoutMs ?? 30_000,
+          headers: {
+            Accept: 'application/json',
+            'User-Agent': this.opts.userAgent ?? 'tshjs',
+            ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+          },
+        },
+        (res) => {
+          readBody(res)
+            .then((buf) => resolve(this.decode<T>(res, buf, path)))
+            .catch(reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new TshError(`proxy ${this.proxyAddr} did not answer in time`, 'connection-problem')));
+      req.on('error', (err) => reject(this.transportError(err)));
+      req.end(payload);
+    });
+  }
+
+  private decode<T>(res: IncomingMessage, buf: Buffer, path: string): T {
+    const status = res.statusCode ?? 0;
+    let json: unknown;
+    try {
+      json = buf.length ? JSON.parse(buf.toString('utf8')) : {};
+    } catch {
+      if (status >= 200 && status < 300) {
+        throw new TshError(`proxy ${this.proxyAddr} sent a non-JSON answer to ${path}; is this a Teleport proxy?`, 'connection-problem');
+      }
+      json = {};
+    }
+    if (status >= 200 && status < 300) return json as T;
+    const msg = errorMessage(json) ?? `HTTP ${status}`;
+    throw new WebApiError(msg, status, statusKind(status));
+  }
+
+  private transportError(err: Error & { code?: string }): Error {
+    if (err instanceof TshError) return err;
+    const code = err.code ?? '';
+    if (TLS_CODES.has(code) || /certificate|self.signed|altname/i.test(err.message)) {
+      return new TshError(
+        `the proxy ${this.proxyAddr} presented a certificate that is not trusted (${code || err.message}); ` +
+          'use --insecure only for a test cluster you control',
+        'bad-tls',
+        1,
+        { cause: err },
+      );
+    }
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'EAI_AGAIN') {
+      return new TshError(`cannot reach proxy ${this.proxyAddr} (${code}); check --proxy and that the proxy is running`, 'connection-problem', 1, { cause: err });
+    }
+    if (/wrong version number|EPROTO/i.test(err.message) || code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      return new TshError(`proxy ${this.proxyAddr} does not speak TLS; check the port in --proxy`, 'connection-problem', 1, { cause: err });
+    }
+    return new TshError(`request to proxy ${this.proxyAddr} failed: ${err.message}`, 'connection-problem', 1, { cause: err });
+  }
+}
+
+function isIP(h: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(h) || h.includes(':');
+}
+
+function readBody(res: IncomingMessage, limit = 16 << 20): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        res.destroy(new TshError('proxy answer is too large', 'connection-problem'));
+        return;
+      }
+      chunks.push(c);
+    });
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('error', reject);
+  });
+}
+
+/** Upstream trace errors travel as {"error":{"message":...}}; accept a few older shapes too. */
+export function errorMessage(json: unknown): string | undefined {
+  if (!json || typeof json !== 'object') return undefined;
+  const o = json as Record<string, unknown>;
+  const e = o.error;
+  if (e && typeof e === 'object' && typeof (e as Record<string, unknown>).message === 'string') {
+    return (e as Record<string, string>).message;
+  }
+  if (typeof e === 'string') return e;
+  if (typeof o.message === 'string') return o.message;
+  return undefined;
+}
+
+function statusKind(status: number): TshError['kind'] {
+  if (status === 401 || status === 403) return 'access-denied';
+  if (status === 404) return 'not-found';
+  if (status === 400) return 'bad-parameter';
+  return 'internal';
+}

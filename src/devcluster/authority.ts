@@ -1,0 +1,128 @@
+// The dev cluster's certificate authorities: user and host CAs for SSH and TLS, with key
+// algorithms per signature suite (lib/cryptosuites). Persisted in --data-dir when given.
+import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { generateKey, type KeyAlgorithm, type SignatureSuite } from '../auth/keygen.js';
+import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
+import { ensureDir, writeFileAtomic } from '../util/fsutil.js';
+import { createTlsCa } from './tlsca.js';
+
+export interface TlsAuthority {
+  key: KeyObject;
+  certPem: string;
+}
+
+export interface Authority {
+  clusterName: string;
+  suite: SignatureSuite;
+  userSSH: KeyObject;
+  hostSSH: KeyObject;
+  userTLS: TlsAuthority;
+  hostTLS: TlsAuthority;
+}
+
+/** CA key algorithms per suite: legacy all RSA; balanced Ed25519 SSH + P-256 TLS; fips/hsm P-256. */
+export function caAlgorithms(suite: SignatureSuite): { ssh: KeyAlgorithm; tls: KeyAlgorithm } {
+  switch (suite) {
+    case 'legacy':
+      return { ssh: 'rsa2048', tls: 'rsa2048' };
+    case 'balanced-v1':
+      return { ssh: 'ed25519', tls: 'ecdsa-p256' };
+    case 'fips-v1':
+    case 'hsm-v1':
+      return { ssh: 'ecdsa-p256', tls: 'ecdsa-p256' };
+  }
+}
+
+interface Meta {
+  cluster_name: string;
+  signature_algorithm_suite: SignatureSuite;
+}
+
+const FILES = {
+  meta: 'meta.json',
+  userSSH: 'user-ssh.key',
+  hostSSH: 'host-ssh.key',
+  userTLSKey: 'user-tls.key',
+  userTLSCert: 'user-tls.crt',
+  hostTLSKey: 'host-tls.key',
+  hostTLSCert: 'host-tls.crt',
+};
+
+function keyPem(k: KeyObject): string {
+  return k.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+async function newAuthority(clusterName: string, suite: SignatureSuite): Promise<Authority> {
+  const algs = caAlgorithms(suite);
+  const tls = async (): Promise<TlsAuthority> => {
+    const key = generateKey(algs.tls);
+    const certPem = await createTlsCa({ clusterName, key: { privateKey: key, publicKey: createPublicKey(key) } });
+    return { key, certPem };
+  };
+  return {
+    clusterName,
+    suite,
+    userSSH: generateKey(algs.ssh),
+    hostSSH: generateKey(algs.ssh),
+    userTLS: await tls(),
+    hostTLS: await tls(),
+  };
+}
+
+export class AuthorityError extends Error {}
+
+/** Loads the CAs from dataDir/ca, or creates (and saves) them. */
+export async function loadOrCreateAuthority(
+  dataDir: string | undefined,
+  clusterName: string,
+  suite: SignatureSuite,
+): Promise<Authority> {
+  if (!dataDir) return newAuthority(clusterName, suite);
+  const dir = path.join(dataDir, 'ca');
+  const f = (name: keyof typeof FILES) => path.join(dir, FILES[name]);
+  if (fs.existsSync(f('meta'))) {
+    const meta = JSON.parse(fs.readFileSync(f('meta'), 'utf8')) as Meta;
+    if (meta.cluster_name !== clusterName) {
+      throw new AuthorityError(
+        `data dir ${dataDir} holds the CAs of cluster "${meta.cluster_name}", not "${clusterName}"; use another --data-dir`,
+      );
+    }
+    const read = (name: keyof typeof FILES) => fs.readFileSync(f(name), 'utf8');
+    return {
+      clusterName,
+      suite: meta.signature_algorithm_suite,
+      userSSH: createPrivateKey(read('userSSH')),
+      hostSSH: createPrivateKey(read('hostSSH')),
+      userTLS: { key: createPrivateKey(read('userTLSKey')), certPem: read('userTLSCert') },
+      hostTLS: { key: createPrivateKey(read('hostTLSKey')), certPem: read('hostTLSCert') },
+    };
+  }
+  const a = await newAuthority(clusterName, suite);
+  ensureDir(dir);
+  writeFileAtomic(f('userSSH'), keyPem(a.userSSH));
+  writeFileAtomic(f('hostSSH'), keyPem(a.hostSSH));
+  writeFileAtomic(f('userTLSKey'), keyPem(a.userTLS.key));
+  writeFileAtomic(f('userTLSCert'), a.userTLS.certPem, 0o644);
+  writeFileAtomic(f('hostTLSKey'), keyPem(a.hostTLS.key));
+  writeFileAtomic(f('hostTLSCert'), a.hostTLS.certPem, 0o644);
+  // meta last: its presence means the set is complete.
+  writeFileAtomic(f('meta'), JSON.stringify({ cluster_name: clusterName, signature_algorithm_suite: suite }, null, 2) + '\n');
+  return a;
+}
+
+/** Teleport's CA pin: sha256 over the CA certificate's SubjectPublicKeyInfo, hex. */
+export function caPin(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** The host CA as the login response's host_signers entry (TrustedCerts JSON). */
+export function hostSigners(a: Authority): { domain_name: string; checking_keys: string[]; tls_certs: string[] } {
+  return {
+    domain_name: a.clusterName,
+    checking_keys: [Buffer.from(marshalAuthorizedKey(a.hostSSH)).toString('base64')],
+    tls_certs: [Buffer.from(a.hostTLS.certPem).toString('base64')],
+  };
+}

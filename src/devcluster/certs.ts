@@ -1,0 +1,97 @@
+// Issues user certificates the way the auth server does (lib/auth generateUserCert):
+// an OpenSSH user cert with Teleport extensions and an X.509 cert with the identity subject.
+import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { marshalCertificateLine, signSshCertificate } from '../auth/ssh/cert.js';
+import type { Authority } from './authority.js';
+import type { AccessInfo } from './rbac.js';
+import { issueTlsCert } from './tlsca.js';
+import { goTraitsJson } from '../auth/x509/identity.js';
+
+/** Principal added to every user cert so the user can join sessions (SSHSessionJoinPrincipal). */
+export const SESSION_JOIN_PRINCIPAL = '-teleport-internal-join';
+/** Prefix for the placeholder principal when a user has no logins. */
+export const NO_LOGIN_PREFIX = '-teleport-nologin-';
+
+export interface UserCertRequest {
+  username: string;
+  access: AccessInfo;
+  sshPublicKey?: KeyObject;
+  tlsPublicKey?: KeyObject;
+  ttlMs: number;
+  /** "standard" (default) or "oldssh" (no Teleport extensions). */
+  compatibility?: string;
+  routeToCluster?: string;
+  kubernetesCluster?: string;
+  loginIp?: string;
+  now?: Date;
+}
+
+export interface UserCerts {
+  /** authorized_keys-form cert line, or undefined when no SSH key was sent. */
+  ssh?: string;
+  /** PEM */
+  tls?: string;
+  expires: Date;
+}
+
+export async function issueUserCerts(a: Authority, req: UserCertRequest): Promise<UserCerts> {
+  const now = req.now ?? new Date();
+  const ttl = Math.min(req.ttlMs, req.access.maxSessionTtlMs);
+  const expires = new Date(Math.floor((now.getTime() + ttl) / 1000) * 1000);
+  const routeToCluster = req.routeToCluster || a.clusterName;
+  const logins = req.access.logins.length ? [...req.access.logins] : [`${NO_LOGIN_PREFIX}${randomUUID()}`];
+  const out: UserCerts = { expires };
+
+  if (req.sshPublicKey) {
+    const ext: Record<string, string> = { 'permit-pty': '' };
+    if (req.access.x11Forwarding) ext['permit-X11-forwarding'] = '';
+    if (req.access.forwardAgent) ext['permit-agent-forwarding'] = '';
+    if (req.access.portForwarding) ext['permit-port-forwarding'] = '';
+    ext['private-key-policy'] = 'none';
+    if (req.loginIp) ext['login-ip'] = req.loginIp;
+    if (req.compatibility !== 'oldssh') {
+      ext['teleport-roles'] = JSON.stringify({ roles: req.access.roles });
+      ext['teleport-traits'] = goTraitsJson(req.access.traits);
+      ext['teleport-route-to-cluster'] = routeToCluster;
+    }
+    const blob = signSshCertificate({
+      publicKey: req.sshPublicKey,
+      caKey: a.userSSH,
+      certType: 1,
+      serial: 0n,
+      keyId: req.username,
+      principals: [...logins, SESSION_JOIN_PRINCIPAL],
+      validAfter: new Date(now.getTime() - 60_000),
+      validBefore: expires,
+      extensions: ext,
+      nonce: randomBytes(32),
+    });
+    out.ssh = marshalCertificateLine(blob);
+  }
+
+  if (req.tlsPublicKey) {
+    out.tls = await issueTlsCert({
+      caCertPem: a.userTLS.certPem,
+      caKey: a.userTLS.key,
+      publicKey: req.tlsPublicKey,
+      notAfter: expires,
+      identity: {
+        username: req.username,
+        groups: req.access.roles,
+        principals: logins,
+        routeToCluster,
+        traits: req.access.traits,
+        kubernetesUsers: req.access.kubernetesUsers,
+        kubernetesGroups: req.access.kubernetesGroups,
+        kubernetesCluster: req.kubernetesCluster || undefined,
+        teleportCluster: a.clusterName,
+        loginIp: req.loginIp,
+        privateKeyPolicy: 'none',
+        userType: 'local',
+        databaseNames: req.access.dbNames,
+        databaseUsers: req.access.dbUsers,
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+// Dev cluster configuration (YAML). The keys are the contract in docs/devcluster.md.
+import * as fs from 'node:fs';
+import YAML from 'yaml';
+import { isSuite, type SignatureSuite } from '../auth/keygen.js';
+
+export interface RoleConfig {
+  name: string;
+  logins: string[];
+  node_labels: Record<string, string | string[]>;
+  app_labels?: Record<string, string | string[]>;
+  db_labels?: Record<string, string | string[]>;
+  kubernetes_labels?: Record<string, string | string[]>;
+  windows_desktop_labels?: Record<string, string | string[]>;
+  windows_desktop_logins?: string[];
+  kubernetes_groups?: string[];
+  kubernetes_users?: string[];
+  db_names?: string[];
+  db_users?: string[];
+  /** e.g. "12h", "30m"; caps the requested certificate TTL. */
+  max_session_ttl?: string;
+  forward_agent?: boolean;
+  port_forwarding?: boolean;
+  permit_x11_forwarding?: boolean;
+}
+
+export interface UserConfig {
+  name: string;
+  password: string;
+  totp_secret?: string;
+  roles: string[];
+  traits?: Record<string, string[]>;
+}
+
+export interface ResourceConfig {
+  name: string;
+  labels?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface DevClusterConfig {
+  cluster_name: string;
+  signature_algorithm_suite: SignatureSuite;
+  /** off | otp | on | optional; default: optional when any user has a TOTP secret, else off. */
+  second_factor: string;
+  /** Failed logins before a user is locked (upstream MaxLoginAttempts). */
+  max_login_attempts: number;
+  /** How long a locked user stays locked, minutes. */
+  lockout_minutes: number;
+  /** Reported as server_version / min_client_version in ping. */
+  server_version: string;
+  min_client_version: string;
+  motd?: string;
+  users: UserConfig[];
+  roles: RoleConfig[];
+  nodes: ResourceConfig[];
+  databases: ResourceConfig[];
+  kube_clusters: ResourceConfig[];
+  apps: ResourceConfig[];
+  desktops: ResourceConfig[];
+}
+
+export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
+
+/** The cluster `tshjs-devcluster start` runs with no --config. */
+export function demoConfig(): DevClusterConfig {
+  return normalizeConfig({
+    cluster_name: 'dev.localhost',
+    signature_algorithm_suite: 'balanced-v1',
+    users: [
+      { name: 'alice', password: 'alice-password', roles: ['access', 'editor'], traits: { logins: ['alice'] } },
+      { name: 'bob', password: 'bob-password', totp_secret: DEMO_TOTP_SECRET, roles: ['access'] },
+    ],
+    roles: [
+      { name: 'access', logins: ['{{internal.logins}}', 'root'], node_labels: { '*': '*' } },
+      { name: 'editor', logins: [], node_labels: {} },
+    ],
+    nodes: [
+      { name: 'node-1', labels: { env: 'dev' } },
+      { name: 'node-2', labels: { env: 'prod' } },
+    ],
+  });
+}
+
+export class ConfigError extends Error {}
+
+function list<T>(v: unknown, what: string): T[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ConfigError(`config: "${what}" must be a list`);
+  return v as T[];
+}
+
+export function normalizeConfig(raw: unknown): DevClusterConfig {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('config: expected a YAML mapping');
+  const r = raw as Record<string, unknown>;
+  const suite = String(r.signature_algorithm_suite ?? 'balanced-v1');
+  if (!isSuite(suite)) {
+    throw new ConfigError(`config: signature_algorithm_suite "${suite}" is not one of legacy, balanced-v1, fips-v1, hsm-v1`);
+  }
+  const users = list<UserConfig>(r.users, 'users').map((u, i) => {
+    if (!u || typeof u.name !== 'string' || !u.name) throw new ConfigError(`config: users[${i}] needs a name`);
+    if (typeof u.password !== 'string') throw new ConfigError(`config: user ${u.name} needs a password`);
+    return { ...u, roles: list<string>(u.roles, `users[${i}].roles`).map(String) };
+  });
+  const roles = list<RoleConfig>(r.roles, 'roles').map((ro, i) => {
+    if (!ro || typeof ro.name !== 'string' || !ro.name) throw new ConfigError(`config: roles[${i}] needs a name`);
+    return { ...ro, logins: list<string>(ro.logins, `roles[${i}].logins`).map(String), node_labels: ro.node_labels ?? {} };
+  });
+  const roleNames = new Set(roles.map((x) => x.name));
+  for (const u of users) {
+    for (const ro of u.roles) {
+      if (!roleNames.has(ro)) throw new ConfigError(`config: user ${u.name} has unknown role "${ro}"`);
+    }
+  }
+  const hasTotp = users.some((u) => u.totp_secret);
+  return {
+    cluster_name: String(r.cluster_name ?? 'dev.localhost'),
+    signature_algorithm_suite: suite,
+    second_factor: String(r.second_factor ?? (hasTotp ? 'optional' : 'off')),
+    max_login_attempts: Number(r.max_login_attempts ?? 5),
+    lockout_minutes: Number(r.lockout_minutes ?? 30),
+    server_version: String(r.server_version ?? '18.2.0'),
+    min_client_version: String(r.min_client_version ?? '17.0.0-aa'),
+    motd: r.motd === undefined ? undefined : String(r.motd),
+    users,
+    roles,
+    nodes: list<ResourceConfig>(r.nodes, 'nodes'),
+    databases: list<ResourceConfig>(r.databases, 'databases'),
+    kube_clusters: list<ResourceConfig>(r.kube_clusters, 'kube_clusters'),
+    apps: list<ResourceConfig>(r.apps, 'apps'),
+    desktops: list<ResourceConfig>(r.desktops, 'desktops'),
+  };
+}
+
+export function loadConfigFile(file: string): DevClusterConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return normalizeConfig(raw);
+}

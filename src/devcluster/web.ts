@@ -1,0 +1,259 @@
+// The proxy's web API as served by the dev cluster (lib/web/apiserver.go routes used by tsh).
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../auth/ssh/keys.js';
+import { verifyTotp } from '../auth/totp.js';
+import { hostSigners, type Authority } from './authority.js';
+import { issueUserCerts } from './certs.js';
+import type { DevClusterConfig, UserConfig } from './config.js';
+import { formatGoDuration } from './duration.js';
+import { accessInfo } from './rbac.js';
+
+export interface WebContext {
+  cfg: DevClusterConfig;
+  authority: Authority;
+  /** host:port clients use to reach this proxy. */
+  publicAddr: () => string;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** An upstream trace error: status + message, written as {"error":{"message":...}}. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const accessDenied = (m: string) => new HttpError(403, m);
+const badParameter = (m: string) => new HttpError(400, m);
+
+export const MSG_INVALID_USER_PASS = 'invalid username or password';
+export const MSG_INVALID_USER_PASS_2F = 'invalid username, password or second factor';
+export const MSG_MISSING_SECOND_FACTOR = 'missing second factor';
+export const MSG_MAX_ATTEMPTS = 'too many incorrect attempts, please try again later';
+
+const DEFAULT_CERT_TTL_MS = 12 * 3600_000;
+const MAX_BODY = 1 << 20;
+
+function replyJSON(res: ServerResponse, status: number, body: unknown, indent = 0): void {
+  const text = JSON.stringify(body, null, indent);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, no-store, must-revalidate',
+  });
+  res.end(text);
+}
+
+/** trace.WriteError writes 4-space-indented JSON. */
+function replyError(res: ServerResponse, err: HttpError): void {
+  replyJSON(res, err.status, { error: { message: err.message } }, 4);
+}
+
+function readJSON(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(badParameter('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        const v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+        resolve(v as Record<string, unknown>);
+      } catch {
+        reject(badParameter('request body is not a JSON object'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export class WebApi {
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+
+  constructor(private readonly ctx: WebContext) {}
+
+  ping(withAuthDetails = true): Record<string, unknown> {
+    const { cfg } = this.ctx;
+    const addr = this.ctx.publicAddr();
+    const auth: Record<string, unknown> = withAuthDetails
+      ? {
+          type: 'local',
+          second_factor: cfg.second_factor,
+          ...(cfg.users.some((u) => u.totp_secret) ? { preferred_local_mfa: 'otp' } : {}),
+          local: { name: '' },
+          private_key_policy: 'none',
+          piv_slot: '',
+          device_trust: {},
+          has_motd: !!cfg.motd,
+          default_session_ttl: formatGoDuration(DEFAULT_CERT_TTL_MS),
+          signature_algorithm_suite: cfg.signature_algorithm_suite,
+        }
+      : { signature_algorithm_suite: cfg.signature_algorithm_suite };
+    return {
+      auth,
+      proxy: {
+        kube: { enabled: true, public_addr: addr, listen_addr: addr },
+        ssh: { listen_addr: addr, tunnel_listen_addr: addr, web_listen_addr: addr, public_addr: addr },
+        db: {},
+        tls_routing_enabled: true,
+      },
+      server_version: cfg.server_version,
+      min_client_version: cfg.min_client_version,
+      cluster_name: cfg.cluster_name,
+      automatic_upgrades: false,
+      auto_update: {
+        tools_version: '',
+        tools_auto_update: false,
+        agent_version: '',
+        agent_auto_update: false,
+        agent_update_jitter_seconds: 0,
+      },
+      edition: 'community',
+      fips: false,
+    };
+  }
+
+  /** Node http request handler. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.route(req, res).catch((err: unknown) => {
+      const e = err instanceof HttpError ? err : new HttpError(500, (err as Error).message ?? String(err));
+      if (e.status === 500) this.ctx.log('web api error', { path: req.url, error: e.message });
+      if (!res.headersSent) replyError(res, e);
+      else res.destroy();
+    });
+  };
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let p = new URL(req.url ?? '/', 'https://x').pathname;
+    // Upstream strips /v1 for these first segments when no route matched.
+    const seg = p.split('/');
+    if (seg[1] === 'v1' && ['webapi', 'enterprise', 'scripts', '.well-known', 'workload-identity', 'web'].includes(seg[2] ?? '')) {
+      p = p.slice(3);
+    }
+    const m = req.method ?? 'GET';
+    if (m === 'GET' && p === '/webapi/ping') return replyJSON(res, 200, this.ping());
+    if (m === 'GET' && p === '/webapi/find') return replyJSON(res, 200, this.ping(false));
+    if (m === 'GET' && p.startsWith('/webapi/ping/')) return replyJSON(res, 200, this.pingConnector(decodeURIComponent(p.slice(13))));
+    if (m === 'GET' && p === '/webapi/motd') return replyJSON(res, 200, { Text: this.ctx.cfg.motd ?? '' });
+    if (m === 'POST' && p === '/webapi/ssh/certs') {
+      const body = await readJSON(req);
+      const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+      return replyJSON(res, 200, await this.createSSHCert(body, ip));
+    }
+    throw new HttpError(404, 'path not found');
+  }
+
+  private pingConnector(name: string): Record<string, unknown> {
+    if (['local', 'passwordless', 'headless'].includes(name)) {
+      const r = this.ping();
+      (r.auth as Record<string, unknown>).local = { name };
+      return r;
+    }
+    throw badParameter(`invalid connector name: ${name}; valid options: local`);
+  }
+
+  private checkLock(user: string): void {
+    const f = this.failures.get(user);
+    if (f && f.lockedUntil > Date.now()) throw accessDenied(MSG_MAX_ATTEMPTS);
+  }
+
+  private recordFailure(user: string, err: HttpError): HttpError {
+    const f = this.failures.get(user) ?? { count: 0, lockedUntil: 0 };
+    f.count += 1;
+    if (f.count >= this.ctx.cfg.max_login_attempts) {
+      f.lockedUntil = Date.now() + this.ctx.cfg.lockout_minutes * 60_000;
+      f.count = 0;
+      this.failures.set(user, f);
+      this.ctx.log('user locked', { user });
+      return accessDenied(MSG_MAX_ATTEMPTS);
+    }
+    this.failures.set(user, f);
+    return err;
+  }
+
+  /** Password (+OTP) check with upstream's messages and lockout. */
+  private authenticate(username: string, password: string, otp: string): UserConfig {
+    const { cfg } = this.ctx;
+    const user = cfg.users.find((u) => u.name === username);
+    const sf = cfg.second_factor;
+    const wantsOtp = sf === 'otp' || sf === 'on' || (sf === 'optional' && !!user?.totp_secret);
+    const invalid = accessDenied(wantsOtp ? MSG_INVALID_USER_PASS_2F : MSG_INVALID_USER_PASS);
+    if (!user) throw invalid;
+    this.checkLock(user.name);
+    if (user.password !== password) throw this.recordFailure(user.name, invalid);
+    if (wantsOtp) {
+      if (!otp) throw accessDenied(MSG_MISSING_SECOND_FACTOR);
+      if (!user.totp_secret || !verifyTotp(user.totp_secret, otp)) throw this.recordFailure(user.name, invalid);
+    }
+    this.failures.delete(user.name);
+    return user;
+  }
+
+  private async createSSHCert(body: Record<string, unknown>, loginIp: string): Promise<Record<string, unknown>> {
+    const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    const username = str('user');
+    if (!username) throw badParameter('missing parameter user');
+    const { sshKey, tlsKey } = parsePublicKeys(str('ssh_pub_key'), str('tls_pub_key'), str('pub_key'));
+    const user = this.authenticate(username, str('password'), str('otp_token'));
+    const ttlNs = typeof body.ttl === 'number' ? body.ttl : 0;
+    const route = str('RouteToCluster');
+    if (route && route !== this.ctx.cfg.cluster_name) throw new HttpError(404, `cluster ${route} is not found`);
+    const certs = await issueUserCerts(this.ctx.authority, {
+      username: user.name,
+      access: accessInfo(this.ctx.cfg, user),
+      sshPublicKey: sshKey,
+      tlsPublicKey: tlsKey,
+      ttlMs: ttlNs > 0 ? ttlNs / 1e6 : DEFAULT_CERT_TTL_MS,
+      compatibility: str('compatibility'),
+      routeToCluster: route,
+      kubernetesCluster: str('KubernetesCluster'),
+      loginIp,
+    });
+    this.ctx.log('user login', { user: user.name, expires: certs.expires.toISOString() });
+    return {
+      username: user.name,
+      cert: certs.ssh ? Buffer.from(certs.ssh).toString('base64') : null,
+      tls_cert: certs.tls ? Buffer.from(certs.tls).toString('base64') : null,
+      host_signers: [hostSigners(this.ctx.authority)],
+    };
+  }
+}
+
+function b64(s: string, what: string): string {
+  const buf = Buffer.from(s, 'base64');
+  if (!buf.length) throw badParameter(`${what} is not valid base64`);
+  return buf.toString('utf8');
+}
+
+function parsePublicKeys(ssh: string, tls: string, legacy: string): { sshKey?: KeyObject; tlsKey?: KeyObject } {
+  if (legacy && (ssh || tls)) throw badParameter('cannot use pub_key together with ssh_pub_key or tls_pub_key');
+  if (legacy) ssh = tls = '';
+  const sshText = ssh ? b64(ssh, 'ssh_pub_key') : legacy ? b64(legacy, 'pub_key') : '';
+  if (!sshText && !tls) throw badParameter('at least one of ssh_pub_key or tls_pub_key is required');
+  let sshKey: KeyObject | undefined;
+  let tlsKey: KeyObject | undefined;
+  try {
+    if (sshText) sshKey = parseSshPublicKeyBlob(parseAuthorizedKey(sshText).blob).key;
+  } catch (err) {
+    throw badParameter(`failed to parse SSH public key: ${(err as Error).message}`);
+  }
+  try {
+    if (tls) tlsKey = createPublicKey(b64(tls, 'tls_pub_key'));
+    else if (legacy && sshKey) tlsKey = sshKey;
+  } catch (err) {
+    throw badParameter(`failed to parse TLS public key: ${(err as Error).message}`);
+  }
+  return { sshKey, tlsKey };
+}

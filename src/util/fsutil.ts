@@ -1,0 +1,123 @@
+// Filesystem helpers for the key store: atomic writes and a cross-process lock.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const DIR_MODE = 0o700;
+export const KEY_FILE_MODE = 0o600;
+
+/** mkdir -p with the given mode; existing directories keep their mode. */
+export function ensureDir(dir: string, mode = DIR_MODE): void {
+  fs.mkdirSync(dir, { recursive: true, mode });
+}
+
+/**
+ * Write a file so readers never see a torn version: write a temp file in the same
+ * directory, fsync it, then rename over the target (rename is atomic on POSIX).
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, mode = KEY_FILE_MODE): void {
+  ensureDir(path.dirname(file));
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = fs.openSync(tmp, 'wx', mode);
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    // openSync's mode is filtered by the umask; set it explicitly.
+    fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export function readFileIfExists(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Overwrite with zeros before unlinking, as upstream's secure delete does for keys. */
+export function removeFileSecure(file: string): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return false;
+  }
+  if (st.isFile() && st.size > 0) {
+    try {
+      fs.writeFileSync(file, Buffer.alloc(st.size));
+    } catch {
+      // best effort: still unlink below
+    }
+  }
+  fs.rmSync(file, { force: true });
+  return true;
+}
+
+const LOCK_STALE_MS = 30_000;
+const LOCK_RETRY_MS = 15;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function lockIsStale(lockFile: string): boolean {
+  try {
+    const st = fs.statSync(lockFile);
+    const pid = Number.parseInt(fs.readFileSync(lockFile, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) return true;
+    return Date.now() - st.mtimeMs > LOCK_STALE_MS;
+  } catch {
+    return false;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Run fn while holding an exclusive lock file (O_EXCL create). Node has no flock, so a
+ * lock file with the owner's pid is used; a dead owner's lock is broken.
+ */
+export function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_000): T {
+  ensureDir(path.dirname(lockFile));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lockFile, 'wx', KEY_FILE_MODE);
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (lockIsStale(lockFile)) {
+        fs.rmSync(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for lock ${lockFile}; if no other tshjs is running, delete it`);
+      }
+      sleepSync(LOCK_RETRY_MS + Math.floor(Math.random() * LOCK_RETRY_MS));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lockFile, { force: true });
+  }
+}
