@@ -13,17 +13,28 @@ function intArg(name: string) {
   };
 }
 
+/** Global flags and the env vars that back them; env is read from the injected IO, not process.env. */
+const GLOBAL_ENV: Array<[keyof GlobalOptions, string]> = [
+  ['proxy', 'TELEPORT_PROXY'],
+  ['user', 'TELEPORT_USER'],
+  ['identity', 'TELEPORT_IDENTITY_FILE'],
+  ['auth', 'TELEPORT_AUTH'],
+  ['login', 'TELEPORT_LOGIN'],
+  ['debug', 'TELEPORT_DEBUG'],
+  ['cluster', 'TELEPORT_CLUSTER'],
+];
+
 /** tsh accepts global flags before or after the subcommand; add them to every command. */
 function addGlobals(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--proxy <host:port>', 'Teleport proxy address').env('TELEPORT_PROXY'))
-    .addOption(new Option('--user <name>', 'Teleport user').env('TELEPORT_USER'))
+    .addOption(new Option('--proxy <host:port>', 'Teleport proxy address (env: TELEPORT_PROXY)'))
+    .addOption(new Option('--user <name>', 'Teleport user (env: TELEPORT_USER)'))
     .addOption(new Option('--ttl <minutes>', 'Minutes to live for a session').argParser(intArg('--ttl')))
-    .addOption(new Option('-i, --identity <file>', 'Identity file').env('TELEPORT_IDENTITY_FILE'))
+    .addOption(new Option('-i, --identity <file>', 'Identity file (env: TELEPORT_IDENTITY_FILE)'))
     .addOption(new Option('--insecure', 'Do not verify the server certificate (test clusters only)'))
-    .addOption(new Option('--auth <connector>', 'Name of authentication connector').env('TELEPORT_AUTH'))
-    .addOption(new Option('-l, --login <login>', 'Remote host login').env('TELEPORT_LOGIN'))
-    .addOption(new Option('-d, --debug', 'Verbose logging to stderr').env('TELEPORT_DEBUG'))
+    .addOption(new Option('--auth <connector>', 'Name of authentication connector (env: TELEPORT_AUTH)'))
+    .addOption(new Option('-l, --login <login>', 'Remote host login (env: TELEPORT_LOGIN)'))
+    .addOption(new Option('-d, --debug', 'Verbose logging to stderr (env: TELEPORT_DEBUG)'))
     .addOption(new Option('--skip-version-check', 'Skip version checking between server and client'));
 }
 
@@ -32,7 +43,7 @@ function formatOption(extra: string[] = []): Option {
 }
 
 function clusterOption(): Option {
-  return new Option('-c, --cluster <name>', 'Teleport cluster').env('TELEPORT_CLUSTER');
+  return new Option('-c, --cluster <name>', 'Teleport cluster (env: TELEPORT_CLUSTER)');
 }
 
 async function makeLogger(debug: boolean, io: IO): Promise<Logger> {
@@ -51,11 +62,14 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
   let ctxPromise: Promise<ClientContext> | undefined;
   let debug = false;
   const context = async (cmd: Command): Promise<ClientContext> => {
-    const g = cmd.optsWithGlobals() as GlobalOptions & { debug?: unknown };
-    // TELEPORT_DEBUG=false/0 means off; commander passes env values through as strings.
-    debug = !!g.debug && !['false', '0', ''].includes(String(g.debug));
+    const g = { ...(cmd.optsWithGlobals() as GlobalOptions & { debug?: unknown }) } as Record<string, unknown>;
+    for (const [key, envVar] of GLOBAL_ENV) {
+      if (g[key] === undefined && io.env[envVar] !== undefined && io.env[envVar] !== '') g[key] = io.env[envVar];
+    }
+    // TELEPORT_DEBUG=false/0 means off.
+    debug = !!g.debug && !['false', '0'].includes(String(g.debug));
     const { ClientContext } = await import('../client/context.js');
-    const opts: GlobalOptions = { ...g, debug };
+    const opts = { ...g, debug } as GlobalOptions;
     ctxPromise = Promise.resolve(new ClientContext(io, opts, await makeLogger(debug, io)));
     return ctxPromise;
   };

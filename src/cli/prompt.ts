@@ -69,6 +69,8 @@ export class StdioPrompter implements Prompter {
 
   async password(question: string): Promise<string> {
     if (this.io.stdin.isTTY && this.io.stdin.setRawMode) return this.ttySecret(question);
+    // tsh prints the prompt even when stdin is a pipe; stderr keeps stdout clean for --format.
+    this.io.stderr.write(`${question}\n`);
     const v = await this.lines().next();
     if (v === undefined || v === '') {
       throw new TshError('no password on standard input; pipe it in ("echo $PW | tshjs login ...") or run in a terminal', 'bad-parameter');
@@ -77,10 +79,8 @@ export class StdioPrompter implements Prompter {
   }
 
   async line(question: string, opts: { optional?: boolean } = {}): Promise<string> {
-    if (this.io.stdin.isTTY) {
-      this.io.stderr.write(`${question}\n`);
-      return (await this.lines().next()) ?? '';
-    }
+    this.io.stderr.write(`${question}\n`);
+    if (this.io.stdin.isTTY) return (await this.lines().next()) ?? '';
     const v = await this.lines().next();
     if ((v === undefined || v === '') && !opts.optional) {
       throw new TshError(`${question.replace(/:$/, '')} expected as the next line of standard input (or pass --otp)`, 'bad-parameter');

@@ -13,7 +13,7 @@ import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import type { ClientContext } from './context.js';
 import { versionWarning } from './versioncheck.js';
-import { DEFAULT_SSH_PORT, WebClient, normalizeProxyAddr, type PingResponse, type SSHLoginResponse } from './webapi.js';
+import { DEFAULT_SSH_PORT, WebClient, trustedRootsFromEnv, normalizeProxyAddr, type PingResponse, type SSHLoginResponse } from './webapi.js';
 
 /** tsh's default certificate TTL (defaults.CertDuration). */
 export const DEFAULT_TTL_MINUTES = 12 * 60;
@@ -39,8 +39,6 @@ export interface LoginResult {
   username: string;
   clusterName: string;
 }
-
-const MFA_TYPES = new Set(['otp', 'on', 'optional', 'webauthn', 'u2f']);
 
 /** The SSH proxy address tsh stores in the profile (ProxySettings.SSHProxyHostPort). */
 export function sshProxyAddr(ping: PingResponse, webAddr: string): string {
@@ -112,7 +110,13 @@ function checkCertsMatchKeys(sshCert: string, tlsCert: string, sshKey: KeyObject
 
 export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginResult> {
   const webAddr = normalizeProxyAddr(o.proxy);
-  const web = new WebClient({ proxyAddr: webAddr, insecure: o.insecure, userAgent: `tshjs/${TELEPORT_COMPAT_VERSION}` });
+  const web = new WebClient({
+    proxyAddr: webAddr,
+    insecure: o.insecure,
+    ca: trustedRootsFromEnv(ctx.io.env),
+    userAgent: `tshjs/${TELEPORT_COMPAT_VERSION}`,
+  });
+  if (o.insecure) o.warn(`WARNING: You are using insecure connection to Teleport proxy https://${webAddr}\n`);
   try {
     ctx.log('ping', { proxy: webAddr });
     const ping = await web.ping(o.authConnector && o.authConnector !== 'local' ? o.authConnector : undefined);
@@ -133,27 +137,36 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
     ctx.log('generated keys', { suite, ssh: keys.ssh.asymmetricKeyType, tls: keys.tls.asymmetricKeyType });
 
     const password = await o.prompter.password(`Enter password for Teleport user ${o.user}:`);
-    const sf = String(ping.auth.second_factor ?? 'off');
-    let otp = o.otp ?? '';
-    if (!otp && MFA_TYPES.has(sf)) {
-      if (sf === 'webauthn' || sf === 'u2f') {
-        throw new TshError('the cluster requires WebAuthn, which tshjs does not support yet; use an OTP device', 'bad-parameter');
-      }
-      otp = await o.prompter.line('Enter your OTP token:', { optional: sf === 'optional' });
-    }
-
-    const ttlMinutes = o.ttl ?? DEFAULT_TTL_MINUTES;
-    const resp = await web.sshCerts({
-      user: o.user,
-      password,
-      otp_token: otp,
+    const keyFields = {
       ssh_pub_key: Buffer.from(marshalAuthorizedKey(keys.ssh)).toString('base64'),
       tls_pub_key: Buffer.from(marshalTLSPublicKey(createPublicKey(keys.tls))).toString('base64'),
-      ttl: ttlMinutes * 60 * 1e9,
+      ttl: (o.ttl ?? DEFAULT_TTL_MINUTES) * 60 * 1e9,
       compatibility: 'standard',
       RouteToCluster: '',
       KubernetesCluster: '',
-    });
+    };
+    const sf = String(ping.auth.second_factor ?? 'off');
+    let resp: SSHLoginResponse;
+    if (sf === 'off' || sf === 'otp') {
+      // Direct login, as tsh's localLogin does for these second-factor settings.
+      const otp = sf === 'otp' ? (o.otp ?? (await o.prompter.line('Enter your OTP token:'))) : '';
+      resp = await web.sshCerts({ user: o.user, password, otp_token: otp, ...keyFields });
+    } else {
+      const chal = await web.mfaLoginBegin({ user: o.user, pass: password, passwordless: false });
+      let totp = '';
+      if (chal.totp_challenge) {
+        totp = o.otp ?? (await o.prompter.line('Enter an OTP code from a device:'));
+      } else if (chal.webauthn_challenge || chal.sso_challenge) {
+        throw new TshError('the cluster asks for WebAuthn or SSO MFA, which tshjs does not support yet; register an OTP device', 'bad-parameter');
+      }
+      resp = await web.mfaLoginFinish({
+        user: o.user,
+        password,
+        webauthn_challenge_response: null,
+        totp_code: totp,
+        ...keyFields,
+      });
+    }
     const sshCert = decodeB64(resp.cert, 'SSH certificate').trim() + '\n';
     const tlsCert = decodeB64(resp.tls_cert, 'TLS certificate');
     checkCertsMatchKeys(sshCert, tlsCert, keys.ssh, keys.tls);

@@ -1,4 +1,5 @@
 // The proxy's HTTPS web API as tsh uses it for login (api/client/webclient, lib/client/weblogin.go).
+import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { TshError } from '../util/errors.js';
@@ -68,6 +69,26 @@ export interface CreateSSHCertReq {
   KubernetesCluster: string;
 }
 
+export interface MFAAuthenticateChallenge {
+  webauthn_challenge?: unknown;
+  totp_challenge?: boolean;
+  sso_challenge?: unknown;
+}
+
+/** Body of /webapi/mfa/login/finish (AuthenticateSSHUserRequest). */
+export interface AuthenticateSSHUserRequest {
+  user: string;
+  password: string;
+  webauthn_challenge_response: null;
+  totp_code: string;
+  ssh_pub_key?: string;
+  tls_pub_key?: string;
+  ttl: number;
+  compatibility?: string;
+  RouteToCluster: string;
+  KubernetesCluster: string;
+}
+
 export interface WebClientOptions {
   /** host:port of the proxy's web address. */
   proxyAddr: string;
@@ -76,6 +97,25 @@ export interface WebClientOptions {
   ca?: string[];
   timeoutMs?: number;
   userAgent?: string;
+}
+
+/**
+ * Like Go's crypto/x509 on Linux (which tsh uses), SSL_CERT_FILE replaces the system roots.
+ * A missing or empty file is an error, so a typo never silently falls back.
+ */
+export function trustedRootsFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
+  const file = env.SSL_CERT_FILE;
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TshError(`cannot read SSL_CERT_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'bad-parameter');
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new TshError(`SSL_CERT_FILE ${file} holds no PEM certificates`, 'bad-parameter');
+  }
+  return [text];
 }
 
 export class WebApiError extends TshError {
@@ -150,6 +190,15 @@ export class WebClient {
 
   sshCerts(req: CreateSSHCertReq): Promise<SSHLoginResponse> {
     return this.request<SSHLoginResponse>('POST', '/v1/webapi/ssh/certs', req);
+  }
+
+  /** Password check + MFA challenge (lib/client/weblogin.go MFAChallengeRequest). */
+  mfaLoginBegin(req: { user: string; pass: string; passwordless: boolean }): Promise<MFAAuthenticateChallenge> {
+    return this.request<MFAAuthenticateChallenge>('POST', '/v1/webapi/mfa/login/begin', req);
+  }
+
+  mfaLoginFinish(req: AuthenticateSSHUserRequest): Promise<SSHLoginResponse> {
+    return this.request<SSHLoginResponse>('POST', '/v1/webapi/mfa/login/finish', req);
   }
 
   motd(): Promise<{ Text?: string }> {

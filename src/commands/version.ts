@@ -12,8 +12,13 @@ export interface VersionOptions {
 async function proxyInfo(ctx: ClientContext): Promise<{ version: string; publicAddr: string } | undefined> {
   const profile = ctx.selectedProfile();
   if (!profile) return undefined;
-  const { WebClient } = await import('../client/webapi.js');
-  const web = new WebClient({ proxyAddr: profile.webProxyAddr, insecure: ctx.opts.insecure, timeoutMs: 5_000 });
+  const { WebClient, trustedRootsFromEnv } = await import('../client/webapi.js');
+  const web = new WebClient({
+    proxyAddr: profile.webProxyAddr,
+    insecure: ctx.opts.insecure,
+    ca: trustedRootsFromEnv(ctx.io.env),
+    timeoutMs: 5_000,
+  });
   try {
     const ping = await web.ping();
     return { version: ping.server_version, publicAddr: ping.proxy.ssh?.public_addr ?? '' };

@@ -152,7 +152,24 @@ export class WebApi {
       const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       return replyJSON(res, 200, await this.createSSHCert(body, ip));
     }
+    if (m === 'POST' && p === '/webapi/mfa/login/begin') return replyJSON(res, 200, this.mfaBegin(await readJSON(req)));
+    if (m === 'POST' && p === '/webapi/mfa/login/finish') {
+      const body = await readJSON(req);
+      const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+      return replyJSON(res, 200, await this.issue(body, ip, this.authenticate(String(body.user ?? ''), String(body.password ?? ''), String(body.totp_code ?? ''))));
+    }
     throw new HttpError(404, 'path not found');
+  }
+
+  /** Checks the password and says which second factors the user can answer with. */
+  private mfaBegin(body: Record<string, unknown>): Record<string, unknown> {
+    if (body.passwordless === true) throw badParameter('passwordless login is not supported by this cluster');
+    const username = String(body.user ?? '');
+    const user = this.ctx.cfg.users.find((u) => u.name === username);
+    if (!user) throw accessDenied(MSG_INVALID_USER_PASS);
+    this.checkLock(user.name);
+    if (user.password !== String(body.pass ?? '')) throw this.recordFailure(user.name, accessDenied(MSG_INVALID_USER_PASS));
+    return { webauthn_challenge: null, totp_challenge: !!user.totp_secret, sso_challenge: null };
   }
 
   private pingConnector(name: string): Record<string, unknown> {
@@ -205,8 +222,13 @@ export class WebApi {
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const username = str('user');
     if (!username) throw badParameter('missing parameter user');
+    parsePublicKeys(str('ssh_pub_key'), str('tls_pub_key'), str('pub_key'));
+    return this.issue(body, loginIp, this.authenticate(username, str('password'), str('otp_token')));
+  }
+
+  private async issue(body: Record<string, unknown>, loginIp: string, user: UserConfig): Promise<Record<string, unknown>> {
+    const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const { sshKey, tlsKey } = parsePublicKeys(str('ssh_pub_key'), str('tls_pub_key'), str('pub_key'));
-    const user = this.authenticate(username, str('password'), str('otp_token'));
     const ttlNs = typeof body.ttl === 'number' ? body.ttl : 0;
     const route = str('RouteToCluster');
     if (route && route !== this.ctx.cfg.cluster_name) throw new HttpError(404, `cluster ${route} is not found`);
