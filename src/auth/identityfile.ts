@@ -102,7 +102,7 @@ export function buildIdentityFile(opts: {
   trusted: TrustedCerts[];
 }): IdentityFile {
   if (!sameKey(opts.sshKey, opts.tlsKey)) {
-    throw new TshError("identity files don't support mismatched SSH and TLS keys", 'bad-parameter');
+    throw new TshError("identity files don't support mismatched SSH and TLS keys, this is a bug", 'bad-parameter');
   }
   const knownHosts = opts.trusted.flatMap((t) =>
     t.sshCAKeys.map((k) => marshalKnownHostCA(opts.proxyHost, t.clusterName, parseAuthorizedKey(k).blob).trimEnd()),

@@ -48,7 +48,7 @@ const FIELDS: Field[] = [
   { key: 'user', prop: 'username' },
   { key: 'cluster', prop: 'siteName' },
   { key: 'dynamic_forward_ports', prop: 'dynamicForwardPorts' },
-  { key: 'dir', prop: 'dir' },
+  { key: 'dir', prop: 'dir', always: true },
   { key: 'tls_routing_enabled', prop: 'tlsRoutingEnabled' },
   { key: 'tls_routing_conn_upgrade_required', prop: 'tlsRoutingConnUpgradeRequired' },
   { key: 'auth_connector', prop: 'authConnector' },

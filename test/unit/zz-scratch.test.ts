@@ -1,16 +1,18 @@
 import { it } from 'vitest';
-import * as fs from 'node:fs';
-import { decodeIdentityFile, encodeIdentityFile } from '../../src/auth/identityfile.js';
-import { parseSshCertificateLine, teleportCertFields } from '../../src/auth/ssh/cert.js';
-import { decodeTlsIdentity } from '../../src/auth/x509/identity.js';
+import { encodeProfile, decodeProfile } from '../../src/auth/profile.js';
 it('x', () => {
-  for (const f of ['identity-key-cert-ca.pem', 'identity-tls.pem']) {
-    const t = fs.readFileSync('/work/shared/fixtures/upstream-teleport/' + f, 'utf8');
-    const id = decodeIdentityFile(t);
-    console.log(f, encodeIdentityFile(id) === t, id.knownHosts.map(l=>l.slice(0,60)), id.tlsCAs.length, !!id.tlsCert);
-    const c = parseSshCertificateLine(id.sshCert!);
-    console.log(c.keyId, c.validPrincipals, c.validAfter, c.validBefore, c.extensions, c.criticalOptions, c.certType, c.serial, c.keyType);
-    console.log(teleportCertFields(c));
-    if (id.tlsCert) { const ti = decodeTlsIdentity(id.tlsCert); console.log(ti); }
-  }
+const y = `web_proxy_addr: teleport.example.com:443
+ssh_proxy_addr: teleport.example.com:3023
+future_block:
+  nested: [1, 2]
+  s: "x y"
+auth_type: local
+forward_ports:
+- 8080:localhost:80
+relay_addr: relay.example.com:443
+`;
+  const p = decodeProfile(y, '/x');
+  console.log(p);
+  console.log(encodeProfile(p));
+  for (const bad of ['web_proxy_addr: [unclosed', 'a: b\n  c: d', 'a: 1\na: 2', '"x', '{']) { try { decodeProfile(bad, '/h/p.yaml'); console.log('nothrow', bad);} catch (e) { console.log(JSON.stringify((e as Error).message)); } }
 });
