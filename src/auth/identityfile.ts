@@ -58,8 +58,10 @@ export function decodeIdentityFile(text: string, source = 'identity file'): Iden
       out.sshCert = line;
     }
   }
-  if (current) throw new TshError(`${source}: PEM block is not terminated (file truncated?)`, 'bad-parameter');
-  if (!pems.length) throw new TshError(`${source}: no private key found; is this an identity file?`, 'bad-parameter');
+  if (current)
+    throw new TshError(`${source}: PEM block is not terminated (file truncated?)`, 'bad-parameter');
+  if (!pems.length)
+    throw new TshError(`${source}: no private key found; is this an identity file?`, 'bad-parameter');
   [out.privateKeyPem, out.tlsCert] = pems;
   out.tlsCAs = pems.slice(2);
   return out;
@@ -71,7 +73,10 @@ export function readIdentityFile(path: string): IdentityFile {
   try {
     text = fs.readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TshError(`cannot read identity file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'not-found');
+    throw new TshError(
+      `cannot read identity file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      'not-found',
+    );
   }
   const id = decodeIdentityFile(text, `identity file ${path}`);
   if (!id.sshCert) {
@@ -102,10 +107,15 @@ export function buildIdentityFile(opts: {
   trusted: TrustedCerts[];
 }): IdentityFile {
   if (!sameKey(opts.sshKey, opts.tlsKey)) {
-    throw new TshError("identity files don't support mismatched SSH and TLS keys, this is a bug", 'bad-parameter');
+    throw new TshError(
+      "identity files don't support mismatched SSH and TLS keys, this is a bug",
+      'bad-parameter',
+    );
   }
   const knownHosts = opts.trusted.flatMap((t) =>
-    t.sshCAKeys.map((k) => marshalKnownHostCA(opts.proxyHost, t.clusterName, parseAuthorizedKey(k).blob).trimEnd()),
+    t.sshCAKeys.map((k) =>
+      marshalKnownHostCA(opts.proxyHost, t.clusterName, parseAuthorizedKey(k).blob).trimEnd(),
+    ),
   );
   return {
     privateKeyPem: marshalTLSPrivateKey(opts.tlsKey),

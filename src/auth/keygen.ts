@@ -22,7 +22,10 @@ export function normalizeSuite(v: unknown): SignatureSuite {
     return (['legacy', 'legacy', 'balanced-v1', 'fips-v1', 'hsm-v1'] as const)[v] ?? 'legacy';
   }
   if (typeof v === 'string') {
-    const s = v.toLowerCase().replace(/^signature_algorithm_suite_/, '').replace(/_/g, '-');
+    const s = v
+      .toLowerCase()
+      .replace(/^signature_algorithm_suite_/, '')
+      .replace(/_/g, '-');
     if (isSuite(s)) return s;
   }
   return 'legacy';
@@ -77,5 +80,9 @@ export function marshalTLSPublicKey(key: KeyObject): string {
 }
 
 export function sameKey(a: KeyObject, b: KeyObject): boolean {
-  return a === b || a.equals(b);
+  if (a === b) return true;
+  // KeyObject.equals() on different key types leaves an OpenSSL error queued that makes the
+  // next crypto call (e.g. createPrivateKey) fail with "different key types"; compare types first.
+  if (a.asymmetricKeyType !== b.asymmetricKeyType) return false;
+  return a.equals(b);
 }

@@ -101,10 +101,21 @@ export class FileKeyStore {
     try {
       sshKey = parseSshPrivateKey(sshPem.toString('utf8'));
     } catch (err) {
-      throw new TshError(`SSH key ${sshKeyFile} is unreadable (${(err as Error).message}); run "tshjs login"`, 'relogin');
+      throw new TshError(
+        `SSH key ${sshKeyFile} is unreadable (${(err as Error).message}); run "tshjs login"`,
+        'relogin',
+      );
     }
     const sshCert = readFileIfExists(this.paths.sshCert(p, u, clusterName))?.toString('utf8');
-    return { proxyHost: p, username: u, clusterName, sshKey, tlsKey, sshCert, tlsCert: certPem.toString('utf8') };
+    return {
+      proxyHost: p,
+      username: u,
+      clusterName,
+      sshKey,
+      tlsKey,
+      sshCert,
+      tlsCert: certPem.toString('utf8'),
+    };
   }
 
   /** Saves CAs to cas/<cluster>.pem, certs.pem and known_hosts; callers hold the lock. */
@@ -114,7 +125,11 @@ export class FileKeyStore {
       if (!t.clusterName) throw new TshError('trusted certificate has no cluster name', 'bad-parameter');
       if (t.clusterName.includes('..') || t.clusterName.includes('/')) continue;
       if (t.tlsCAs.length) {
-        writeFileAtomic(this.paths.clusterCA(proxyHost, t.clusterName), t.tlsCAs.map(withNewline).join(''), CA_FILE_MODE);
+        writeFileAtomic(
+          this.paths.clusterCA(proxyHost, t.clusterName),
+          t.tlsCAs.map(withNewline).join(''),
+          CA_FILE_MODE,
+        );
       }
     }
     const all = this.readTrustedTLS(proxyHost).map((c) => `${withNewline(c)}\n`);
@@ -127,7 +142,10 @@ export class FileKeyStore {
     const dir = this.paths.casDir(proxyHost);
     let files: string[] = [];
     try {
-      files = fs.readdirSync(dir).filter((f) => f.endsWith('.pem')).sort();
+      files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.pem'))
+        .sort();
     } catch {
       const legacy = readFileIfExists(this.paths.certsPem(proxyHost));
       return legacy ? certBlocks(legacy.toString('utf8')) : [];
@@ -151,7 +169,8 @@ export class FileKeyStore {
     for (const t of trusted) {
       if (!t.sshCAKeys.length) continue;
       freshClusters.add(t.clusterName);
-      for (const k of t.sshCAKeys) fresh.push(marshalKnownHostCA(proxyHost, t.clusterName, parseAuthorizedKey(k).blob).trimEnd());
+      for (const k of t.sshCAKeys)
+        fresh.push(marshalKnownHostCA(proxyHost, t.clusterName, parseAuthorizedKey(k).blob).trimEnd());
     }
     const kept: string[] = [];
     const seen = new Set<string>();
@@ -165,7 +184,11 @@ export class FileKeyStore {
         entry = null;
       }
       // Prune stale CA keys for this proxy's clusters that we are replacing.
-      if (entry?.marker === '@cert-authority' && entry.hosts[0] === proxyHost && freshClusters.has(entry.hosts[1] ?? '')) {
+      if (
+        entry?.marker === '@cert-authority' &&
+        entry.hosts[0] === proxyHost &&
+        freshClusters.has(entry.hosts[1] ?? '')
+      ) {
         continue;
       }
       if (!seen.has(trimmed)) {

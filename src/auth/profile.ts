@@ -1,7 +1,8 @@
 // The profile file <home>/<proxy>.yaml and current-profile (api/profile/profile.go).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
+import { yaml } from '../util/lazy.js';
+import { parseFlatYaml } from './flatyaml.js';
 import { TshError } from '../util/errors.js';
 import { readFileIfExists, writeFileAtomic } from '../util/fsutil.js';
 import { KeyPaths } from './keypaths.js';
@@ -102,26 +103,35 @@ export function encodeProfile(p: Profile): string {
   for (const [k, v] of Object.entries(p.extra ?? {})) {
     if (!KNOWN_KEYS.has(k)) doc[k] = v;
   }
-  return YAML.stringify(doc, { indentSeq: false, lineWidth: 0 });
+  return yaml().stringify(doc, { indentSeq: false, lineWidth: 0 });
 }
 
 function asString(v: unknown, key: string, file: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new TshError(`profile ${file}: "${key}" must be a string; fix or delete the file and run "tshjs login"`, 'bad-parameter');
+  throw new TshError(
+    `profile ${file}: "${key}" must be a string; fix or delete the file and run "tshjs login"`,
+    'bad-parameter',
+  );
 }
 
 export function decodeProfile(text: string, file = 'profile'): Profile {
-  let doc: unknown;
+  let doc: unknown = parseFlatYaml(text);
   try {
-    doc = YAML.parse(text);
+    doc ??= yaml().parse(text);
   } catch (err) {
     const first = (err as Error).message.split('\n')[0];
-    throw new TshError(`profile ${file} is not valid YAML (${first}); delete it and run "tshjs login"`, 'bad-parameter');
+    throw new TshError(
+      `profile ${file} is not valid YAML (${first}); delete it and run "tshjs login"`,
+      'bad-parameter',
+    );
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new TshError(`profile ${file} is not a YAML mapping; delete it and run "tshjs login"`, 'bad-parameter');
+    throw new TshError(
+      `profile ${file} is not a YAML mapping; delete it and run "tshjs login"`,
+      'bad-parameter',
+    );
   }
   const raw = doc as Record<string, unknown>;
   const p: Profile = { webProxyAddr: '', privateKeyPolicy: '', pivSlot: '', missingClusterDetails: false };
@@ -190,7 +200,11 @@ export class ProfileStore {
 
   write(p: Profile): void {
     const name = profileName(p);
-    writeFileAtomic(this.paths.profileFile(name), encodeProfile({ ...p, dir: p.dir ?? this.home }), PROFILE_FILE_MODE);
+    writeFileAtomic(
+      this.paths.profileFile(name),
+      encodeProfile({ ...p, dir: p.dir ?? this.home }),
+      PROFILE_FILE_MODE,
+    );
   }
 
   remove(name: string): void {

@@ -11,10 +11,15 @@ function offset(d: Date, sep: string): string {
 }
 
 function zoneAbbrev(d: Date): string {
-  if (d.getTimezoneOffset() === 0 && /^(UTC|Etc\/UTC|GMT|)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone ?? '')) {
+  if (
+    d.getTimezoneOffset() === 0 &&
+    /^(UTC|Etc\/UTC|GMT|)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone ?? '')
+  ) {
     return 'UTC';
   }
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+    .formatToParts(d)
+    .find((p) => p.type === 'timeZoneName');
   return part?.value ?? offset(d, '');
 }
 

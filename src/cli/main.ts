@@ -1,5 +1,10 @@
 // tshjs command line: global flags as tsh, thin commands loaded lazily so `version` stays fast.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type { Command as CommandType } from 'commander';
+
+// require() skips the ESM-to-CJS export scan of commander, a measurable part of startup.
+const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
+type Command = CommandType;
 import type { ClientContext, GlobalOptions, Logger } from '../client/context.js';
 import { TshError, errorLine } from '../util/errors.js';
 import { processIO, type IO } from './io.js';
@@ -38,11 +43,11 @@ function addGlobals(cmd: Command): Command {
     .addOption(new Option('--skip-version-check', 'Skip version checking between server and client'));
 }
 
-function formatOption(extra: string[] = []): Option {
+function formatOption(extra: string[] = []): InstanceType<typeof Option> {
   return new Option('-f, --format <format>', 'Output format').choices([...FORMATS, ...extra]).default('text');
 }
 
-function clusterOption(): Option {
+function clusterOption(): InstanceType<typeof Option> {
   return new Option('-c, --cluster <name>', 'Teleport cluster (env: TELEPORT_CLUSTER)');
 }
 
@@ -62,9 +67,13 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
   let ctxPromise: Promise<ClientContext> | undefined;
   let debug = false;
   const context = async (cmd: Command): Promise<ClientContext> => {
-    const g = { ...(cmd.optsWithGlobals() as GlobalOptions & { debug?: unknown }) } as Record<string, unknown>;
+    const g = { ...(cmd.optsWithGlobals() as GlobalOptions & { debug?: unknown }) } as Record<
+      string,
+      unknown
+    >;
     for (const [key, envVar] of GLOBAL_ENV) {
-      if (g[key] === undefined && io.env[envVar] !== undefined && io.env[envVar] !== '') g[key] = io.env[envVar];
+      if (g[key] === undefined && io.env[envVar] !== undefined && io.env[envVar] !== '')
+        g[key] = io.env[envVar];
     }
     // TELEPORT_DEBUG=false/0 means off.
     debug = !!g.debug && !['false', '0'].includes(String(g.debug));
@@ -101,10 +110,16 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
     .addOption(clusterOption())
     .option('-o, --out <file>', 'Write an identity file to this path instead of saving a profile')
     .option('--otp <code>', 'One-time password (else prompted, or read as the second line of stdin)')
-    .action(async (proxyArg: string | undefined, o: { format: Format; out?: string; otp?: string }, cmd: Command) => {
-      const { runLogin } = await import('../commands/login.js');
-      code = await runLogin(await context(cmd), { ...o, proxyArg });
-    });
+    .action(
+      async (
+        proxyArg: string | undefined,
+        o: { format: Format; out?: string; otp?: string },
+        cmd: Command,
+      ) => {
+        const { runLogin } = await import('../commands/login.js');
+        code = await runLogin(await context(cmd), { ...o, proxyArg });
+      },
+    );
 
   addGlobals(program.command('logout'))
     .description('Delete a cluster certificate')
@@ -136,7 +151,9 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
   } catch (err) {
     const e = err as Error & { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 1) || 1;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? 0
+        : (e.exitCode ?? 1) || 1;
     }
     reportError(io, err, debug);
     return err instanceof TshError ? err.exitCode : 1;

@@ -1,5 +1,5 @@
 // Machine output shared by commands: tsh's JSON (2-space indent) and YAML.
-import YAML from 'yaml';
+import { yaml } from '../util/lazy.js';
 
 export const FORMATS = ['text', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -9,7 +9,7 @@ export function toJSON(v: unknown): string {
 }
 
 export function toYAML(v: unknown): string {
-  return YAML.stringify(v, { indentSeq: false, lineWidth: 0 });
+  return yaml().stringify(v, { indentSeq: false, lineWidth: 0 });
 }
 
 export function serialize(format: Exclude<Format, 'text'>, v: unknown): string {
@@ -18,5 +18,9 @@ export function serialize(format: Exclude<Format, 'text'>, v: unknown): string {
 
 /** Go's json.Marshal of a map sorts keys; do the same for stable output. */
 export function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+  return Object.fromEntries(
+    Object.keys(r)
+      .sort()
+      .map((k) => [k, r[k]]),
+  );
 }

@@ -73,7 +73,10 @@ export class StdioPrompter implements Prompter {
     this.io.stderr.write(`${question}\n`);
     const v = await this.lines().next();
     if (v === undefined || v === '') {
-      throw new TshError('no password on standard input; pipe it in ("echo $PW | tshjs login ...") or run in a terminal', 'bad-parameter');
+      throw new TshError(
+        'no password on standard input; pipe it in ("echo $PW | tshjs login ...") or run in a terminal',
+        'bad-parameter',
+      );
     }
     return v;
   }
@@ -83,7 +86,10 @@ export class StdioPrompter implements Prompter {
     if (this.io.stdin.isTTY) return (await this.lines().next()) ?? '';
     const v = await this.lines().next();
     if ((v === undefined || v === '') && !opts.optional) {
-      throw new TshError(`${question.replace(/:$/, '')} expected as the next line of standard input (or pass --otp)`, 'bad-parameter');
+      throw new TshError(
+        `${question.replace(/:$/, '')} expected as the next line of standard input (or pass --otp)`,
+        'bad-parameter',
+      );
     }
     return v ?? '';
   }

@@ -12,7 +12,11 @@ function line(label: string, value: string, prefix = '  '): string {
 /** One profile block; `debug` adds traits and critical options as tsh --debug does. */
 export function statusText(s: ProfileStatus, opts: { debug?: boolean; now?: Date } = {}): string {
   const now = opts.now ?? new Date();
-  let out = line('Profile URL', `${s.proxyURL}${s.proxyFromEnv ? ` (${s.proxyFromEnv})` : ''}`, s.isActive ? '> ' : '  ');
+  let out = line(
+    'Profile URL',
+    `${s.proxyURL}${s.proxyFromEnv ? ` (${s.proxyFromEnv})` : ''}`,
+    s.isActive ? '> ' : '  ',
+  );
   out += line('Logged in as', s.username);
   if (s.activeRequests.length) out += line('Active requests', s.activeRequests.join(', '));
   if (s.cluster) out += line('Cluster', `${s.cluster}${s.clusterFromEnv ? ` (${s.clusterFromEnv})` : ''}`);
@@ -33,7 +37,10 @@ export function statusText(s: ProfileStatus, opts: { debug?: boolean; now?: Date
   }
   if (s.databases.length) out += line('Databases', s.databases.join(', '));
   if (s.allowedResources.length) out += line('Allowed Resources', s.allowedResources.join(', '));
-  out += line('Valid until', `${goTimeString(s.validUntil)} [${humanValidFor(s.validUntil.getTime() - now.getTime())}]`);
+  out += line(
+    'Valid until',
+    `${goTimeString(s.validUntil)} [${humanValidFor(s.validUntil.getTime() - now.getTime())}]`,
+  );
   out += line('Extensions', s.extensions.join(', '));
   if (opts.debug) {
     const crit = Object.entries(s.criticalOptions).sort(([a], [b]) => a.localeCompare(b));
@@ -65,7 +72,11 @@ export function profileInfo(s: ProfileStatus): Record<string, unknown> {
 }
 
 /** The top-level `tsh status --format` document. */
-export function statusDocument(active: ProfileStatus | undefined, others: ProfileStatus[], env?: Record<string, string>) {
+export function statusDocument(
+  active: ProfileStatus | undefined,
+  others: ProfileStatus[],
+  env?: Record<string, string>,
+) {
   const doc: Record<string, unknown> = {};
   if (active) doc.active = profileInfo(active);
   doc.profiles = others.map(profileInfo);

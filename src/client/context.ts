@@ -1,9 +1,8 @@
 // What every command shares: resolved global options, the profile and key stores, IO.
 import { defaultHome } from '../auth/keypaths.js';
-import { FileKeyStore } from '../auth/keystore.js';
 import { ProfileStore, profileNameFromAddr, type Profile } from '../auth/profile.js';
 import type { IO } from '../cli/io.js';
-import { normalizeProxyAddr } from './webapi.js';
+import { normalizeProxyAddr } from './addr.js';
 
 export interface GlobalOptions {
   proxy?: string;
@@ -24,7 +23,6 @@ export type Logger = (msg: string, fields?: Record<string, unknown>) => void;
 export class ClientContext {
   readonly home: string;
   readonly profiles: ProfileStore;
-  readonly keys: FileKeyStore;
 
   constructor(
     readonly io: IO,
@@ -33,7 +31,6 @@ export class ClientContext {
   ) {
     this.home = defaultHome(io.env);
     this.profiles = new ProfileStore(this.home);
-    this.keys = new FileKeyStore(this.home);
   }
 
   /** Name of the profile a command acts on: --proxy/TELEPORT_PROXY's host, else current-profile. */

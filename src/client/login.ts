@@ -3,7 +3,7 @@
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { generateUserKeys, marshalTLSPublicKey, normalizeSuite } from '../auth/keygen.js';
 import { buildIdentityFile, writeIdentityFile } from '../auth/identityfile.js';
-import type { KeyRing, TrustedCerts } from '../auth/keystore.js';
+import { FileKeyStore, type KeyRing, type TrustedCerts } from '../auth/keystore.js';
 import { profileNameFromAddr, splitHostPort, type Profile } from '../auth/profile.js';
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
@@ -13,7 +13,14 @@ import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import type { ClientContext } from './context.js';
 import { versionWarning } from './versioncheck.js';
-import { DEFAULT_SSH_PORT, WebClient, trustedRootsFromEnv, normalizeProxyAddr, type PingResponse, type SSHLoginResponse } from './webapi.js';
+import {
+  DEFAULT_SSH_PORT,
+  WebClient,
+  trustedRootsFromEnv,
+  normalizeProxyAddr,
+  type PingResponse,
+  type SSHLoginResponse,
+} from './webapi.js';
 
 /** tsh's default certificate TTL (defaults.CertDuration). */
 export const DEFAULT_TTL_MINUTES = 12 * 60;
@@ -60,11 +67,20 @@ export function sshProxyAddr(ping: PingResponse, webAddr: string): string {
 }
 
 /** Profile fields from ping, as applyProxySettings + SaveProfile do. */
-export function profileFromPing(ping: PingResponse, webAddr: string, user: string, cluster: string, opts: { authConnector?: string }): Profile {
+export function profileFromPing(
+  ping: PingResponse,
+  webAddr: string,
+  user: string,
+  cluster: string,
+  opts: { authConnector?: string },
+): Profile {
   const kube = ping.proxy.kube ?? {};
   const tlsRouting = !!ping.proxy.tls_routing_enabled;
   let kubeAddr: string | undefined;
-  if (kube.enabled) kubeAddr = tlsRouting ? webAddr : kube.public_addr || kube.listen_addr || `${splitHostPort(webAddr).host}:3026`;
+  if (kube.enabled)
+    kubeAddr = tlsRouting
+      ? webAddr
+      : kube.public_addr || kube.listen_addr || `${splitHostPort(webAddr).host}:3026`;
   const db = (ping.proxy.db ?? {}) as Record<string, string | undefined>;
   return {
     webProxyAddr: webAddr,
@@ -128,9 +144,13 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
       const motd = await web.motd();
       if (motd.Text) o.warn(`${motd.Text}\n`);
     }
-    const authType = o.authConnector && o.authConnector !== 'local' ? ping.auth.type : (ping.auth.type ?? 'local');
+    const authType =
+      o.authConnector && o.authConnector !== 'local' ? ping.auth.type : (ping.auth.type ?? 'local');
     if (authType && authType !== 'local') {
-      throw new TshError(`${authType} (SSO) login is not supported by tshjs yet; use a local user or an identity file (-i)`, 'bad-parameter');
+      throw new TshError(
+        `${authType} (SSO) login is not supported by tshjs yet; use a local user or an identity file (-i)`,
+        'bad-parameter',
+      );
     }
     const suite = normalizeSuite(ping.auth.signature_algorithm_suite);
     const keys = generateUserKeys(suite, { single: !!o.out });
@@ -157,7 +177,10 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
       if (chal.totp_challenge) {
         totp = o.otp ?? (await o.prompter.line('Enter an OTP code from a device:'));
       } else if (chal.webauthn_challenge || chal.sso_challenge) {
-        throw new TshError('the cluster asks for WebAuthn or SSO MFA, which tshjs does not support yet; register an OTP device', 'bad-parameter');
+        throw new TshError(
+          'the cluster asks for WebAuthn or SSO MFA, which tshjs does not support yet; register an OTP device',
+          'bad-parameter',
+        );
       }
       resp = await web.mfaLoginFinish({
         user: o.user,
@@ -175,7 +198,10 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
     const proxyHost = profileNameFromAddr(webAddr);
 
     if (o.out) {
-      writeIdentityFile(o.out, buildIdentityFile({ sshKey: keys.ssh, tlsKey: keys.tls, sshCert, tlsCert, proxyHost, trusted }));
+      writeIdentityFile(
+        o.out,
+        buildIdentityFile({ sshKey: keys.ssh, tlsKey: keys.tls, sshCert, tlsCert, proxyHost, trusted }),
+      );
       return { identityFile: o.out, username: resp.username, clusterName };
     }
 
@@ -188,10 +214,13 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
       sshCert,
       tlsCert,
     };
-    const profile = profileFromPing(ping, webAddr, resp.username, clusterName, { authConnector: o.authConnector });
-    ctx.keys.locked(() => {
-      ctx.keys.writeTrustedCerts(proxyHost, trusted);
-      ctx.keys.writeKeyRing(ring);
+    const profile = profileFromPing(ping, webAddr, resp.username, clusterName, {
+      authConnector: o.authConnector,
+    });
+    const keyStore = new FileKeyStore(ctx.home);
+    keyStore.locked(() => {
+      keyStore.writeTrustedCerts(proxyHost, trusted);
+      keyStore.writeKeyRing(ring);
       ctx.profiles.write(profile);
       ctx.profiles.setCurrent(proxyHost);
     });

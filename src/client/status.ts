@@ -63,17 +63,24 @@ export function statusFromCerts(opts: {
     try {
       ssh = parseSshCertificateLine(opts.sshCert.trim());
     } catch (err) {
-      throw new TshError(`SSH certificate for profile ${opts.name} is corrupt (${(err as Error).message}); run "tshjs login"`, 'relogin');
+      throw new TshError(
+        `SSH certificate for profile ${opts.name} is corrupt (${(err as Error).message}); run "tshjs login"`,
+        'relogin',
+      );
     }
   }
   if (opts.tlsCert?.trim()) {
     try {
       tls = decodeTlsIdentity(opts.tlsCert);
     } catch (err) {
-      throw new TshError(`TLS certificate for profile ${opts.name} is corrupt (${(err as Error).message}); run "tshjs login"`, 'relogin');
+      throw new TshError(
+        `TLS certificate for profile ${opts.name} is corrupt (${(err as Error).message}); run "tshjs login"`,
+        'relogin',
+      );
     }
   }
-  if (!ssh && !tls) throw new TshError(`no certificates for profile ${opts.name}; run "tshjs login"`, 'not-found');
+  if (!ssh && !tls)
+    throw new TshError(`no certificates for profile ${opts.name}; run "tshjs login"`, 'not-found');
   const fields = ssh ? teleportCertFields(ssh) : undefined;
   const validUntil = tls ? tls.expires : new Date(Number(ssh!.validBefore) * 1000);
   return {
@@ -93,7 +100,11 @@ export function statusFromCerts(opts: {
     databases: [],
     allowedResources: [],
     validUntil,
-    extensions: ssh ? Object.keys(ssh.extensions).filter((e) => !HIDDEN_EXTENSIONS.has(e)).sort() : [],
+    extensions: ssh
+      ? Object.keys(ssh.extensions)
+          .filter((e) => !HIDDEN_EXTENSIONS.has(e))
+          .sort()
+      : [],
     criticalOptions: ssh?.criticalOptions ?? {},
     isActive: opts.isActive,
   };
@@ -113,7 +124,10 @@ export function profileStatus(paths: KeyPaths, p: Profile, isActive: boolean): P
     );
   }
   if (!tlsCert && !sshCert) {
-    throw new TshError(`profile ${name} has no certificates for ${user || 'its user'}; run "tshjs login"`, 'not-found');
+    throw new TshError(
+      `profile ${name} has no certificates for ${user || 'its user'}; run "tshjs login"`,
+      'not-found',
+    );
   }
   return statusFromCerts({
     name,

@@ -4,9 +4,10 @@ import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { TshError } from '../util/errors.js';
 import { splitHostPort } from '../auth/profile.js';
+import { DEFAULT_WEB_PORT, normalizeProxyAddr } from './addr.js';
 
-export const DEFAULT_WEB_PORT = 3080;
-export const DEFAULT_SSH_PORT = 3023;
+export { DEFAULT_SSH_PORT, DEFAULT_WEB_PORT, normalizeProxyAddr } from './addr.js';
+
 
 export interface PingResponse {
   auth: {
@@ -110,7 +111,10 @@ export function trustedRootsFromEnv(env: NodeJS.ProcessEnv): string[] | undefine
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new TshError(`cannot read SSL_CERT_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'bad-parameter');
+    throw new TshError(
+      `cannot read SSL_CERT_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      'bad-parameter',
+    );
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new TshError(`SSL_CERT_FILE ${file} holds no PEM certificates`, 'bad-parameter');
@@ -138,20 +142,6 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'CERT_SIGNATURE_FAILURE',
 ]);
-
-/** Normalises "host", "host:port" and "https://host:port/" to host:port (default port 3080). */
-export function normalizeProxyAddr(addr: string): string {
-  let a = addr.trim();
-  if (!a) throw new TshError('proxy address is empty; pass --proxy=host:port', 'bad-parameter');
-  a = a.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-  const { host, port } = splitHostPort(a);
-  if (!host) throw new TshError(`invalid proxy address "${addr}"; expected host:port`, 'bad-parameter');
-  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) {
-    throw new TshError(`invalid port in proxy address "${addr}"`, 'bad-parameter');
-  }
-  const h = host.includes(':') ? `[${host}]` : host;
-  return `${h}:${port ?? DEFAULT_WEB_PORT}`;
-}
 
 export class WebClient {
   private readonly agent: https.Agent;
@@ -193,7 +183,11 @@ export class WebClient {
   }
 
   /** Password check + MFA challenge (lib/client/weblogin.go MFAChallengeRequest). */
-  mfaLoginBegin(req: { user: string; pass: string; passwordless: boolean }): Promise<MFAAuthenticateChallenge> {
+  mfaLoginBegin(req: {
+    user: string;
+    pass: string;
+    passwordless: boolean;
+  }): Promise<MFAAuthenticateChallenge> {
     return this.request<MFAAuthenticateChallenge>('POST', '/v1/webapi/mfa/login/begin', req);
   }
 
@@ -229,7 +223,9 @@ export class WebClient {
             .catch(reject);
         },
       );
-      req.on('timeout', () => req.destroy(new TshError(`proxy ${this.proxyAddr} did not answer in time`, 'connection-problem')));
+      req.on('timeout', () =>
+        req.destroy(new TshError(`proxy ${this.proxyAddr} did not answer in time`, 'connection-problem')),
+      );
       req.on('error', (err) => reject(this.transportError(err)));
       req.end(payload);
     });
@@ -242,7 +238,10 @@ export class WebClient {
       json = buf.length ? JSON.parse(buf.toString('utf8')) : {};
     } catch {
       if (status >= 200 && status < 300) {
-        throw new TshError(`proxy ${this.proxyAddr} sent a non-JSON answer to ${path}; is this a Teleport proxy?`, 'connection-problem');
+        throw new TshError(
+          `proxy ${this.proxyAddr} sent a non-JSON answer to ${path}; is this a Teleport proxy?`,
+          'connection-problem',
+        );
       }
       json = {};
     }
@@ -263,13 +262,38 @@ export class WebClient {
         { cause: err },
       );
     }
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'EAI_AGAIN') {
-      return new TshError(`cannot reach proxy ${this.proxyAddr} (${code}); check --proxy and that the proxy is running`, 'connection-problem', 1, { cause: err });
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'ECONNRESET' ||
+      code === 'EAI_AGAIN'
+    ) {
+      return new TshError(
+        `cannot reach proxy ${this.proxyAddr} (${code}); check --proxy and that the proxy is running`,
+        'connection-problem',
+        1,
+        { cause: err },
+      );
     }
-    if (/wrong version number|EPROTO/i.test(err.message) || code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
-      return new TshError(`proxy ${this.proxyAddr} does not speak TLS; check the port in --proxy`, 'connection-problem', 1, { cause: err });
+    if (
+      /wrong version number|EPROTO/i.test(err.message) ||
+      code === 'EPROTO' ||
+      code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+    ) {
+      return new TshError(
+        `proxy ${this.proxyAddr} does not speak TLS; check the port in --proxy`,
+        'connection-problem',
+        1,
+        { cause: err },
+      );
     }
-    return new TshError(`request to proxy ${this.proxyAddr} failed: ${err.message}`, 'connection-problem', 1, { cause: err });
+    return new TshError(
+      `request to proxy ${this.proxyAddr} failed: ${err.message}`,
+      'connection-problem',
+      1,
+      { cause: err },
+    );
   }
 }
 

@@ -11,7 +11,9 @@ export interface EnvOptions {
 
 export function runEnv(ctx: ClientContext, o: EnvOptions): number {
   if (o.unset && o.format === 'text') {
-    ctx.io.stdout.write('unset TELEPORT_PROXY\nunset TELEPORT_CLUSTER\nunset TELEPORT_KUBE_CLUSTER\nunset KUBECONFIG\n');
+    ctx.io.stdout.write(
+      'unset TELEPORT_PROXY\nunset TELEPORT_CLUSTER\nunset TELEPORT_KUBE_CLUSTER\nunset KUBECONFIG\n',
+    );
     return 0;
   }
   const { active } = loadStatuses(ctx);
@@ -21,7 +23,11 @@ export function runEnv(ctx: ClientContext, o: EnvOptions): number {
     TELEPORT_CLUSTER: active.cluster,
   };
   if (o.format === 'text') {
-    ctx.io.stdout.write(Object.entries(env).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+    ctx.io.stdout.write(
+      Object.entries(env)
+        .map(([k, v]) => `export ${k}=${v}\n`)
+        .join(''),
+    );
   } else {
     ctx.io.stdout.write(serialize(o.format, env));
   }

@@ -25,7 +25,11 @@ function defaultUser(): string {
 
 export async function runLogin(ctx: ClientContext, o: LoginCommandOptions): Promise<number> {
   const proxy = o.proxyArg || ctx.opts.proxy || ctx.selectedProfile()?.webProxyAddr;
-  if (!proxy) throw new TshError('no proxy address given; pass --proxy=host:port or set TELEPORT_PROXY', 'bad-parameter');
+  if (!proxy)
+    throw new TshError(
+      'no proxy address given; pass --proxy=host:port or set TELEPORT_PROXY',
+      'bad-parameter',
+    );
   const user = ctx.opts.user || ctx.selectedProfile()?.username || defaultUser();
   if (!user) throw new TshError('no user given; pass --user', 'bad-parameter');
   if (ctx.opts.ttl !== undefined && (!Number.isInteger(ctx.opts.ttl) || ctx.opts.ttl <= 0)) {

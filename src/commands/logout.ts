@@ -1,14 +1,15 @@
 // tshjs logout: tsh onLogout's cases and messages.
 import * as fs from 'node:fs';
+import { FileKeyStore } from '../auth/keystore.js';
 import { profileNameFromAddr } from '../auth/profile.js';
 import type { ClientContext } from '../client/context.js';
-import { normalizeProxyAddr } from '../client/webapi.js';
+import { normalizeProxyAddr } from '../client/addr.js';
 
 /** Users with keys under keys/<proxy>/ (files named <user>.key or <user>.crt). */
 function usersAtProxy(ctx: ClientContext, proxyHost: string): string[] {
   let names: string[] = [];
   try {
-    names = fs.readdirSync(ctx.keys.paths.proxyKeyDir(proxyHost));
+    names = fs.readdirSync(ctx.profiles.paths.proxyKeyDir(proxyHost));
   } catch {
     return [];
   }
@@ -21,12 +22,14 @@ function usersAtProxy(ctx: ClientContext, proxyHost: string): string[] {
 }
 
 function logoutUser(ctx: ClientContext, proxyHost: string, user: string): boolean {
-  return ctx.keys.locked(() => {
-    const found = ctx.keys.deleteKeyRing(proxyHost, user);
+  const keys = new FileKeyStore(ctx.home);
+  return keys.locked(() => {
+    const found = keys.deleteKeyRing(proxyHost, user);
     const p = ctx.profiles.read(proxyHost);
     if (p && (p.username ?? '') === user) {
       ctx.profiles.remove(proxyHost);
-      if (ctx.profiles.currentName() === proxyHost) fs.rmSync(ctx.keys.paths.currentProfile(), { force: true });
+      if (ctx.profiles.currentName() === proxyHost)
+        fs.rmSync(ctx.profiles.paths.currentProfile(), { force: true });
     }
     return found;
   });
@@ -35,7 +38,7 @@ function logoutUser(ctx: ClientContext, proxyHost: string, user: string): boolea
 export function runLogout(ctx: ClientContext): number {
   const out = ctx.io.stdout;
   const { proxy, user } = ctx.opts;
-  const anyProfile = ctx.profiles.listNames().length > 0 || fs.existsSync(ctx.keys.paths.keysDir());
+  const anyProfile = ctx.profiles.listNames().length > 0 || fs.existsSync(ctx.profiles.paths.keysDir());
   if (!anyProfile) {
     out.write('All users logged out.\n');
     return 0;
@@ -70,8 +73,8 @@ export function runLogout(ctx: ClientContext): number {
     );
     return 0;
   }
-  ctx.keys.locked(() => ctx.keys.deleteAll());
+  const keys = new FileKeyStore(ctx.home);
+  keys.locked(() => keys.deleteAll());
   out.write('Logged out all users from all proxies.\n');
   return 0;
 }
-

@@ -1,7 +1,13 @@
 // tshjs status: the active profile first, then the others (tsh onStatus).
 import { readIdentityFile } from '../auth/identityfile.js';
 import type { ClientContext } from '../client/context.js';
-import { applyEnvOverrides, isExpired, profileStatus, statusFromCerts, type ProfileStatus } from '../client/status.js';
+import {
+  applyEnvOverrides,
+  isExpired,
+  profileStatus,
+  statusFromCerts,
+  type ProfileStatus,
+} from '../client/status.js';
 import { serialize, type Format } from '../cli/output.js';
 import { statusDocument, statusText } from '../cli/statusformat.js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
@@ -12,7 +18,13 @@ export interface StatusOptions {
   verbose?: boolean;
 }
 
-const ENV_VARS = ['TELEPORT_PROXY', 'TELEPORT_CLUSTER', 'TELEPORT_SITE', 'TELEPORT_KUBE_CLUSTER', 'KUBECONFIG'];
+const ENV_VARS = [
+  'TELEPORT_PROXY',
+  'TELEPORT_CLUSTER',
+  'TELEPORT_SITE',
+  'TELEPORT_KUBE_CLUSTER',
+  'KUBECONFIG',
+];
 
 export interface StatusResult {
   active?: ProfileStatus;
@@ -29,14 +41,14 @@ export function loadStatuses(ctx: ClientContext): StatusResult {
     if (name === activeName) continue;
     try {
       const p = ctx.profiles.read(name);
-      if (p) others.push(profileStatus(ctx.keys.paths, p, false));
+      if (p) others.push(profileStatus(ctx.profiles.paths, p, false));
     } catch (err) {
       ctx.log('skipping unreadable profile', { profile: name, error: (err as Error).message });
     }
   }
   if (activeName) {
     const p = ctx.profiles.read(activeName);
-    if (p) active = applyEnvOverrides(profileStatus(ctx.keys.paths, p, true), ctx.io.env);
+    if (p) active = applyEnvOverrides(profileStatus(ctx.profiles.paths, p, true), ctx.io.env);
   }
   return { active, others };
 }

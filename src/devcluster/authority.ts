@@ -58,7 +58,10 @@ async function newAuthority(clusterName: string, suite: SignatureSuite): Promise
   const algs = caAlgorithms(suite);
   const tls = async (): Promise<TlsAuthority> => {
     const key = generateKey(algs.tls);
-    const certPem = await createTlsCa({ clusterName, key: { privateKey: key, publicKey: createPublicKey(key) } });
+    const certPem = await createTlsCa({
+      clusterName,
+      key: { privateKey: key, publicKey: createPublicKey(key) },
+    });
     return { key, certPem };
   };
   return {
@@ -108,7 +111,10 @@ export async function loadOrCreateAuthority(
   writeFileAtomic(f('hostTLSKey'), keyPem(a.hostTLS.key));
   writeFileAtomic(f('hostTLSCert'), a.hostTLS.certPem, 0o644);
   // meta last: its presence means the set is complete.
-  writeFileAtomic(f('meta'), JSON.stringify({ cluster_name: clusterName, signature_algorithm_suite: suite }, null, 2) + '\n');
+  writeFileAtomic(
+    f('meta'),
+    JSON.stringify({ cluster_name: clusterName, signature_algorithm_suite: suite }, null, 2) + '\n',
+  );
   return a;
 }
 
@@ -119,7 +125,11 @@ export function caPin(certPem: string): string {
 }
 
 /** The host CA as the login response's host_signers entry (TrustedCerts JSON). */
-export function hostSigners(a: Authority): { domain_name: string; checking_keys: string[]; tls_certs: string[] } {
+export function hostSigners(a: Authority): {
+  domain_name: string;
+  checking_keys: string[];
+  tls_certs: string[];
+} {
   return {
     domain_name: a.clusterName,
     checking_keys: [Buffer.from(marshalAuthorizedKey(a.hostSSH)).toString('base64')],

@@ -1,6 +1,6 @@
 // Dev cluster configuration (YAML). The keys are the contract in docs/devcluster.md.
 import * as fs from 'node:fs';
-import YAML from 'yaml';
+import { yaml } from '../util/lazy.js';
 import { isSuite, type SignatureSuite } from '../auth/keygen.js';
 
 export interface RoleConfig {
@@ -67,7 +67,12 @@ export function demoConfig(): DevClusterConfig {
     cluster_name: 'dev.localhost',
     signature_algorithm_suite: 'balanced-v1',
     users: [
-      { name: 'alice', password: 'alice-password', roles: ['access', 'editor'], traits: { logins: ['alice'] } },
+      {
+        name: 'alice',
+        password: 'alice-password',
+        roles: ['access', 'editor'],
+        traits: { logins: ['alice'] },
+      },
       { name: 'bob', password: 'bob-password', totp_secret: DEMO_TOTP_SECRET, roles: ['access'] },
     ],
     roles: [
@@ -90,20 +95,29 @@ function list<T>(v: unknown, what: string): T[] {
 }
 
 export function normalizeConfig(raw: unknown): DevClusterConfig {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('config: expected a YAML mapping');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError('config: expected a YAML mapping');
   const r = raw as Record<string, unknown>;
   const suite = String(r.signature_algorithm_suite ?? 'balanced-v1');
   if (!isSuite(suite)) {
-    throw new ConfigError(`config: signature_algorithm_suite "${suite}" is not one of legacy, balanced-v1, fips-v1, hsm-v1`);
+    throw new ConfigError(
+      `config: signature_algorithm_suite "${suite}" is not one of legacy, balanced-v1, fips-v1, hsm-v1`,
+    );
   }
   const users = list<UserConfig>(r.users, 'users').map((u, i) => {
-    if (!u || typeof u.name !== 'string' || !u.name) throw new ConfigError(`config: users[${i}] needs a name`);
+    if (!u || typeof u.name !== 'string' || !u.name)
+      throw new ConfigError(`config: users[${i}] needs a name`);
     if (typeof u.password !== 'string') throw new ConfigError(`config: user ${u.name} needs a password`);
     return { ...u, roles: list<string>(u.roles, `users[${i}].roles`).map(String) };
   });
   const roles = list<RoleConfig>(r.roles, 'roles').map((ro, i) => {
-    if (!ro || typeof ro.name !== 'string' || !ro.name) throw new ConfigError(`config: roles[${i}] needs a name`);
-    return { ...ro, logins: list<string>(ro.logins, `roles[${i}].logins`).map(String), node_labels: ro.node_labels ?? {} };
+    if (!ro || typeof ro.name !== 'string' || !ro.name)
+      throw new ConfigError(`config: roles[${i}] needs a name`);
+    return {
+      ...ro,
+      logins: list<string>(ro.logins, `roles[${i}].logins`).map(String),
+      node_labels: ro.node_labels ?? {},
+    };
   });
   const roleNames = new Set(roles.map((x) => x.name));
   for (const u of users) {
@@ -140,7 +154,7 @@ export function loadConfigFile(file: string): DevClusterConfig {
   }
   let raw: unknown;
   try {
-    raw = YAML.parse(text);
+    raw = yaml().parse(text);
   } catch (err) {
     throw new ConfigError(`config ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -29,7 +29,12 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-d, --debug', 'log requests to stderr').env('TELEPORT_DEBUG'))
     .action(async (o: { config?: string; listen: string; dataDir?: string; debug?: boolean }) => {
       const cfg = o.config ? loadConfigFile(o.config) : demoConfig();
-      const dc = await DevCluster.start({ config: cfg, listen: o.listen, dataDir: o.dataDir, log: stderrLogger(!!o.debug) });
+      const dc = await DevCluster.start({
+        config: cfg,
+        listen: o.listen,
+        dataDir: o.dataDir,
+        log: stderrLogger(!!o.debug),
+      });
       process.stdout.write(`${JSON.stringify(dc.readyInfo())}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {

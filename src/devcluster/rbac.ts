@@ -41,7 +41,10 @@ export function accessInfo(cfg: DevClusterConfig, user: UserConfig): AccessInfo 
   const expand = (xs: string[] | undefined) => uniq((xs ?? []).flatMap((x) => interpolate(x, traits)));
   let maxTtl = Infinity;
   for (const r of roles) {
-    maxTtl = Math.min(maxTtl, r.max_session_ttl ? parseGoDuration(r.max_session_ttl) : DEFAULT_MAX_SESSION_TTL_MS);
+    maxTtl = Math.min(
+      maxTtl,
+      r.max_session_ttl ? parseGoDuration(r.max_session_ttl) : DEFAULT_MAX_SESSION_TTL_MS,
+    );
   }
   return {
     roles: roles.map((r) => r.name),

@@ -58,7 +58,11 @@ export class DevCluster {
   static async start(opts: DevClusterOptions = {}): Promise<DevCluster> {
     const cfg = opts.config ?? demoConfig();
     const log = opts.log ?? (() => {});
-    const authority = await loadOrCreateAuthority(opts.dataDir, cfg.cluster_name, cfg.signature_algorithm_suite);
+    const authority = await loadOrCreateAuthority(
+      opts.dataDir,
+      cfg.cluster_name,
+      cfg.signature_algorithm_suite,
+    );
     const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
     const key = generateKey(caAlgorithms(authority.suite).tls);
     const cert = await issueServerCert({

@@ -139,24 +139,41 @@ export class WebApi {
     let p = new URL(req.url ?? '/', 'https://x').pathname;
     // Upstream strips /v1 for these first segments when no route matched.
     const seg = p.split('/');
-    if (seg[1] === 'v1' && ['webapi', 'enterprise', 'scripts', '.well-known', 'workload-identity', 'web'].includes(seg[2] ?? '')) {
+    if (
+      seg[1] === 'v1' &&
+      ['webapi', 'enterprise', 'scripts', '.well-known', 'workload-identity', 'web'].includes(seg[2] ?? '')
+    ) {
       p = p.slice(3);
     }
     const m = req.method ?? 'GET';
     if (m === 'GET' && p === '/webapi/ping') return replyJSON(res, 200, this.ping());
     if (m === 'GET' && p === '/webapi/find') return replyJSON(res, 200, this.ping(false));
-    if (m === 'GET' && p.startsWith('/webapi/ping/')) return replyJSON(res, 200, this.pingConnector(decodeURIComponent(p.slice(13))));
+    if (m === 'GET' && p.startsWith('/webapi/ping/'))
+      return replyJSON(res, 200, this.pingConnector(decodeURIComponent(p.slice(13))));
     if (m === 'GET' && p === '/webapi/motd') return replyJSON(res, 200, { Text: this.ctx.cfg.motd ?? '' });
     if (m === 'POST' && p === '/webapi/ssh/certs') {
       const body = await readJSON(req);
       const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       return replyJSON(res, 200, await this.createSSHCert(body, ip));
     }
-    if (m === 'POST' && p === '/webapi/mfa/login/begin') return replyJSON(res, 200, this.mfaBegin(await readJSON(req)));
+    if (m === 'POST' && p === '/webapi/mfa/login/begin')
+      return replyJSON(res, 200, this.mfaBegin(await readJSON(req)));
     if (m === 'POST' && p === '/webapi/mfa/login/finish') {
       const body = await readJSON(req);
       const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-      return replyJSON(res, 200, await this.issue(body, ip, this.authenticate(String(body.user ?? ''), String(body.password ?? ''), String(body.totp_code ?? ''))));
+      return replyJSON(
+        res,
+        200,
+        await this.issue(
+          body,
+          ip,
+          this.authenticate(
+            String(body.user ?? ''),
+            String(body.password ?? ''),
+            String(body.totp_code ?? ''),
+          ),
+        ),
+      );
     }
     throw new HttpError(404, 'path not found');
   }
@@ -168,7 +185,8 @@ export class WebApi {
     const user = this.ctx.cfg.users.find((u) => u.name === username);
     if (!user) throw accessDenied(MSG_INVALID_USER_PASS);
     this.checkLock(user.name);
-    if (user.password !== String(body.pass ?? '')) throw this.recordFailure(user.name, accessDenied(MSG_INVALID_USER_PASS));
+    if (user.password !== String(body.pass ?? ''))
+      throw this.recordFailure(user.name, accessDenied(MSG_INVALID_USER_PASS));
     return { webauthn_challenge: null, totp_challenge: !!user.totp_secret, sso_challenge: null };
   }
 
@@ -212,13 +230,17 @@ export class WebApi {
     if (user.password !== password) throw this.recordFailure(user.name, invalid);
     if (wantsOtp) {
       if (!otp) throw accessDenied(MSG_MISSING_SECOND_FACTOR);
-      if (!user.totp_secret || !verifyTotp(user.totp_secret, otp)) throw this.recordFailure(user.name, invalid);
+      if (!user.totp_secret || !verifyTotp(user.totp_secret, otp))
+        throw this.recordFailure(user.name, invalid);
     }
     this.failures.delete(user.name);
     return user;
   }
 
-  private async createSSHCert(body: Record<string, unknown>, loginIp: string): Promise<Record<string, unknown>> {
+  private async createSSHCert(
+    body: Record<string, unknown>,
+    loginIp: string,
+  ): Promise<Record<string, unknown>> {
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const username = str('user');
     if (!username) throw badParameter('missing parameter user');
@@ -226,12 +248,17 @@ export class WebApi {
     return this.issue(body, loginIp, this.authenticate(username, str('password'), str('otp_token')));
   }
 
-  private async issue(body: Record<string, unknown>, loginIp: string, user: UserConfig): Promise<Record<string, unknown>> {
+  private async issue(
+    body: Record<string, unknown>,
+    loginIp: string,
+    user: UserConfig,
+  ): Promise<Record<string, unknown>> {
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const { sshKey, tlsKey } = parsePublicKeys(str('ssh_pub_key'), str('tls_pub_key'), str('pub_key'));
     const ttlNs = typeof body.ttl === 'number' ? body.ttl : 0;
     const route = str('RouteToCluster');
-    if (route && route !== this.ctx.cfg.cluster_name) throw new HttpError(404, `cluster ${route} is not found`);
+    if (route && route !== this.ctx.cfg.cluster_name)
+      throw new HttpError(404, `cluster ${route} is not found`);
     const certs = await issueUserCerts(this.ctx.authority, {
       username: user.name,
       access: accessInfo(this.ctx.cfg, user),
@@ -259,8 +286,13 @@ function b64(s: string, what: string): string {
   return buf.toString('utf8');
 }
 
-function parsePublicKeys(ssh: string, tls: string, legacy: string): { sshKey?: KeyObject; tlsKey?: KeyObject } {
-  if (legacy && (ssh || tls)) throw badParameter('cannot use pub_key together with ssh_pub_key or tls_pub_key');
+function parsePublicKeys(
+  ssh: string,
+  tls: string,
+  legacy: string,
+): { sshKey?: KeyObject; tlsKey?: KeyObject } {
+  if (legacy && (ssh || tls))
+    throw badParameter('cannot use pub_key together with ssh_pub_key or tls_pub_key');
   if (legacy) ssh = tls = '';
   const sshText = ssh ? b64(ssh, 'ssh_pub_key') : legacy ? b64(legacy, 'pub_key') : '';
   if (!sshText && !tls) throw badParameter('at least one of ssh_pub_key or tls_pub_key is required');

@@ -17,7 +17,10 @@ export function ensureDir(dir: string, mode = DIR_MODE): void {
  */
 export function writeFileAtomic(file: string, data: string | Buffer, mode = KEY_FILE_MODE): void {
   ensureDir(path.dirname(file));
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);

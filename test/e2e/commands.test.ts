@@ -46,7 +46,9 @@ describe('commands', () => {
       '  Kubernetes:         enabled',
       expect.stringMatching(/^ {2}Valid until: {8}/),
     ]);
-    expect(t.stdout).toContain('  Extensions:         login-ip, permit-agent-forwarding, permit-port-forwarding, permit-pty, private-key-policy\n\n');
+    expect(t.stdout).toContain(
+      '  Extensions:         login-ip, permit-agent-forwarding, permit-port-forwarding, permit-pty, private-key-policy\n\n',
+    );
     const y = await tshjs(['status', '-f', 'yaml'], { home });
     expect(y.stdout).toMatch(/^active:\n {2}profile_url: https:\/\/127\.0\.0\.1:\d+\n {2}username: alice\n/);
     expect(y.stdout).toContain('profiles: []\n');
@@ -59,11 +61,18 @@ describe('commands', () => {
 
   it('env prints exports, --unset prints unsets, json is a flat map', async () => {
     const r = await tshjs(['env'], { home });
-    expect(r.stdout).toBe(`export TELEPORT_PROXY=${cluster.proxyAddr}\nexport TELEPORT_CLUSTER=test.localhost\n`);
+    expect(r.stdout).toBe(
+      `export TELEPORT_PROXY=${cluster.proxyAddr}\nexport TELEPORT_CLUSTER=test.localhost\n`,
+    );
     const u = await tshjs(['env', '--unset'], { home });
-    expect(u.stdout).toBe('unset TELEPORT_PROXY\nunset TELEPORT_CLUSTER\nunset TELEPORT_KUBE_CLUSTER\nunset KUBECONFIG\n');
+    expect(u.stdout).toBe(
+      'unset TELEPORT_PROXY\nunset TELEPORT_CLUSTER\nunset TELEPORT_KUBE_CLUSTER\nunset KUBECONFIG\n',
+    );
     const j = await tshjs(['env', '-f', 'json'], { home });
-    expect(JSON.parse(j.stdout)).toEqual({ TELEPORT_PROXY: cluster.proxyAddr, TELEPORT_CLUSTER: 'test.localhost' });
+    expect(JSON.parse(j.stdout)).toEqual({
+      TELEPORT_PROXY: cluster.proxyAddr,
+      TELEPORT_CLUSTER: 'test.localhost',
+    });
   });
 
   it('version text and json, with the proxy version when logged in', async () => {
@@ -81,7 +90,10 @@ describe('commands', () => {
   it('logs in again to a second proxy; status lists both, active first', async () => {
     const c2 = await startCluster({ cluster_name: 'second.localhost' });
     const addr2 = c2.proxyAddr.replace('127.0.0.1', 'localhost');
-    const r = await tshjs(['login', `--proxy=${addr2}`, '--user=alice', '--insecure'], { home, stdin: 'alice-pw\n' });
+    const r = await tshjs(['login', `--proxy=${addr2}`, '--user=alice', '--insecure'], {
+      home,
+      stdin: 'alice-pw\n',
+    });
     await c2.stop();
     expect(r.code, r.stderr).toBe(0);
     const s = await tshjs(['status', '-f', 'json'], { home });
@@ -124,7 +136,9 @@ describe('commands', () => {
     await freshLogin();
     const user = cluster.config.users.find((u) => u.name === 'alice')!;
     const tlsKey = createPublicKey(fs.readFileSync(path.join(keyDir(), 'alice.key')));
-    const sshKey = parseSshPublicKeyBlob(parseAuthorizedKey(fs.readFileSync(path.join(keyDir(), 'alice.pub'), 'utf8')).blob).key;
+    const sshKey = parseSshPublicKeyBlob(
+      parseAuthorizedKey(fs.readFileSync(path.join(keyDir(), 'alice.pub'), 'utf8')).blob,
+    ).key;
     const old = await issueUserCerts(cluster.authority, {
       username: 'alice',
       access: accessInfo(cluster.config, user),
@@ -146,7 +160,9 @@ describe('commands', () => {
     fs.writeFileSync(path.join(home, '127.0.0.1.yaml'), 'web_proxy_addr: [unclosed\n');
     const r = await tshjs(['status'], { home });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^ERROR: profile \S+127\.0\.0\.1\.yaml is not valid YAML .*run "tshjs login"\n$/);
+    expect(r.stderr).toMatch(
+      /^ERROR: profile \S+127\.0\.0\.1\.yaml is not valid YAML .*run "tshjs login"\n$/,
+    );
   });
 
   it('a truncated certificate is one clear error', async () => {
@@ -156,7 +172,9 @@ describe('commands', () => {
     fs.rmSync(path.join(keyDir(), 'alice-ssh'), { recursive: true });
     const r = await tshjs(['status'], { home });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^ERROR: TLS certificate for profile 127\.0\.0\.1 is corrupt .*run "tshjs login"\n$/);
+    expect(r.stderr).toMatch(
+      /^ERROR: TLS certificate for profile 127\.0\.0\.1 is corrupt .*run "tshjs login"\n$/,
+    );
   });
 
   it('a legacy (v16) key layout asks for a new login', async () => {

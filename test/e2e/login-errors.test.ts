@@ -70,7 +70,10 @@ describe('login errors', () => {
     expect(r1.stderr).toContain('Enter an OTP code from a device:');
     expect(r1.code).toBe(0);
     const h2 = tempHome();
-    const r2 = await tshjs([...loginArgs(cluster, 'bob'), `--otp=${totp(TOTP_SECRET)}`], { home: h2, stdin: 'bob-pw\n' });
+    const r2 = await tshjs([...loginArgs(cluster, 'bob'), `--otp=${totp(TOTP_SECRET)}`], {
+      home: h2,
+      stdin: 'bob-pw\n',
+    });
     expect(r2.code).toBe(0);
     expect(r2.stdout).toContain('Logged in as:       bob');
   });
@@ -79,9 +82,17 @@ describe('login errors', () => {
     const h = tempHome();
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) {
-      seen.push((await tshjs(loginArgs(cluster, 'carol'), { home: h, stdin: 'bad\n' })).stderr.trim().split('\n').pop()!);
+      seen.push(
+        (await tshjs(loginArgs(cluster, 'carol'), { home: h, stdin: 'bad\n' })).stderr
+          .trim()
+          .split('\n')
+          .pop()!,
+      );
     }
-    expect(seen.slice(0, 2)).toEqual(['ERROR: invalid username or password', 'ERROR: invalid username or password']);
+    expect(seen.slice(0, 2)).toEqual([
+      'ERROR: invalid username or password',
+      'ERROR: invalid username or password',
+    ]);
     expect(seen[2]).toBe('ERROR: too many incorrect attempts, please try again later');
     const r = await tshjs(loginArgs(cluster, 'carol'), { home: h, stdin: 'carol-pw\n' });
     expectOneLineError(r, /^ERROR: too many incorrect attempts, please try again later$/);
@@ -94,12 +105,18 @@ describe('login errors', () => {
 
   it('unreachable proxy', async () => {
     const port = await closedPort();
-    const r = await tshjs(['login', `--proxy=127.0.0.1:${port}`, '--user=alice', '--insecure'], { home, stdin: 'x\n' });
+    const r = await tshjs(['login', `--proxy=127.0.0.1:${port}`, '--user=alice', '--insecure'], {
+      home,
+      stdin: 'x\n',
+    });
     expectOneLineError(r, new RegExp(`cannot reach proxy 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
   });
 
   it('untrusted proxy certificate without --insecure', async () => {
-    const r = await tshjs(['login', `--proxy=${cluster.proxyAddr}`, '--user=alice'], { home, stdin: 'alice-pw\n' });
+    const r = await tshjs(['login', `--proxy=${cluster.proxyAddr}`, '--user=alice'], {
+      home,
+      stdin: 'alice-pw\n',
+    });
     expectOneLineError(r, /presented a certificate that is not trusted .*--insecure/);
   });
 
@@ -126,7 +143,10 @@ describe('login errors', () => {
     const srv = net.createServer((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as net.AddressInfo).port;
-    const r = await tshjs(['login', `--proxy=127.0.0.1:${port}`, '--user=alice', '--insecure'], { home, stdin: 'x\n' });
+    const r = await tshjs(['login', `--proxy=127.0.0.1:${port}`, '--user=alice', '--insecure'], {
+      home,
+      stdin: 'x\n',
+    });
     srv.close();
     expectOneLineError(r, /127\.0\.0\.1:\d+/);
   });

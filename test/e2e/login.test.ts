@@ -18,19 +18,34 @@ function sh(cmd: string, args: string[]): string {
 function servedCert(addr: string): Promise<string> {
   const [host, port] = addr.split(':');
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ host, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
-      const c = s.getPeerCertificate();
-      s.end();
-      resolve(new X509Certificate(c.raw).toString());
-    });
+    const s = tls.connect(
+      { host, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+      () => {
+        const c = s.getPeerCertificate();
+        s.end();
+        resolve(new X509Certificate(c.raw).toString());
+      },
+    );
     s.on('error', reject);
   });
 }
 
 const SUITES = [
   { suite: 'legacy', ssh: 'rsa', tls: 'rsa', same: true, certType: 'ssh-rsa-cert-v01@openssh.com' },
-  { suite: 'balanced-v1', ssh: 'ed25519', tls: 'ec', same: false, certType: 'ssh-ed25519-cert-v01@openssh.com' },
-  { suite: 'fips-v1', ssh: 'ec', tls: 'ec', same: false, certType: 'ecdsa-sha2-nistp256-cert-v01@openssh.com' },
+  {
+    suite: 'balanced-v1',
+    ssh: 'ed25519',
+    tls: 'ec',
+    same: false,
+    certType: 'ssh-ed25519-cert-v01@openssh.com',
+  },
+  {
+    suite: 'fips-v1',
+    ssh: 'ec',
+    tls: 'ec',
+    same: false,
+    certType: 'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+  },
 ] as const;
 
 describe.each(SUITES)('login with suite $suite', (s) => {
@@ -62,7 +77,9 @@ describe.each(SUITES)('login with suite $suite', (s) => {
     expect(r.stdout).toContain('  Logged in as:       alice\n');
     expect(r.stdout).toContain('  Cluster:            test.localhost\n');
     expect(r.stdout).toContain('  Logins:             alice, root\n');
-    expect(r.stdout).toMatch(/ {2}Valid until: {8}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \S+ \[valid for 11h59m\]\n/);
+    expect(r.stdout).toMatch(
+      / {2}Valid until: {8}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \S+ \[valid for 11h59m\]\n/,
+    );
   });
 
   it('writes the upstream key layout with upstream modes', () => {
@@ -84,8 +101,12 @@ describe.each(SUITES)('login with suite $suite', (s) => {
     const sshType = pub.split(' ')[0];
     expect(sshType).toBe(s.certType.replace('-cert-v01@openssh.com', ''));
     const tlsPem = fs.readFileSync(path.join(keyDir, 'alice.key'), 'utf8');
-    expect(tlsPem.startsWith(s.tls === 'rsa' ? '-----BEGIN RSA PRIVATE KEY-----' : '-----BEGIN PRIVATE KEY-----')).toBe(true);
-    const cert = parseSshCertificateLine(fs.readFileSync(path.join(keyDir, 'alice-ssh/test.localhost-cert.pub'), 'utf8'));
+    expect(
+      tlsPem.startsWith(s.tls === 'rsa' ? '-----BEGIN RSA PRIVATE KEY-----' : '-----BEGIN PRIVATE KEY-----'),
+    ).toBe(true);
+    const cert = parseSshCertificateLine(
+      fs.readFileSync(path.join(keyDir, 'alice-ssh/test.localhost-cert.pub'), 'utf8'),
+    );
     const sameKey = cert.publicKey.equals(createPublicKey(tlsKey));
     expect(sameKey).toBe(s.same);
   });
@@ -105,7 +126,9 @@ describe.each(SUITES)('login with suite $suite', (s) => {
 
   it('openssl verifies the TLS cert against the user CA and shows the identity OIDs', () => {
     const crt = path.join(keyDir, 'alice.crt');
-    expect(sh('openssl', ['verify', '-CAfile', path.join(dataDir, 'ca/user-tls.crt'), crt]).trim()).toBe(`${crt}: OK`);
+    expect(sh('openssl', ['verify', '-CAfile', path.join(dataDir, 'ca/user-tls.crt'), crt]).trim()).toBe(
+      `${crt}: OK`,
+    );
     const subject = sh('openssl', ['x509', '-in', crt, '-noout', '-subject', '-nameopt', 'RFC2253']);
     expect(subject).toContain('CN=alice');
     expect(subject).toContain('O=access');
@@ -117,10 +140,17 @@ describe.each(SUITES)('login with suite $suite', (s) => {
   it('cas/<cluster>.pem (the host CA) verifies the proxy certificate', async () => {
     const served = path.join(home, 'served.pem');
     fs.writeFileSync(served, await servedCert(cluster.proxyAddr));
-    const out = sh('openssl', ['verify', '-CAfile', path.join(keyDir, 'cas/test.localhost.pem'), served]).trim();
+    const out = sh('openssl', [
+      'verify',
+      '-CAfile',
+      path.join(keyDir, 'cas/test.localhost.pem'),
+      served,
+    ]).trim();
     expect(out).toBe(`${served}: OK`);
     const kh = fs.readFileSync(path.join(home, 'known_hosts'), 'utf8');
-    expect(kh).toMatch(/^@cert-authority 127\.0\.0\.1,test\.localhost,\*\.test\.localhost \S+ \S+ type=host\n$/);
+    expect(kh).toMatch(
+      /^@cert-authority 127\.0\.0\.1,test\.localhost,\*\.test\.localhost \S+ \S+ type=host\n$/,
+    );
   });
 
   it('status --format json has the upstream keys', async () => {

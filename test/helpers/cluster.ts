@@ -26,7 +26,12 @@ export function testConfig(overrides: Record<string, unknown> = {}): DevClusterC
       { name: 'carol', password: 'carol-pw', roles: ['short'] },
     ],
     roles: [
-      { name: 'access', logins: ['{{internal.logins}}', 'root'], node_labels: { '*': '*' }, forward_agent: true },
+      {
+        name: 'access',
+        logins: ['{{internal.logins}}', 'root'],
+        node_labels: { '*': '*' },
+        forward_agent: true,
+      },
       { name: 'short', logins: ['carol'], node_labels: {}, max_session_ttl: '1m' },
     ],
     max_login_attempts: 3,
@@ -34,7 +39,10 @@ export function testConfig(overrides: Record<string, unknown> = {}): DevClusterC
   });
 }
 
-export async function startCluster(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<DevCluster> {
+export async function startCluster(
+  overrides: Record<string, unknown> = {},
+  dataDir?: string,
+): Promise<DevCluster> {
   return DevCluster.start({ config: testConfig(overrides), listen: '127.0.0.1:0', dataDir });
 }
 
@@ -49,7 +57,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI in this process with injected streams; `stdin` is piped text. */
-export async function tshjs(args: string[], opts: { home: string; stdin?: string; env?: Record<string, string> }): Promise<CliResult> {
+export async function tshjs(
+  args: string[],
+  opts: { home: string; stdin?: string; env?: Record<string, string> },
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -62,13 +73,28 @@ export async function tshjs(args: string[], opts: { home: string; stdin?: string
 }
 
 /** Runs bin/tshjs.js as a real process (uses dist/; `npm test` builds first). */
-export function tshjsProcess(args: string[], opts: { home: string; stdin?: string; env?: Record<string, string> }): Promise<CliResult> {
-  return runProcess(process.execPath, [TSHJS_BIN, ...args], { TELEPORT_HOME: opts.home, ...opts.env }, opts.stdin);
+export function tshjsProcess(
+  args: string[],
+  opts: { home: string; stdin?: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  return runProcess(
+    process.execPath,
+    [TSHJS_BIN, ...args],
+    { TELEPORT_HOME: opts.home, ...opts.env },
+    opts.stdin,
+  );
 }
 
-export function runProcess(cmd: string, args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+    const child = spawn(cmd, args, {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// `npm run demo`: start the dev cluster, log in with tshjs, show what landed in ~/.tsh, log out.
+// Uses a throwaway TELEPORT_HOME so your real ~/.tsh is never touched.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-demo-home-'));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-demo-cluster-'));
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+function step(title, cmd, args, input) {
+  process.stdout.write(
+    `\n${bold(`$ ${[cmd, ...args].join(' ')}${input ? `   # stdin: ${input.trim().replace(/\n/g, ' | ')}` : ''}`)}\n`,
+  );
+  const r = spawnSync(
+    cmd === 'tshjs' ? process.execPath : cmd,
+    cmd === 'tshjs' ? [path.join(repo, 'bin/tshjs.js'), ...args] : args,
+    {
+      input: input ?? '',
+      env: { ...process.env, TELEPORT_HOME: home },
+      encoding: 'utf8',
+    },
+  );
+  process.stdout.write(r.stdout);
+  process.stdout.write(r.stderr);
+  if (r.status !== 0 && !title.startsWith('may fail'))
+    throw new Error(`${title} failed with exit code ${r.status}`);
+  return r;
+}
+
+const cluster = spawn(
+  process.execPath,
+  [path.join(repo, 'bin/tshjs-devcluster.js'), 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const ready = await new Promise((resolve, reject) => {
+  let out = '';
+  cluster.stdout.on('data', (c) => {
+    out += c;
+    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+  });
+  cluster.on('exit', (code) => reject(new Error(`dev cluster exited with ${code}`)));
+});
+
+let failed = false;
+try {
+  process.stdout.write(`${bold('Dev cluster ready:')} ${JSON.stringify(ready)}\n`);
+  process.stdout.write(`TELEPORT_HOME=${home}\n`);
+  const proxy = `--proxy=${ready.proxy}`;
+  step('login alice', 'tshjs', ['login', proxy, '--user=alice', '--insecure'], 'alice-password\n');
+  const otp = spawnSync(process.execPath, [path.join(repo, 'bin/tshjs-devcluster.js'), 'otp'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  step('login bob with OTP', 'tshjs', ['login', proxy, '--user=bob', '--insecure'], `bob-password\n${otp}\n`);
+  step('status', 'tshjs', ['status']);
+  step('status json', 'tshjs', ['status', '--format=json']);
+  step('env', 'tshjs', ['env']);
+  step('version', 'tshjs', ['version', '--insecure']);
+  process.stdout.write(`\n${bold('Files tshjs wrote (the same layout real tsh uses):')}\n`);
+  for (const f of fs.readdirSync(home, { recursive: true }).map(String).sort()) {
+    const st = fs.statSync(path.join(home, f));
+    process.stdout.write(
+      `  ${(st.mode & 0o777).toString(8).padStart(4, '0')}  ${f}${st.isDirectory() ? '/' : ''}\n`,
+    );
+  }
+  const cert = path.join(home, 'keys/127.0.0.1/bob-ssh/dev.localhost-cert.pub');
+  if (spawnSync('ssh-keygen', ['-?']).error === undefined)
+    step('may fail: ssh-keygen', 'ssh-keygen', ['-L', '-f', cert]);
+  step('logout', 'tshjs', ['logout']);
+  step('may fail: status after logout', 'tshjs', ['status']);
+} catch (err) {
+  failed = true;
+  process.stderr.write(`demo failed: ${err.message}\n`);
+} finally {
+  cluster.kill('SIGTERM');
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
