@@ -25,7 +25,11 @@ function scalar(raw: string): Scalar | undefined {
   }
   // Plain scalars that YAML would read as something other than this exact string.
   if (/^[[\]{}&*!|>%@`#,?:-]/.test(v) || v.includes(': ') || v.includes(' #')) return undefined;
-  if (/^[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v) || /^0[xo]/.test(v) || /^[-+]?\.(inf|nan)$/i.test(v)) {
+  if (
+    /^[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v) ||
+    /^0[xo]/.test(v) ||
+    /^[-+]?\.(inf|nan)$/i.test(v)
+  ) {
     return undefined;
   }
   if (/^(yes|no|on|off|y|n|True|False|TRUE|FALSE|Null|NULL)$/.test(v)) return undefined;

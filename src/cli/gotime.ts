@@ -25,14 +25,14 @@ function zoneAbbrev(d: Date): string {
 
 /** Go Time.String() for a local time with whole seconds: "2006-01-02 15:04:05 -0700 MST". */
 export function goTimeString(d: Date): string {
-  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   return `${date} ${time} ${offset(d, '')} ${zoneAbbrev(d)}`;
 }
 
 /** Go's JSON form of a local time.Time (RFC 3339, "Z" for UTC). */
 export function goRFC3339(d: Date): string {
-  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const off = d.getTimezoneOffset() === 0 ? 'Z' : offset(d, ':');
   return `${date}T${time}${off}`;

@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 
 // require() skips the ESM-to-CJS export scan of commander, a measurable part of startup.
-const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
+const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)(
+  'commander',
+) as typeof import('commander');
 type Command = CommandType;
 import type { ClientContext, GlobalOptions, Logger } from '../client/context.js';
 import { TshError, errorLine } from '../util/errors.js';

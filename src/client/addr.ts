@@ -18,4 +18,3 @@ export function normalizeProxyAddr(addr: string): string {
   const h = host.includes(':') ? `[${host}]` : host;
   return `${h}:${port ?? DEFAULT_WEB_PORT}`;
 }
-

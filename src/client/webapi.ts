@@ -8,7 +8,6 @@ import { DEFAULT_WEB_PORT, normalizeProxyAddr } from './addr.js';
 
 export { DEFAULT_SSH_PORT, DEFAULT_WEB_PORT, normalizeProxyAddr } from './addr.js';
 
-
 export interface PingResponse {
   auth: {
     type?: string;

@@ -45,9 +45,15 @@ beforeAll(async () => {
   userKey = generateKey('ecdsa-p256');
   sshCA = generateKey('ed25519');
   const tlsCAKey = generateKey('ecdsa-p256');
-  rootCAPem = await createTlsCa({ clusterName: 'root', key: { privateKey: tlsCAKey, publicKey: createPublicKey(tlsCAKey) } });
+  rootCAPem = await createTlsCa({
+    clusterName: 'root',
+    key: { privateKey: tlsCAKey, publicKey: createPublicKey(tlsCAKey) },
+  });
   const leafKey = generateKey('ecdsa-p256');
-  leafCAPem = await createTlsCa({ clusterName: 'leaf', key: { privateKey: leafKey, publicKey: createPublicKey(leafKey) } });
+  leafCAPem = await createTlsCa({
+    clusterName: 'leaf',
+    key: { privateKey: leafKey, publicKey: createPublicKey(leafKey) },
+  });
   const now = Math.floor(Date.now() / 1000);
   sshCertLine = marshalCertificateLine(
     signSshCertificate({
@@ -152,7 +158,9 @@ describe('encode / decode', () => {
     expect(back.knownHosts).toEqual([id.knownHosts[1], id.knownHosts[0]]);
     expect(back.tlsCAs).toEqual([rootCAPem, leafCAPem]);
     // CRLF line endings and indentation are trimmed away, as upstream's TrimSpace does.
-    const crlf = encodeIdentityFile(id).replace(/\n/g, '\r\n').replace(/^(MII)/gm, '  $1');
+    const crlf = encodeIdentityFile(id)
+      .replace(/\n/g, '\r\n')
+      .replace(/^(MII)/gm, '  $1');
     expect(decodeIdentityFile(crlf)).toEqual(id);
   });
 
@@ -204,11 +212,15 @@ describe('upstream identity files', () => {
   it('key-cert-ca.pem: RSA key, SSH cert with legacy v1 roles, @cert-authority line, no TLS', () => {
     const text = fixture('identity-key-cert-ca.pem');
     const id = decodeIdentityFile(text);
-    expect(id.privateKeyPem).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n[\s\S]+\n-----END RSA PRIVATE KEY-----\n$/);
+    expect(id.privateKeyPem).toMatch(
+      /^-----BEGIN RSA PRIVATE KEY-----\n[\s\S]+\n-----END RSA PRIVATE KEY-----\n$/,
+    );
     expect(id.tlsCert).toBeUndefined();
     expect(id.tlsCAs).toEqual([]);
     expect(id.knownHosts).toHaveLength(1);
-    expect(id.knownHosts[0]).toMatch(/^@cert-authority proxy\.example\.com,turing\.local,\*\.turing\.local ssh-rsa AAAAB3NzaC1yc2E\S+ type=host$/);
+    expect(id.knownHosts[0]).toMatch(
+      /^@cert-authority proxy\.example\.com,turing\.local,\*\.turing\.local ssh-rsa AAAAB3NzaC1yc2E\S+ type=host$/,
+    );
     expect(identityClusters(id)).toEqual(['turing.local']);
 
     const key = createPrivateKey(id.privateKeyPem);
@@ -272,7 +284,10 @@ describe('upstream identity files', () => {
 describe('errors', () => {
   it('a PEM block cut off before its END line', () => {
     const text = encodeIdentityFile(build());
-    for (const cut of [text.indexOf('-----END PRIVATE KEY-----'), text.indexOf('-----END CERTIFICATE-----')]) {
+    for (const cut of [
+      text.indexOf('-----END PRIVATE KEY-----'),
+      text.indexOf('-----END CERTIFICATE-----'),
+    ]) {
       const err = thrown(() => decodeIdentityFile(text.slice(0, cut), 'identity file /tmp/x.pem'));
       expect(err.message).toBe('identity file /tmp/x.pem: PEM block is not terminated (file truncated?)');
       expect(err.kind).toBe('bad-parameter');
@@ -282,7 +297,10 @@ describe('errors', () => {
   it('a private key with lines missing parses as an identity but not as a key', () => {
     const id = build();
     const lines = id.privateKeyPem.split('\n');
-    const broken = { ...id, privateKeyPem: [lines[0], lines[1]!.slice(0, 20), ...lines.slice(-2)].join('\n') };
+    const broken = {
+      ...id,
+      privateKeyPem: [lines[0], lines[1]!.slice(0, 20), ...lines.slice(-2)].join('\n'),
+    };
     const back = decodeIdentityFile(encodeIdentityFile(broken));
     const err = thrown(() => identityPrivateKey(back, 'identity file /tmp/x.pem'));
     expect(err.message).toBe('identity file /tmp/x.pem: the private key is corrupt or truncated');
@@ -290,7 +308,9 @@ describe('errors', () => {
 
   it('a file with no PEM at all', () => {
     for (const text of ['', `${sshCertLine}\n`, 'hello\n']) {
-      expect(thrown(() => decodeIdentityFile(text)).message).toBe('identity file: no private key found; is this an identity file?');
+      expect(thrown(() => decodeIdentityFile(text)).message).toBe(
+        'identity file: no private key found; is this an identity file?',
+      );
     }
   });
 
@@ -311,7 +331,13 @@ describe('errors', () => {
     // Same type, different key: rejected too.
     expect(
       thrown(() =>
-        buildIdentityFile({ sshKey: generateKey('ecdsa-p256'), tlsKey: userKey, tlsCert: tlsCertPem, proxyHost: 'p', trusted: [] }),
+        buildIdentityFile({
+          sshKey: generateKey('ecdsa-p256'),
+          tlsKey: userKey,
+          tlsCert: tlsCertPem,
+          proxyHost: 'p',
+          trusted: [],
+        }),
       ).message,
     ).toBe("identity files don't support mismatched SSH and TLS keys, this is a bug");
     // Equal keys given as distinct KeyObjects are fine.
@@ -323,7 +349,13 @@ describe('errors', () => {
 
   it('buildIdentityFile writes an RSA key as PKCS#1', () => {
     const rsa = generateKey('rsa2048');
-    const id = buildIdentityFile({ sshKey: rsa, tlsKey: rsa, tlsCert: tlsCertPem, proxyHost: 'p', trusted: [] });
+    const id = buildIdentityFile({
+      sshKey: rsa,
+      tlsKey: rsa,
+      tlsCert: tlsCertPem,
+      proxyHost: 'p',
+      trusted: [],
+    });
     expect(id.privateKeyPem).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     expect(id.sshCert).toBeUndefined();
     expect(id.knownHosts).toEqual([]);

@@ -7,8 +7,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/auth/keygen.js';
-import { CA_FILE_MODE, FileKeyStore, pemBlocks, type KeyRing, type TrustedCerts } from '../../src/auth/keystore.js';
-import { marshalCertificateLine, parseSshCertificateLine, signSshCertificate, USER_CERT } from '../../src/auth/ssh/cert.js';
+import {
+  CA_FILE_MODE,
+  FileKeyStore,
+  pemBlocks,
+  type KeyRing,
+  type TrustedCerts,
+} from '../../src/auth/keystore.js';
+import {
+  marshalCertificateLine,
+  parseSshCertificateLine,
+  signSshCertificate,
+  USER_CERT,
+} from '../../src/auth/ssh/cert.js';
 import { marshalAuthorizedKey, parseSshPrivateKey, sshPublicKeyBlob } from '../../src/auth/ssh/keys.js';
 import { createTlsCa, issueTlsCert } from '../../src/devcluster/tlsca.js';
 import { TshError } from '../../src/util/errors.js';
@@ -34,11 +45,20 @@ beforeAll(async () => {
   sshCA1 = generateKey('ed25519');
   sshCA2 = generateKey('ed25519');
   tlsCAKey = generateKey('ecdsa-p256');
-  tlsCAPem = await createTlsCa({ clusterName: CLUSTER, key: { privateKey: tlsCAKey, publicKey: createPublicKey(tlsCAKey) } });
+  tlsCAPem = await createTlsCa({
+    clusterName: CLUSTER,
+    key: { privateKey: tlsCAKey, publicKey: createPublicKey(tlsCAKey) },
+  });
   const k2 = generateKey('ecdsa-p256');
-  tlsCAPem2 = await createTlsCa({ clusterName: CLUSTER, key: { privateKey: k2, publicKey: createPublicKey(k2) } });
+  tlsCAPem2 = await createTlsCa({
+    clusterName: CLUSTER,
+    key: { privateKey: k2, publicKey: createPublicKey(k2) },
+  });
   const k3 = generateKey('ecdsa-p256');
-  leafCAPem = await createTlsCa({ clusterName: 'leaf', key: { privateKey: k3, publicKey: createPublicKey(k3) } });
+  leafCAPem = await createTlsCa({
+    clusterName: 'leaf',
+    key: { privateKey: k3, publicKey: createPublicKey(k3) },
+  });
 });
 afterAll(() => {
   process.umask(oldUmask);
@@ -89,7 +109,15 @@ async function makeRing(user: string, suite: 'balanced' | 'legacy'): Promise<Key
     notAfter: new Date(Date.now() + 3600_000),
     identity: { username: user, groups: ['access'], principals: [user] },
   });
-  return { proxyHost: PROXY, username: user, clusterName: CLUSTER, sshKey, tlsKey, sshCert: sshCert.trimEnd(), tlsCert };
+  return {
+    proxyHost: PROXY,
+    username: user,
+    clusterName: CLUSTER,
+    sshKey,
+    tlsKey,
+    sshCert: sshCert.trimEnd(),
+    tlsCert,
+  };
 }
 
 const trusted = (sshCA: KeyObject, tlsCAs = [tlsCAPem], cluster = CLUSTER): TrustedCerts => ({
@@ -134,7 +162,8 @@ describe('writeKeyRing (balanced-v1: Ed25519 SSH, ECDSA TLS)', () => {
       `keys/${PROXY}/alice.key`,
       `keys/${PROXY}/alice.pub`,
     ]);
-    for (const d of [home, path.join(home, 'keys'), kd(), path.join(kd(), 'alice-ssh')]) expect(mode(d), d).toBe(0o700);
+    for (const d of [home, path.join(home, 'keys'), kd(), path.join(kd(), 'alice-ssh')])
+      expect(mode(d), d).toBe(0o700);
     for (const f of ['alice', 'alice.pub', 'alice.key', 'alice.crt', `alice-ssh/${CLUSTER}-cert.pub`]) {
       expect(mode(path.join(kd(), f)), f).toBe(0o600);
     }
@@ -149,7 +178,9 @@ describe('writeKeyRing (balanced-v1: Ed25519 SSH, ECDSA TLS)', () => {
 
   it.skipIf(!haveKeygen)('ssh-keygen reads <user> and derives <user>.pub', () => {
     const pub = execFileSync(SSH_KEYGEN, ['-y', '-f', path.join(kd(), 'alice')], { encoding: 'utf8' });
-    expect(pub.trim().split(' ').slice(0, 2).join(' ')).toBe(fs.readFileSync(path.join(kd(), 'alice.pub'), 'utf8').trim());
+    expect(pub.trim().split(' ').slice(0, 2).join(' ')).toBe(
+      fs.readFileSync(path.join(kd(), 'alice.pub'), 'utf8').trim(),
+    );
   });
 
   it('<user>.pub is "<type> <b64>\\n"', () => {
@@ -167,7 +198,9 @@ describe('writeKeyRing (balanced-v1: Ed25519 SSH, ECDSA TLS)', () => {
   });
 
   it('<user>-ssh/<cluster>-cert.pub is the cert line plus newline', () => {
-    expect(fs.readFileSync(path.join(kd(), 'alice-ssh', `${CLUSTER}-cert.pub`), 'utf8')).toBe(`${ring.sshCert}\n`);
+    expect(fs.readFileSync(path.join(kd(), 'alice-ssh', `${CLUSTER}-cert.pub`), 'utf8')).toBe(
+      `${ring.sshCert}\n`,
+    );
   });
 
   it('readKeyRing round-trips', () => {
@@ -209,7 +242,9 @@ describe('writeKeyRing (legacy suite: one RSA key)', () => {
     expect(back.sshKey.equals(ring.sshKey) && back.tlsKey.equals(ring.tlsKey)).toBe(true);
     if (haveKeygen) {
       const pub = execFileSync(SSH_KEYGEN, ['-y', '-f', path.join(kd, 'bob')], { encoding: 'utf8' });
-      expect(pub.trim().split(' ').slice(0, 2).join(' ')).toBe(fs.readFileSync(path.join(kd, 'bob.pub'), 'utf8').trim());
+      expect(pub.trim().split(' ').slice(0, 2).join(' ')).toBe(
+        fs.readFileSync(path.join(kd, 'bob.pub'), 'utf8').trim(),
+      );
     }
   });
 });
@@ -305,7 +340,12 @@ describe('writeTrustedCerts', () => {
   it('writes cas/<cluster>.pem, certs.pem and known_hosts with mode 0640', () => {
     const home = newHome();
     const store = new FileKeyStore(home);
-    store.locked(() => store.writeTrustedCerts(PROXY, [trusted(sshCA1, [tlsCAPem, tlsCAPem2]), trusted(sshCA1, [leafCAPem], 'leaf')]));
+    store.locked(() =>
+      store.writeTrustedCerts(PROXY, [
+        trusted(sshCA1, [tlsCAPem, tlsCAPem2]),
+        trusted(sshCA1, [leafCAPem], 'leaf'),
+      ]),
+    );
     const kd = path.join(home, 'keys', PROXY);
     expect(tree(home)).toEqual([
       'keys/',
@@ -317,7 +357,8 @@ describe('writeTrustedCerts', () => {
       'known_hosts',
     ]);
     expect(CA_FILE_MODE).toBe(0o640);
-    for (const f of [`cas/${CLUSTER}.pem`, 'cas/leaf.pem', 'certs.pem']) expect(mode(path.join(kd, f)), f).toBe(0o640);
+    for (const f of [`cas/${CLUSTER}.pem`, 'cas/leaf.pem', 'certs.pem'])
+      expect(mode(path.join(kd, f)), f).toBe(0o640);
     expect(mode(path.join(home, 'known_hosts'))).toBe(0o640);
     expect(mode(path.join(kd, 'cas'))).toBe(0o700);
 
@@ -325,7 +366,9 @@ describe('writeTrustedCerts', () => {
     expect(fs.readFileSync(path.join(kd, 'cas', `${CLUSTER}.pem`), 'utf8')).toBe(tlsCAPem + tlsCAPem2);
     expect(fs.readFileSync(path.join(kd, 'cas', 'leaf.pem'), 'utf8')).toBe(leafCAPem);
     // certs.pem: each PEM followed by "\n" (upstream writes cert, then "\n").
-    expect(fs.readFileSync(path.join(kd, 'certs.pem'), 'utf8')).toBe(`${leafCAPem}\n${tlsCAPem}\n${tlsCAPem2}\n`);
+    expect(fs.readFileSync(path.join(kd, 'certs.pem'), 'utf8')).toBe(
+      `${leafCAPem}\n${tlsCAPem}\n${tlsCAPem2}\n`,
+    );
     expect(store.readTrustedTLS(PROXY)).toEqual([leafCAPem, tlsCAPem, tlsCAPem2]);
 
     expect(fs.readFileSync(path.join(home, 'known_hosts'), 'utf8')).toBe(
@@ -378,10 +421,16 @@ describe('writeTrustedCerts', () => {
 
     // During a rotation both keys are trusted.
     store.writeTrustedCerts(PROXY, [
-      { clusterName: CLUSTER, sshCAKeys: [marshalAuthorizedKey(sshCA2), marshalAuthorizedKey(sshCA1)], tlsCAs: [tlsCAPem] },
+      {
+        clusterName: CLUSTER,
+        sshCAKeys: [marshalAuthorizedKey(sshCA2), marshalAuthorizedKey(sshCA1)],
+        tlsCAs: [tlsCAPem],
+      },
     ]);
     const both = fs.readFileSync(path.join(home, 'known_hosts'), 'utf8');
-    expect(both).toBe(`${[...unrelated, caLine(PROXY, CLUSTER, sshCA2), caLine(PROXY, CLUSTER, sshCA1)].join('\n')}\n`);
+    expect(both).toBe(
+      `${[...unrelated, caLine(PROXY, CLUSTER, sshCA2), caLine(PROXY, CLUSTER, sshCA1)].join('\n')}\n`,
+    );
     expect(mode(path.join(home, 'known_hosts'))).toBe(0o640);
 
     // A cluster entry with no SSH CA keys leaves that cluster's lines alone.
@@ -392,7 +441,9 @@ describe('writeTrustedCerts', () => {
   it('rejects an entry without a cluster name and skips path-like names', () => {
     const home = newHome();
     const store = new FileKeyStore(home);
-    expect(thrown(() => store.writeTrustedCerts(PROXY, [trusted(sshCA1, [tlsCAPem], '')])).kind).toBe('bad-parameter');
+    expect(thrown(() => store.writeTrustedCerts(PROXY, [trusted(sshCA1, [tlsCAPem], '')])).kind).toBe(
+      'bad-parameter',
+    );
     store.writeTrustedCerts(PROXY, [{ clusterName: '../evil', sshCAKeys: [], tlsCAs: [tlsCAPem] }]);
     expect(fs.readdirSync(path.join(home, 'keys', PROXY, 'cas'))).toEqual([]);
     expect(fs.existsSync(path.join(home, 'keys', 'evil.pem'))).toBe(false);
@@ -491,7 +542,11 @@ describe('deleteKeyRing / deleteAll', () => {
     const home = newHome();
     const store = new FileKeyStore(home);
     expect(store.locked(() => 42)).toBe(42);
-    expect(() => store.locked(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      store.locked(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(fs.readdirSync(home)).toEqual([]);
   });
 });

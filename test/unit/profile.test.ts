@@ -241,7 +241,12 @@ future_block:
     ['a scalar', 'just some text\n', /is not a YAML mapping/, 'bad-parameter'],
     ['empty', '', /is not a YAML mapping/, 'bad-parameter'],
     ['no web_proxy_addr', 'user: alice\ncluster: c\n', /has no web_proxy_addr/, 'not-found'],
-    ['a mapping where a string belongs', 'web_proxy_addr: p:443\nuser: {a: 1}\n', /"user" must be a string/, 'bad-parameter'],
+    [
+      'a mapping where a string belongs',
+      'web_proxy_addr: p:443\nuser: {a: 1}\n',
+      /"user" must be a string/,
+      'bad-parameter',
+    ],
   ])('%s → one-line TshError naming the file', (_name, text, re, kind) => {
     const err = thrown(() => decodeProfile(text, file));
     expect(err.message).toMatch(re);
@@ -278,7 +283,10 @@ describe('ProfileStore', () => {
   it('read() sets dir to the directory the file is in', () => {
     const home = path.join(tmp, 'read');
     fs.mkdirSync(home);
-    fs.writeFileSync(path.join(home, 'p.example.com.yaml'), 'web_proxy_addr: p.example.com:443\ndir: /somewhere/else\n');
+    fs.writeFileSync(
+      path.join(home, 'p.example.com.yaml'),
+      'web_proxy_addr: p.example.com:443\ndir: /somewhere/else\n',
+    );
     const p = new ProfileStore(home).read('p.example.com');
     expect(p?.dir).toBe(home);
     expect(new ProfileStore(home).read('missing')).toBeUndefined();
@@ -325,7 +333,12 @@ describe('ProfileStore', () => {
   it('remove() deletes the yaml and tolerates a missing file', () => {
     const home = path.join(tmp, 'remove');
     const store = new ProfileStore(home);
-    store.write({ webProxyAddr: 'r.example.com:443', privateKeyPolicy: '', pivSlot: '', missingClusterDetails: false });
+    store.write({
+      webProxyAddr: 'r.example.com:443',
+      privateKeyPolicy: '',
+      pivSlot: '',
+      missingClusterDetails: false,
+    });
     expect(store.listNames()).toEqual(['r.example.com']);
     store.remove('r.example.com');
     store.remove('r.example.com');

@@ -9,7 +9,12 @@ import { marshalCertificateLine, signSshCertificate, USER_CERT } from '../../src
 import { goRFC3339, goTimeString, humanValidFor } from '../../src/cli/gotime.js';
 import { toJSON } from '../../src/cli/output.js';
 import { profileInfo, statusDocument, statusText } from '../../src/cli/statusformat.js';
-import { applyEnvOverrides, isExpired, statusFromCerts, type ProfileStatus } from '../../src/client/status.js';
+import {
+  applyEnvOverrides,
+  isExpired,
+  statusFromCerts,
+  type ProfileStatus,
+} from '../../src/client/status.js';
 import { createTlsCa, issueTlsCert } from '../../src/devcluster/tlsca.js';
 import { TshError } from '../../src/util/errors.js';
 
@@ -177,6 +182,7 @@ describe('gotime', () => {
 
   it('goRFC3339 is Go time.Time JSON: Z for UTC, ±hh:mm otherwise', () => {
     expect(goRFC3339(VALID_UNTIL)).toBe('2026-01-02T15:04:05Z');
+    expect(goRFC3339(new Date('0999-03-04T05:06:07Z'))).toBe('0999-03-04T05:06:07Z');
     process.env.TZ = 'America/New_York';
     expect(goRFC3339(VALID_UNTIL)).toBe('2026-01-02T10:04:05-05:00');
     process.env.TZ = 'Asia/Kolkata';
@@ -382,13 +388,23 @@ describe('statusFromCerts / applyEnvOverrides', () => {
 
   it('the TLS cert sets Valid until and kube fields; the profile cluster wins', async () => {
     const caKey = generateKey('ecdsa-p256');
-    const caPem = await createTlsCa({ clusterName: 'root', key: { privateKey: caKey, publicKey: createPublicKey(caKey) } });
+    const caPem = await createTlsCa({
+      clusterName: 'root',
+      key: { privateKey: caKey, publicKey: createPublicKey(caKey) },
+    });
     const tlsCert = await issueTlsCert({
       caCertPem: caPem,
       caKey,
       publicKey: createPublicKey(sshKey),
       notAfter: VALID_UNTIL,
-      identity: { username: 'alice', groups: ['access'], principals: ['alice'], kubernetesCluster: 'kube-1', kubernetesUsers: ['alice'], kubernetesGroups: ['g1'] },
+      identity: {
+        username: 'alice',
+        groups: ['access'],
+        principals: ['alice'],
+        kubernetesCluster: 'kube-1',
+        kubernetesUsers: ['alice'],
+        kubernetesGroups: ['g1'],
+      },
     });
     const s = statusFromCerts({
       name: 'proxy.example.com',
@@ -407,10 +423,12 @@ describe('statusFromCerts / applyEnvOverrides', () => {
 
   it('corrupt or missing certificates give a TshError', () => {
     const opts = { name: 'p', webProxyAddr: 'p:443', kubeEnabled: false, isActive: true };
-    expect(() => statusFromCerts({ ...opts, sshCert: 'ssh-ed25519-cert-v01@openssh.com AAAA' })).toThrow(TshError);
-    expect(() => statusFromCerts({ ...opts, tlsCert: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' })).toThrow(
-      /TLS certificate for profile p is corrupt/,
+    expect(() => statusFromCerts({ ...opts, sshCert: 'ssh-ed25519-cert-v01@openssh.com AAAA' })).toThrow(
+      TshError,
     );
+    expect(() =>
+      statusFromCerts({ ...opts, tlsCert: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }),
+    ).toThrow(/TLS certificate for profile p is corrupt/);
     expect(() => statusFromCerts(opts)).toThrow('no certificates for profile p; run "tshjs login"');
   });
 
