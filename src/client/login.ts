@@ -1,7 +1,7 @@
 // Local (password + OTP) login against a proxy: ping, keys per suite, /webapi/ssh/certs,
 // then save CAs, keys and profile (tool/tsh/common onLogin + lib/client/weblogin.go).
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { generateUserKeys, marshalTLSPublicKey, normalizeSuite } from '../auth/keygen.js';
+import { generateUserKeys, marshalTLSPublicKey, normalizeSuite, sameKey } from '../auth/keygen.js';
 import { buildIdentityFile, writeIdentityFile } from '../auth/identityfile.js';
 import { FileKeyStore, type KeyRing, type TrustedCerts } from '../auth/keystore.js';
 import { profileNameFromAddr, splitHostPort, type Profile } from '../auth/profile.js';
@@ -116,7 +116,7 @@ export function trustedFromResponse(resp: SSHLoginResponse): TrustedCerts[] {
 /** Checks that the certificates are for our keys, so a confused proxy cannot plant others. */
 function checkCertsMatchKeys(sshCert: string, tlsCert: string, sshKey: KeyObject, tlsKey: KeyObject): void {
   const cert = parseSshCertificateLine(sshCert);
-  if (!cert.publicKey.equals(createPublicKey(sshKey))) {
+  if (!sameKey(cert.publicKey, createPublicKey(sshKey))) {
     throw new TshError('proxy returned an SSH certificate for a different key', 'internal');
   }
   if (!new X509Certificate(tlsCert).checkPrivateKey(tlsKey)) {

@@ -78,14 +78,41 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function lockIsStale(lockFile: string): boolean {
+/** The lock's content if the lock is stale (dead owner or too old), else undefined. */
+function staleLockContent(lockFile: string): string | undefined {
   try {
     const st = fs.statSync(lockFile);
-    const pid = Number.parseInt(fs.readFileSync(lockFile, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) return true;
-    return Date.now() - st.mtimeMs > LOCK_STALE_MS;
+    const content = fs.readFileSync(lockFile, 'utf8');
+    const pid = Number.parseInt(content, 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) return content;
+    return Date.now() - st.mtimeMs > LOCK_STALE_MS ? content : undefined;
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/**
+ * Breaks a stale lock without racing another breaker: rename it aside (only one process
+ * wins a rename), then check we moved the stale lock and not a fresh one taken meanwhile;
+ * a fresh one is put back.
+ */
+function breakStaleLock(lockFile: string, staleContent: string, token: string): void {
+  const aside = `${lockFile}.${token.replace(/\W/g, '')}.stale`;
+  try {
+    fs.renameSync(lockFile, aside);
+  } catch {
+    return; // someone else broke or released it
+  }
+  try {
+    if (fs.readFileSync(aside, 'utf8') !== staleContent) {
+      try {
+        fs.linkSync(aside, lockFile);
+      } catch {
+        // a third process already holds a new lock; the one we moved was released by then
+      }
+    }
+  } finally {
+    fs.rmSync(aside, { force: true });
   }
 }
 
@@ -100,16 +127,19 @@ function sleepSync(ms: number): void {
 export function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_000): T {
   ensureDir(path.dirname(lockFile));
   const deadline = Date.now() + timeoutMs;
+  // pid first (for the liveness check), then a nonce so release only removes our own lock.
+  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
   for (;;) {
     try {
       const fd = fs.openSync(lockFile, 'wx', KEY_FILE_MODE);
-      fs.writeSync(fd, String(process.pid));
+      fs.writeSync(fd, token);
       fs.closeSync(fd);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (lockIsStale(lockFile)) {
-        fs.rmSync(lockFile, { force: true });
+      const stale = staleLockContent(lockFile);
+      if (stale !== undefined) {
+        breakStaleLock(lockFile, stale, token);
         continue;
       }
       if (Date.now() > deadline) {
@@ -121,6 +151,10 @@ export function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_00
   try {
     return fn();
   } finally {
-    fs.rmSync(lockFile, { force: true });
+    try {
+      if (fs.readFileSync(lockFile, 'utf8') === token) fs.rmSync(lockFile, { force: true });
+    } catch {
+      // already gone
+    }
   }
 }

@@ -152,7 +152,7 @@ describe('withFileLock (in process)', () => {
     const lock = path.join(d, 'sub', '.lock');
     expect(
       withFileLock(lock, () => {
-        expect(fs.readFileSync(lock, 'utf8')).toBe(String(process.pid));
+        expect(fs.readFileSync(lock, 'utf8')).toMatch(new RegExp(`^${process.pid} [0-9a-f]{16}$`));
         expect(mode(lock)).toBe(0o600);
         return 'value';
       }),
@@ -173,9 +173,21 @@ describe('withFileLock (in process)', () => {
     expect(() => process.kill(dead, 0)).toThrow(); // gone
     fs.writeFileSync(lock, String(dead));
     const t0 = Date.now();
-    expect(withFileLock(lock, () => fs.readFileSync(lock, 'utf8'), 5_000)).toBe(String(process.pid));
+    expect(withFileLock(lock, () => fs.readFileSync(lock, 'utf8'), 5_000)).toMatch(
+      new RegExp(`^${process.pid} [0-9a-f]{16}$`),
+    );
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('on release removes only its own lock, never one another process took after breaking ours', () => {
+    const d = newDir();
+    const lock = path.join(d, '.lock');
+    withFileLock(lock, () => {
+      fs.writeFileSync(lock, '999999 someone-else');
+    });
+    expect(fs.readFileSync(lock, 'utf8')).toBe('999999 someone-else');
+    expect(fs.readdirSync(d).filter((f) => f.endsWith('.stale'))).toEqual([]);
   });
 
   it('breaks a lock older than 30 s even if the pid is alive or unreadable', () => {
