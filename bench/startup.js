@@ -16,10 +16,14 @@ const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-bench-empty-'));
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-bench-home-'));
 const cluster = await DevCluster.start({ listen: '127.0.0.1:0' });
 // Async spawn: the in-process cluster must keep serving while the login runs.
-const login = spawn(process.execPath, [bin, 'login', `--proxy=${cluster.proxyAddr}`, '--user=alice', '--insecure'], {
-  env: { ...process.env, TELEPORT_HOME: home },
-  stdio: ['pipe', 'ignore', 'inherit'],
-});
+const login = spawn(
+  process.execPath,
+  [bin, 'login', `--proxy=${cluster.proxyAddr}`, '--user=alice', '--insecure'],
+  {
+    env: { ...process.env, TELEPORT_HOME: home },
+    stdio: ['pipe', 'ignore', 'inherit'],
+  },
+);
 login.stdin.end('alice-password\n');
 const loginCode = await new Promise((r) => login.on('close', r));
 await cluster.stop();
@@ -27,7 +31,10 @@ if (loginCode !== 0) throw new Error(`login failed with exit code ${loginCode}`)
 
 function time(args, env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const r = spawnSync(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
   return ms;

@@ -18,7 +18,14 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync(npx, args, { cwd: repo, stdio: 'inherit' });
 
 let passed = 0;
