@@ -1,5 +1,6 @@
 // Identity files (api/identityfile/identityfile.go): private key PEM, SSH cert line, TLS cert PEM,
 // @cert-authority lines, TLS CA PEMs. Checked against files real Teleport wrote.
+import { UPSTREAM_FIXTURES } from '../helpers/fixtures.js';
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,7 +30,7 @@ import { decodeTlsIdentity } from '../../src/auth/x509/identity.js';
 import { createTlsCa, issueTlsCert } from '../../src/devcluster/tlsca.js';
 import { TshError } from '../../src/util/errors.js';
 
-const FIXTURES = '/work/shared/fixtures/upstream-teleport';
+const FIXTURES = UPSTREAM_FIXTURES;
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
 let tmp: string;

@@ -1,3 +1,4 @@
+import { UPSTREAM_FIXTURES } from '../helpers/fixtures.js';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import {
 } from '../../src/devcluster/tlsca.js';
 
 const OPENSSL = '/usr/bin/openssl';
-const FIXTURES = '/work/shared/fixtures/upstream-teleport';
+const FIXTURES = UPSTREAM_FIXTURES;
 const dir = mkdtempSync(join(tmpdir(), 'tlsca-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
