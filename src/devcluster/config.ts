@@ -57,6 +57,8 @@ export interface DevClusterConfig {
   kube_clusters: ResourceConfig[];
   apps: ResourceConfig[];
   desktops: ResourceConfig[];
+  /** Extra generated nodes (node-000000, …) for scale tests. */
+  synthetic_nodes: number;
 }
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
@@ -126,6 +128,13 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     }
   }
   const hasTotp = users.some((u) => u.totp_secret);
+  for (const kind of ['nodes', 'databases', 'kube_clusters', 'apps', 'desktops']) {
+    list<ResourceConfig>(r[kind], kind).forEach((res, i) => {
+      if (!res || typeof res.name !== 'string' || !res.name) throw new ConfigError(`config: ${kind}[${i}] needs a name`);
+    });
+  }
+  const synthetic = Number(r.synthetic_nodes ?? 0);
+  if (!Number.isInteger(synthetic) || synthetic < 0) throw new ConfigError('config: synthetic_nodes must be a whole number >= 0');
   return {
     cluster_name: String(r.cluster_name ?? 'dev.localhost'),
     signature_algorithm_suite: suite,
@@ -142,6 +151,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     kube_clusters: list<ResourceConfig>(r.kube_clusters, 'kube_clusters'),
     apps: list<ResourceConfig>(r.apps, 'apps'),
     desktops: list<ResourceConfig>(r.desktops, 'desktops'),
+    synthetic_nodes: Number(r.synthetic_nodes ?? 0),
   };
 }
 

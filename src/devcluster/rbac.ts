@@ -61,3 +61,48 @@ export function accessInfo(cfg: DevClusterConfig, user: UserConfig): AccessInfo 
     traits,
   };
 }
+
+type LabelSelector = Record<string, string | string[]>;
+
+/** Role label field that grants each resource kind. */
+const LABEL_FIELD: Record<string, keyof RoleConfig> = {
+  node: 'node_labels',
+  db_server: 'db_labels',
+  app_server: 'app_labels',
+  kube_server: 'kubernetes_labels',
+  windows_desktop: 'windows_desktop_labels',
+};
+
+/**
+ * Upstream label matching: every key of the selector must match; a value list is an OR;
+ * "*" as value matches any value of a present key; {"*": "*"} matches everything; an empty
+ * selector matches nothing.
+ */
+export function labelsMatch(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  for (const [key, raw] of Object.entries(selector)) {
+    const values = Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    if (key === '*') {
+      if (values.includes('*')) continue;
+      return false;
+    }
+    if (!(key in labels)) return false;
+    if (!values.includes('*') && !values.includes(labels[key])) return false;
+  }
+  return true;
+}
+
+/** Whether any of the user's roles grants access to a resource of this kind with these labels. */
+export function roleAllows(roles: RoleConfig[], kind: string, labels: Record<string, string>): boolean {
+  const field = LABEL_FIELD[kind];
+  if (!field) return false;
+  return roles.some((r) => labelsMatch(r[field] as LabelSelector | undefined, labels));
+}
+
+/** Logins the user may use on a resource (for IncludeLogins). */
+export function loginsFor(cfg: DevClusterConfig, user: UserConfig, kind: string, labels: Record<string, string>): string[] {
+  const roles = userRoles(cfg, user).filter((r) => roleAllows([r], kind, labels));
+  const traits = user.traits ?? {};
+  const src = kind === 'windows_desktop' ? roles.flatMap((r) => r.windows_desktop_logins ?? []) : roles.flatMap((r) => r.logins);
+  return uniq(src.flatMap((x) => interpolate(x, traits))).sort();
+}

@@ -1,13 +1,23 @@
-// The dev cluster process: one TLS port routed by ALPN, like a Teleport proxy with TLS
-// routing (lib/srv/alpnproxy). This issue serves the web API (http/1.1); later ones add more.
-import { createPublicKey } from 'node:crypto';
+// The dev cluster process: one TCP port routed by the TLS ClientHello's ALPN, like a Teleport
+// proxy with TLS routing (lib/srv/alpnproxy): the web API (http/1.1), the proxy's gRPC
+// service (teleport-proxy-ssh-grpc / teleport-proxy-grpc-mtls) and the Auth service
+// (teleport-auth@<hex cluster>.teleport.cluster.local), each with its own certificate.
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { generateKey } from '../auth/keygen.js';
+import { ALPN_AUTH_PREFIX, ALPN_PROXY_GRPC_MTLS, ALPN_PROXY_SSH_GRPC, decodeClusterName, encodeClusterName } from '../client/grpc/dial.js';
+import { AuthServiceService } from '../gen/teleport/legacy/client/proto/authservice.js';
+import { TransportServiceService } from '../gen/teleport/transport/v1/transport_service.js';
+import { peekClientHello } from '../proxy/clienthello.js';
+import { authService } from './authservice.js';
 import { caAlgorithms, caPin, loadOrCreateAuthority, type Authority } from './authority.js';
 import { demoConfig, type DevClusterConfig } from './config.js';
-import { issueServerCert } from './tlsca.js';
+import { Catalog } from './resources.js';
+import { issueServerCert, issueTlsCert } from './tlsca.js';
+import { transportService } from './transportservice.js';
 import { WebApi } from './web.js';
 
 export interface DevClusterOptions {
@@ -26,88 +36,161 @@ export interface ReadyInfo {
   signature_algorithm_suite: string;
 }
 
+/** Handler for a TLS-terminated web-port connection with a given ALPN. */
 export type AlpnHandler = (socket: tls.TLSSocket) => void;
+
+interface ServerCert {
+  key: string;
+  cert: string;
+}
+
+const CERT_TTL_MS = 365 * 24 * 3600_000;
+
+function pem(k: KeyObject): string {
+  return k.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+/** A host identity cert as Teleport services carry: CN <host>.<cluster>, O <role>, cluster OID. */
+async function hostCert(a: Authority, role: 'Proxy' | 'Auth', hostId: string): Promise<ServerCert> {
+  const key = generateKey(caAlgorithms(a.suite).tls);
+  const cert = await issueTlsCert({
+    caCertPem: a.hostTLS.certPem,
+    caKey: a.hostTLS.key,
+    publicKey: createPublicKey(key),
+    notAfter: new Date(Date.now() + CERT_TTL_MS),
+    identity: { username: `${hostId}.${a.clusterName}`, groups: [role], teleportCluster: a.clusterName },
+    dnsNames: ['*.teleport.cluster.local', 'teleport.cluster.local', encodeClusterName(a.clusterName), 'localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+  });
+  return { key: pem(key), cert };
+}
+
+async function webCert(a: Authority, host: string, cfg: DevClusterConfig): Promise<ServerCert> {
+  const key = generateKey(caAlgorithms(a.suite).tls);
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const cert = await issueServerCert({
+    caCertPem: a.hostTLS.certPem,
+    caKey: a.hostTLS.key,
+    publicKey: createPublicKey(key),
+    commonName: wildcard ? 'localhost' : host,
+    organization: cfg.cluster_name,
+    dnsNames: ['localhost', `*.${cfg.cluster_name}`, cfg.cluster_name, ...(net.isIP(host) ? [] : [host])],
+    ipAddresses: ['127.0.0.1', '::1', ...(net.isIP(host) && !wildcard ? [host] : [])],
+    notAfter: new Date(Date.now() + CERT_TTL_MS),
+  });
+  return { key: pem(key), cert: cert + a.hostTLS.certPem };
+}
 
 export class DevCluster {
   readonly web: WebApi;
-  private readonly tlsServer: tls.Server;
+  readonly catalog: Catalog;
+  private readonly listener: net.Server;
+  private readonly webTls: tls.Server;
+  private readonly proxyTls: tls.Server;
+  private readonly authTls: tls.Server;
   private readonly httpServer: http.Server;
+  private readonly proxyGrpc = new GrpcServer();
+  private readonly authGrpc = new GrpcServer();
   private readonly handlers = new Map<string, AlpnHandler>();
-  private readonly sockets = new Set<tls.TLSSocket>();
+  private readonly sockets = new Set<net.Socket>();
   private addr = '';
 
   private constructor(
     readonly config: DevClusterConfig,
     readonly authority: Authority,
-    private readonly serverCert: { key: string; cert: string },
+    certs: { web: ServerCert; proxy: ServerCert; auth: ServerCert },
     private readonly log: NonNullable<DevClusterOptions['log']>,
   ) {
+    this.catalog = new Catalog(config);
     this.web = new WebApi({ cfg: config, authority, publicAddr: () => this.addr, log });
     this.httpServer = http.createServer({ keepAliveTimeout: 5_000 }, this.web.handle);
     this.handlers.set('http/1.1', (s) => this.httpServer.emit('connection', s));
-    this.tlsServer = tls.createServer({
-      key: serverCert.key,
-      cert: serverCert.cert,
+
+    this.webTls = tls.createServer({
+      ...certs.web,
       // Choose by the client's offer; unknown protocols get no_application_protocol.
       ALPNCallback: ({ protocols }) => protocols.find((p) => this.handlers.has(p)),
     });
-    this.tlsServer.on('secureConnection', (s) => this.route(s));
-    this.tlsServer.on('tlsClientError', (err) => log('tls handshake failed', { error: err.message }));
+    this.webTls.on('secureConnection', (s) => {
+      const h = this.handlers.get(s.alpnProtocol || 'http/1.1');
+      if (h) h(s);
+      else s.destroy();
+    });
+
+    // Both gRPC services require a client certificate issued by the user CA.
+    const mtls = { requestCert: true, rejectUnauthorized: true, ca: [authority.userTLS.certPem] };
+    this.proxyGrpc.addService(TransportServiceService, transportService());
+    const proxyInject = this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure());
+    this.proxyTls = tls.createServer({ ...certs.proxy, ...mtls, ALPNProtocols: [ALPN_PROXY_SSH_GRPC, ALPN_PROXY_GRPC_MTLS, 'h2'] });
+    this.proxyTls.on('secureConnection', (s) => proxyInject.injectConnection(s));
+
+    this.authGrpc.addService(AuthServiceService, authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr }));
+    const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());
+    this.authTls = tls.createServer({ ...certs.auth, ...mtls, ALPNProtocols: ['h2'] });
+    this.authTls.on('secureConnection', (s) => authInject.injectConnection(s));
+
+    for (const srv of [this.webTls, this.proxyTls, this.authTls]) {
+      srv.on('tlsClientError', (err) => log('tls handshake failed', { error: err.message }));
+    }
+    this.listener = net.createServer({ pauseOnConnect: true }, (s) => this.accept(s));
   }
 
   static async start(opts: DevClusterOptions = {}): Promise<DevCluster> {
     const cfg = opts.config ?? demoConfig();
     const log = opts.log ?? (() => {});
-    const authority = await loadOrCreateAuthority(
-      opts.dataDir,
-      cfg.cluster_name,
-      cfg.signature_algorithm_suite,
-    );
+    const authority = await loadOrCreateAuthority(opts.dataDir, cfg.cluster_name, cfg.signature_algorithm_suite);
     const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
-    const key = generateKey(caAlgorithms(authority.suite).tls);
-    const cert = await issueServerCert({
-      caCertPem: authority.hostTLS.certPem,
-      caKey: authority.hostTLS.key,
-      publicKey: createPublicKey(key),
-      commonName: host === '0.0.0.0' || host === '::' ? 'localhost' : host,
-      organization: cfg.cluster_name,
-      dnsNames: ['localhost', `*.${cfg.cluster_name}`, cfg.cluster_name, ...(isIp(host) ? [] : [host])],
-      ipAddresses: ['127.0.0.1', '::1', ...(isIp(host) && host !== '0.0.0.0' && host !== '::' ? [host] : [])],
-      notAfter: new Date(Date.now() + 365 * 24 * 3600_000),
-    });
-    const dc = new DevCluster(
-      cfg,
-      authority,
-      { key: key.export({ type: 'pkcs8', format: 'pem' }) as string, cert: cert + authority.hostTLS.certPem },
-      log,
-    );
+    const hostId = randomUUID();
+    const [web, proxy, auth] = await Promise.all([
+      webCert(authority, host, cfg),
+      hostCert(authority, 'Proxy', hostId),
+      hostCert(authority, 'Auth', hostId),
+    ]);
+    const dc = new DevCluster(cfg, authority, { web, proxy, auth }, log);
     await dc.listen(host, port);
     return dc;
   }
 
-  /** Later issues register gRPC, SSH, db and kube protocols here. */
+  /** Later issues register more web-port protocols here (TLS terminated with the web cert). */
   registerAlpn(protocol: string, handler: AlpnHandler): void {
     this.handlers.set(protocol, handler);
   }
 
-  private route(s: tls.TLSSocket): void {
+  /** Routes a raw connection by the ClientHello, without terminating TLS first. */
+  private accept(s: net.Socket): void {
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));
-    const proto = s.alpnProtocol || 'http/1.1';
-    const h = this.handlers.get(proto);
-    if (!h) {
-      s.destroy();
-      return;
-    }
-    h(s);
+    s.on('error', () => s.destroy());
+    peekClientHello(s, { timeoutMs: 15_000 }).then(
+      ({ alpn }) => {
+        const auth = alpn.find((p) => p.startsWith(ALPN_AUTH_PREFIX));
+        if (auth) {
+          const cluster = decodeClusterName(auth.slice(ALPN_AUTH_PREFIX.length));
+          if (cluster !== this.config.cluster_name) {
+            this.log('auth dial for unknown cluster', { cluster });
+            s.destroy();
+            return;
+          }
+          this.authTls.emit('connection', s);
+        } else if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS)) {
+          this.proxyTls.emit('connection', s);
+        } else {
+          this.webTls.emit('connection', s);
+        }
+      },
+      (err: Error) => {
+        this.log('not a TLS client', { error: err.message });
+        s.destroy();
+      },
+    );
   }
 
   private listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.tlsServer.once('error', reject);
-      this.tlsServer.listen(port, host, () => {
-        this.tlsServer.off('error', reject);
-        const a = this.tlsServer.address() as AddressInfo;
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        this.listener.off('error', reject);
+        const a = this.listener.address() as net.AddressInfo;
         const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
         this.addr = `${h.includes(':') ? `[${h}]` : h}:${a.port}`;
         this.log('listening', { addr: this.addr });
@@ -131,17 +214,14 @@ export class DevCluster {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.tlsServer.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
-      this.httpServer.closeAllConnections();
-    });
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.proxyGrpc.forceShutdown();
+    this.authGrpc.forceShutdown();
+    this.httpServer.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
+    await closed;
     this.httpServer.close();
   }
-}
-
-function isIp(h: string): boolean {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(h) || h.includes(':');
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

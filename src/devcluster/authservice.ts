@@ -1,0 +1,188 @@
+// proto.AuthService as the dev cluster serves it: listing with RBAC, labels, search and
+// predicate filters, and paging by opaque start keys (lib/auth/grpcserver.go semantics).
+import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { decodeTlsIdentity } from '../auth/x509/identity.js';
+import type {
+  AuthServiceServer,
+  ListResourcesRequest,
+  ListResourcesResponse,
+  ListUnifiedResourcesRequest,
+  ListUnifiedResourcesResponse,
+  PaginatedResource,
+} from '../gen/teleport/legacy/client/proto/authservice.js';
+import type { DevClusterConfig, UserConfig } from './config.js';
+import { PredicateError, evaluatePredicate, matchLabels, matchSearchKeywords, parsePredicate } from './predicate.js';
+import type { Catalog, CatalogEntry } from './resources.js';
+import { loginsFor, roleAllows, userRoles } from './rbac.js';
+
+/** Server page size when the client sends none, and the largest it may ask for. */
+export const DEFAULT_PAGE = 1000;
+export const MAX_PAGE = 10_000;
+
+export class GrpcError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The Teleport user behind a call: from the verified client certificate. */
+export function callerUser(call: ServerUnaryCall<unknown, unknown>, cfg: DevClusterConfig): UserConfig {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  if (!raw) throw new GrpcError(status.UNAUTHENTICATED, 'client certificate required');
+  const id = decodeTlsIdentity(raw);
+  const user = cfg.users.find((u) => u.name === id.username);
+  if (!user) throw new GrpcError(status.PERMISSION_DENIED, `user "${id.username}" is not found`);
+  return user;
+}
+
+function unary<Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
+    Promise.resolve()
+      .then(() => fn(call))
+      .then(
+        (res) => cb(null, res),
+        (err: unknown) => {
+          const e = err as Error;
+          if (e instanceof GrpcError) cb({ code: e.code, details: e.message });
+          else if (e instanceof PredicateError) cb({ code: status.INVALID_ARGUMENT, details: e.message });
+          else cb({ code: status.INTERNAL, details: e?.message ?? String(e) });
+        },
+      );
+  };
+}
+
+interface ListQuery {
+  kinds: string[];
+  limit: number;
+  startKey: string;
+  labels: Record<string, string>;
+  predicate: string;
+  search: string[];
+  includeLogins: boolean;
+}
+
+/** Filters and pages; the start key is "<kind>/<key>" of the first resource of the next page. */
+function list(cfg: DevClusterConfig, catalog: Catalog, user: UserConfig, q: ListQuery) {
+  if (q.limit < 0) throw new GrpcError(status.INVALID_ARGUMENT, 'nonpositive parameter limit');
+  const limit = Math.min(q.limit || DEFAULT_PAGE, MAX_PAGE);
+  const ast = q.predicate ? parsePredicate(q.predicate) : undefined;
+  const roles = userRoles(cfg, user);
+  const kinds = [...q.kinds].sort();
+  const [startKind, ...rest] = q.startKey ? q.startKey.split('/') : [];
+  const startKey = rest.join('/');
+  const out: PaginatedResource[] = [];
+  for (const kind of kinds) {
+    if (startKind && kind < startKind) continue;
+    const entries = catalog.get(kind) ?? [];
+    let i = 0;
+    if (startKind === kind) i = lowerBound(entries, startKey);
+    for (; i < entries.length; i++) {
+      const e = entries[i];
+      if (!visible(e, roles, q, ast)) continue;
+      if (out.length === limit) return { resources: out, nextKey: `${kind}/${e.key}` };
+      out.push(q.includeLogins ? { ...e.resource, Logins: loginsFor(cfg, user, kind, e.labels) } : e.resource);
+    }
+  }
+  return { resources: out, nextKey: '' };
+}
+
+function visible(e: CatalogEntry, roles: ReturnType<typeof userRoles>, q: ListQuery, ast: ReturnType<typeof parsePredicate> | undefined): boolean {
+  if (!roleAllows(roles, e.kind, e.labels)) return false;
+  if (Object.keys(q.labels).length && !matchLabels(q.labels, e.labels)) return false;
+  const target = {
+    kind: e.kind,
+    name: e.name,
+    metadataName: e.metadataName,
+    labels: e.labels,
+    hostname: e.hostname,
+    addr: e.addr,
+    description: e.description,
+  };
+  if (q.search.length && !matchSearchKeywords(q.search, target)) return false;
+  if (ast && !evaluatePredicate(ast, target)) return false;
+  return true;
+}
+
+function lowerBound(entries: CatalogEntry[], key: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (entries[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** ListResources resource types the dev cluster knows. */
+const RESOURCE_TYPES = new Set(['node', 'db_server', 'app_server', 'kube_server', 'windows_desktop']);
+
+export function authService(opts: {
+  cfg: DevClusterConfig;
+  catalog: Catalog;
+  publicAddr: () => string;
+}): UntypedServiceImplementation {
+  const { cfg, catalog } = opts;
+  const unimplemented = unary(() => {
+    throw new GrpcError(status.UNIMPLEMENTED, 'not implemented by tshjs-devcluster');
+  });
+  const impl: AuthServiceServer = {
+    ping: unary((call) => {
+      callerUser(call, cfg);
+      return {
+        ClusterName: cfg.cluster_name,
+        ServerVersion: cfg.server_version,
+        ServerFeatures: undefined,
+        ProxyPublicAddr: opts.publicAddr(),
+        IsBoring: false,
+        RemoteAddr: call.getPeer(),
+        LoadAllCAs: false,
+        signatureAlgorithmSuite: 0,
+        LicenseExpiry: undefined,
+      };
+    }),
+    getDomainName: unary((call) => {
+      callerUser(call, cfg);
+      return { DomainName: cfg.cluster_name };
+    }),
+    listResources: unary<ListResourcesRequest, ListResourcesResponse>((call) => {
+      const user = callerUser(call, cfg);
+      const r = call.request;
+      if (!RESOURCE_TYPES.has(r.ResourceType)) {
+        throw new GrpcError(status.INVALID_ARGUMENT, `unsupported resource type "${r.ResourceType}"`);
+      }
+      const page = list(cfg, catalog, user, {
+        kinds: [r.ResourceType],
+        limit: r.Limit,
+        startKey: r.StartKey,
+        labels: r.Labels,
+        predicate: r.PredicateExpression,
+        search: r.SearchKeywords,
+        includeLogins: r.IncludeLogins,
+      });
+      return { Resources: page.resources, NextKey: page.nextKey, TotalCount: 0 };
+    }),
+    listUnifiedResources: unary<ListUnifiedResourcesRequest, ListUnifiedResourcesResponse>((call) => {
+      const user = callerUser(call, cfg);
+      const r = call.request;
+      const kinds = r.Kinds.length ? r.Kinds.map((k) => (k === 'app' ? 'app_server' : k === 'db' ? 'db_server' : k === 'kube_cluster' ? 'kube_server' : k)) : [...RESOURCE_TYPES];
+      const page = list(cfg, catalog, user, {
+        kinds: kinds.filter((k) => RESOURCE_TYPES.has(k)),
+        limit: r.Limit,
+        startKey: r.StartKey,
+        labels: r.Labels,
+        predicate: r.PredicateExpression,
+        search: r.SearchKeywords,
+        includeLogins: r.IncludeLogins,
+      });
+      return { Resources: page.resources, NextKey: page.nextKey };
+    }),
+    getSshTargets: unimplemented,
+    resolveSshTarget: unimplemented,
+    getWindowsDesktops: unimplemented,
+  };
+  return impl;
+}

@@ -1,0 +1,275 @@
+// The dev cluster's resources as upstream protobuf messages (types.proto), built from the
+// config, plus synthetic nodes for scale tests.
+import { createHash } from 'node:crypto';
+import type { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
+import type { DevClusterConfig, ResourceConfig } from './config.js';
+
+/** A resource ready to list: its paginated form, kind and the fields filters look at. */
+export interface CatalogEntry {
+  kind: 'node' | 'db_server' | 'app_server' | 'kube_server' | 'windows_desktop';
+  /** Sort and page key (unique within a kind). */
+  key: string;
+  /** Name as filters see it: hostname for nodes, metadata.name otherwise. */
+  name: string;
+  metadataName: string;
+  labels: Record<string, string>;
+  hostname?: string;
+  addr?: string;
+  description?: string;
+  resource: PaginatedResource;
+}
+
+/** Stable UUID-shaped id from a name (nodes are keyed by UUID upstream). */
+export function stableId(name: string): string {
+  const h = createHash('sha256').update(`tshjs-devcluster/${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function labelsOf(r: ResourceConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.labels ?? {})) out[k] = String(v);
+  return out;
+}
+
+function str(v: unknown, fallback = ''): string {
+  return v === undefined || v === null ? fallback : String(v);
+}
+
+function meta(name: string, labels: Record<string, string>, description = '') {
+  return { Name: name, Namespace: 'default', Description: description, Labels: labels, Expires: undefined, Revision: '' };
+}
+
+export function nodeEntry(r: ResourceConfig, version: string, idx = 0): CatalogEntry {
+  const hostname = r.name;
+  const id = str(r.id, stableId(hostname));
+  const labels = labelsOf(r);
+  const tunnel = r.tunnel === true;
+  const addr = tunnel ? '' : str(r.addr, `127.0.0.1:${3022 + (idx % 1000)}`);
+  return {
+    kind: 'node',
+    key: `${hostname}/${id}`,
+    name: hostname,
+    metadataName: id,
+    labels,
+    hostname,
+    addr,
+    resource: {
+      resource: {
+        $case: 'Node',
+        value: {
+          Kind: 'node',
+          SubKind: str(r.sub_kind),
+          Version: 'v2',
+          Metadata: meta(id, labels),
+          Spec: {
+            Addr: addr,
+            Hostname: hostname,
+            CmdLabels: {},
+            Rotation: undefined,
+            UseTunnel: tunnel,
+            Version: version,
+            PeerAddr: '',
+            ProxyIDs: [],
+            publicAddrs: [],
+            CloudMetadata: undefined,
+            gitHub: undefined,
+          },
+        },
+      },
+      Logins: [],
+      RequiresRequest: false,
+    },
+  };
+}
+
+function dbEntry(r: ResourceConfig, version: string): CatalogEntry {
+  const labels = labelsOf(r);
+  const description = str(r.description);
+  const hostId = stableId(`db-host/${r.name}`);
+  return {
+    kind: 'db_server',
+    key: r.name,
+    name: r.name,
+    metadataName: r.name,
+    labels,
+    description,
+    addr: str(r.uri),
+    resource: {
+      resource: {
+        $case: 'DatabaseServer',
+        value: {
+          Kind: 'db_server',
+          SubKind: '',
+          Version: 'v3',
+          Metadata: meta(r.name, {}),
+          Spec: {
+            Version: version,
+            Hostname: 'devcluster',
+            HostID: hostId,
+            Rotation: undefined,
+            ProxyIDs: [],
+            Database: {
+              Kind: 'db',
+              SubKind: '',
+              Version: 'v3',
+              Metadata: meta(r.name, labels, description),
+              Spec: { Protocol: str(r.protocol, 'postgres'), URI: str(r.uri, 'localhost:5432'), CACert: '', DynamicLabels: {}, AdminUser: undefined },
+              Status: undefined,
+            },
+          },
+        },
+      },
+      Logins: [],
+      RequiresRequest: false,
+    },
+  };
+}
+
+function appEntry(r: ResourceConfig, version: string): CatalogEntry {
+  const labels = labelsOf(r);
+  const description = str(r.description);
+  return {
+    kind: 'app_server',
+    key: r.name,
+    name: r.name,
+    metadataName: r.name,
+    labels,
+    description,
+    addr: str(r.public_addr),
+    resource: {
+      resource: {
+        $case: 'AppServer',
+        value: {
+          Kind: 'app_server',
+          SubKind: '',
+          Version: 'v3',
+          Metadata: meta(r.name, {}),
+          Spec: {
+            Version: version,
+            Hostname: 'devcluster',
+            HostID: stableId(`app-host/${r.name}`),
+            Rotation: undefined,
+            ProxyIDs: [],
+            App: {
+              Kind: 'app',
+              SubKind: '',
+              Version: 'v3',
+              Metadata: meta(r.name, labels, description),
+              Spec: {
+                URI: str(r.uri, 'http://localhost:8080'),
+                PublicAddr: str(r.public_addr),
+                DynamicLabels: {},
+                InsecureSkipVerify: false,
+                Cloud: '',
+                UserGroups: [],
+                Integration: '',
+                RequiredAppNames: [],
+                TCPPorts: [],
+              },
+            },
+          },
+        },
+      },
+      Logins: [],
+      RequiresRequest: false,
+    },
+  };
+}
+
+function kubeEntry(r: ResourceConfig, version: string): CatalogEntry {
+  const labels = labelsOf(r);
+  return {
+    kind: 'kube_server',
+    key: r.name,
+    name: r.name,
+    metadataName: r.name,
+    labels,
+    resource: {
+      resource: {
+        $case: 'KubernetesServer',
+        value: {
+          Kind: 'kube_server',
+          SubKind: '',
+          Version: 'v3',
+          Metadata: meta(r.name, {}),
+          Spec: {
+            Version: version,
+            Hostname: 'devcluster',
+            HostID: stableId(`kube-host/${r.name}`),
+            Rotation: undefined,
+            ProxyIDs: [],
+            Cluster: {
+              Kind: 'kube_cluster',
+              SubKind: '',
+              Version: 'v3',
+              Metadata: meta(r.name, labels),
+              Spec: { DynamicLabels: {}, Kubeconfig: Buffer.alloc(0) },
+            },
+          },
+        },
+      },
+      Logins: [],
+      RequiresRequest: false,
+    },
+  };
+}
+
+function desktopEntry(r: ResourceConfig): CatalogEntry {
+  const labels = labelsOf(r);
+  const addr = str(r.addr, '127.0.0.1:3389');
+  return {
+    kind: 'windows_desktop',
+    key: r.name,
+    name: r.name,
+    metadataName: r.name,
+    labels,
+    addr,
+    resource: {
+      resource: {
+        $case: 'WindowsDesktop',
+        value: {
+          Header: { Kind: 'windows_desktop', SubKind: '', Version: 'v3', Metadata: meta(r.name, labels) },
+          Spec: {
+            Addr: addr,
+            Domain: str(r.domain),
+            HostID: stableId(`desktop-host/${r.name}`),
+            NonAD: r.non_ad === true || !r.domain,
+            ScreenSize: undefined,
+          },
+        },
+      },
+      Logins: [],
+      RequiresRequest: false,
+    },
+  };
+}
+
+/** All resources by kind, each list sorted by key (the page order). */
+export class Catalog {
+  readonly byKind = new Map<CatalogEntry['kind'], CatalogEntry[]>();
+
+  constructor(cfg: DevClusterConfig) {
+    const v = cfg.server_version;
+    const nodes = cfg.nodes.map((n, i) => nodeEntry(n, v, i));
+    for (let i = 0; i < cfg.synthetic_nodes; i++) {
+      const n = String(i).padStart(6, '0');
+      nodes.push(nodeEntry({ name: `node-${n}`, labels: { env: i % 2 ? 'prod' : 'dev', shard: String(i % 16) } }, v, i));
+    }
+    this.set('node', nodes);
+    this.set('db_server', cfg.databases.map((r) => dbEntry(r, v)));
+    this.set('app_server', cfg.apps.map((r) => appEntry(r, v)));
+    this.set('kube_server', cfg.kube_clusters.map((r) => kubeEntry(r, v)));
+    this.set('windows_desktop', cfg.desktops.map(desktopEntry));
+  }
+
+  private set(kind: CatalogEntry['kind'], entries: CatalogEntry[]): void {
+    this.byKind.set(
+      kind,
+      entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    );
+  }
+
+  get(kind: string): CatalogEntry[] | undefined {
+    return this.byKind.get(kind as CatalogEntry['kind']);
+  }
+}
