@@ -15,7 +15,12 @@ export interface ClusterClientOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-type Unary<Req, Res> = (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: (err: Error | null, res: Res) => void) => unknown;
+type Unary<Req, Res> = (
+  req: Req,
+  md: Metadata,
+  opts: Partial<CallOptions>,
+  cb: (err: Error | null, res: Res) => void,
+) => unknown;
 
 export class ClusterClient {
   private authClient?: AuthServiceClient;

@@ -29,7 +29,10 @@ export interface ClientIdentity {
 
 function checkValid(id: TlsIdentity, where: string): void {
   if (id.expires.getTime() <= Date.now()) {
-    throw new TshError(`your credentials for ${where} expired at ${id.expires.toISOString()}; run "tshjs login"`, 'expired');
+    throw new TshError(
+      `your credentials for ${where} expired at ${id.expires.toISOString()}; run "tshjs login"`,
+      'expired',
+    );
   }
 }
 
@@ -45,7 +48,10 @@ export function loadClientIdentity(ctx: ClientContext): ClientIdentity {
   return {
     username: ring.username,
     tlsCertPem: ring.tlsCert,
-    tlsKeyPem: ring.tlsKey.export({ type: ring.tlsKey.asymmetricKeyType === 'rsa' ? 'pkcs1' : 'pkcs8', format: 'pem' }) as string,
+    tlsKeyPem: ring.tlsKey.export({
+      type: ring.tlsKey.asymmetricKeyType === 'rsa' ? 'pkcs1' : 'pkcs8',
+      format: 'pem',
+    }) as string,
     sshCert: ring.sshCert,
     sshKey: ring.sshKey,
     trustedCAs: keys.readTrustedTLS(name),
@@ -60,7 +66,8 @@ export function loadClientIdentity(ctx: ClientContext): ClientIdentity {
 
 function fromIdentityFile(ctx: ClientContext): ClientIdentity {
   const file = ctx.opts.identity!;
-  if (!ctx.opts.proxy) throw new TshError(`--proxy is required with an identity file (${file})`, 'bad-parameter');
+  if (!ctx.opts.proxy)
+    throw new TshError(`--proxy is required with an identity file (${file})`, 'bad-parameter');
   const idf = readIdentityFile(file);
   if (!idf.tlsCert) throw new TshError(`identity file ${file} has no TLS certificate`, 'bad-parameter');
   const key = identityPrivateKey(idf, `identity file ${file}`);

@@ -1,6 +1,11 @@
 // proto.AuthService as the dev cluster serves it: listing with RBAC, labels, search and
 // predicate filters, and paging by opaque start keys (lib/auth/grpcserver.go semantics).
-import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import type {
   AuthServiceServer,
@@ -11,7 +16,13 @@ import type {
   PaginatedResource,
 } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
-import { PredicateError, evaluatePredicate, matchLabels, matchSearchKeywords, parsePredicate } from './predicate.js';
+import {
+  PredicateError,
+  evaluatePredicate,
+  matchLabels,
+  matchSearchKeywords,
+  parsePredicate,
+} from './predicate.js';
 import type { Catalog, CatalogEntry } from './resources.js';
 import { loginsFor, roleAllows, userRoles } from './rbac.js';
 
@@ -83,13 +94,20 @@ function list(cfg: DevClusterConfig, catalog: Catalog, user: UserConfig, q: List
       const e = entries[i];
       if (!visible(e, roles, q, ast)) continue;
       if (out.length === limit) return { resources: out, nextKey: `${kind}/${e.key}` };
-      out.push(q.includeLogins ? { ...e.resource, Logins: loginsFor(cfg, user, kind, e.labels) } : e.resource);
+      out.push(
+        q.includeLogins ? { ...e.resource, Logins: loginsFor(cfg, user, kind, e.labels) } : e.resource,
+      );
     }
   }
   return { resources: out, nextKey: '' };
 }
 
-function visible(e: CatalogEntry, roles: ReturnType<typeof userRoles>, q: ListQuery, ast: ReturnType<typeof parsePredicate> | undefined): boolean {
+function visible(
+  e: CatalogEntry,
+  roles: ReturnType<typeof userRoles>,
+  q: ListQuery,
+  ast: ReturnType<typeof parsePredicate> | undefined,
+): boolean {
   if (!roleAllows(roles, e.kind, e.labels)) return false;
   if (Object.keys(q.labels).length && !matchLabels(q.labels, e.labels)) return false;
   const target = {
@@ -168,7 +186,11 @@ export function authService(opts: {
     listUnifiedResources: unary<ListUnifiedResourcesRequest, ListUnifiedResourcesResponse>((call) => {
       const user = callerUser(call, cfg);
       const r = call.request;
-      const kinds = r.Kinds.length ? r.Kinds.map((k) => (k === 'app' ? 'app_server' : k === 'db' ? 'db_server' : k === 'kube_cluster' ? 'kube_server' : k)) : [...RESOURCE_TYPES];
+      const kinds = r.Kinds.length
+        ? r.Kinds.map((k) =>
+            k === 'app' ? 'app_server' : k === 'db' ? 'db_server' : k === 'kube_cluster' ? 'kube_server' : k,
+          )
+        : [...RESOURCE_TYPES];
       const page = list(cfg, catalog, user, {
         kinds: kinds.filter((k) => RESOURCE_TYPES.has(k)),
         limit: r.Limit,

@@ -130,11 +130,13 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
   const hasTotp = users.some((u) => u.totp_secret);
   for (const kind of ['nodes', 'databases', 'kube_clusters', 'apps', 'desktops']) {
     list<ResourceConfig>(r[kind], kind).forEach((res, i) => {
-      if (!res || typeof res.name !== 'string' || !res.name) throw new ConfigError(`config: ${kind}[${i}] needs a name`);
+      if (!res || typeof res.name !== 'string' || !res.name)
+        throw new ConfigError(`config: ${kind}[${i}] needs a name`);
     });
   }
   const synthetic = Number(r.synthetic_nodes ?? 0);
-  if (!Number.isInteger(synthetic) || synthetic < 0) throw new ConfigError('config: synthetic_nodes must be a whole number >= 0');
+  if (!Number.isInteger(synthetic) || synthetic < 0)
+    throw new ConfigError('config: synthetic_nodes must be a whole number >= 0');
   return {
     cluster_name: String(r.cluster_name ?? 'dev.localhost'),
     signature_algorithm_suite: suite,

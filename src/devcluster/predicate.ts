@@ -42,7 +42,8 @@ export class PredicateError extends Error {
 }
 
 type ValueType = 'bool' | 'string' | 'int' | 'strings' | 'map' | 'any';
-type VariableName = 'name' | 'labels' | 'resource.metadata.name' | 'resource.metadata.labels' | 'health.status';
+type VariableName =
+  'name' | 'labels' | 'resource.metadata.name' | 'resource.metadata.labels' | 'health.status';
 type FunctionName = 'equals' | 'hasPrefix' | 'exists' | 'search' | 'split' | 'contains';
 
 interface NodeBase {
@@ -116,7 +117,8 @@ function tokenize(src: string): Token[] {
     }
     const num = /^\d[\w.]*/.exec(src.slice(i));
     if (num) {
-      if (!/^(0|[1-9]\d*)$/.test(num[0])) throw new PredicateError(`unsupported number literal ${JSON.stringify(num[0])}`, start);
+      if (!/^(0|[1-9]\d*)$/.test(num[0]))
+        throw new PredicateError(`unsupported number literal ${JSON.stringify(num[0])}`, start);
       out.push({ t: 'int', v: num[0], pos: start });
       i += num[0].length;
       continue;
@@ -265,8 +267,13 @@ class Parser {
       const right = this.parseUnary();
       // As upstream: the operand type comes from the left side unless it is only known at runtime.
       const known = left.type === 'any' ? right.type : left.type;
-      if (known === 'any') throw new PredicateError(`operator ${t.v} needs at least one operand whose type is known at parse time`, t.pos);
-      if (known !== 'string' && known !== 'int') throw new PredicateError(`operator ${t.v} is not supported for type ${TYPE_NAMES[known]}`, t.pos);
+      if (known === 'any')
+        throw new PredicateError(
+          `operator ${t.v} needs at least one operand whose type is known at parse time`,
+          t.pos,
+        );
+      if (known !== 'string' && known !== 'int')
+        throw new PredicateError(`operator ${t.v} is not supported for type ${TYPE_NAMES[known]}`, t.pos);
       coerce(left, known, `left operand of ${t.v}`);
       coerce(right, known, `right operand of ${t.v}`);
       left = { kind: t.v === '==' ? 'eq' : 'neq', operand: known, left, right, pos: left.pos, type: 'bool' };
@@ -327,7 +334,8 @@ class Parser {
       }
     }
     this.expectOp(')');
-    if (!Object.hasOwn(FUNCTIONS, name)) throw new PredicateError(`unknown function ${JSON.stringify(name)}`, pos);
+    if (!Object.hasOwn(FUNCTIONS, name))
+      throw new PredicateError(`unknown function ${JSON.stringify(name)}`, pos);
     const fn = name as FunctionName;
     const def = FUNCTIONS[fn];
     if (def.variadic) {
@@ -335,7 +343,10 @@ class Parser {
     } else {
       if (args.length !== def.params.length) {
         const plural = def.params.length === 1 ? 'argument' : 'arguments';
-        throw new PredicateError(`function ${fn} accepts ${def.params.length} ${plural}, given ${args.length}`, pos);
+        throw new PredicateError(
+          `function ${fn} accepts ${def.params.length} ${plural}, given ${args.length}`,
+          pos,
+        );
       }
       args.forEach((a, n) => coerce(a, def.params[n], `argument ${n + 1} of ${fn}`));
     }
@@ -439,7 +450,11 @@ function evalNode(node: PredicateAst, r: PredicateResource): Value {
       break;
     case 'unknown': {
       const value = node.path[0] === 'resource' ? resourceField(r, node.path.slice(1).join('.')) : undefined;
-      if (value === undefined) throw new PredicateError(`identifier ${JSON.stringify(node.path.join('.'))} is not defined`, node.pos);
+      if (value === undefined)
+        throw new PredicateError(
+          `identifier ${JSON.stringify(node.path.join('.'))} is not defined`,
+          node.pos,
+        );
       return value;
     }
     case 'index': {
@@ -500,7 +515,11 @@ export function evaluatePredicate(ast: PredicateAst, resource: PredicateResource
 // ---------------------------------------------------------------------------------------------
 // Search keywords and label filter
 
-const KIND_ALIASES: Record<string, string> = { app_server: 'app', db_server: 'db', kube_server: 'kube_cluster' };
+const KIND_ALIASES: Record<string, string> = {
+  app_server: 'app',
+  db_server: 'db',
+  kube_server: 'kube_cluster',
+};
 
 /** The fields each kind's MatchSearch looks at, besides label keys/values and extraSearchFields. */
 function searchFields(r: PredicateResource): Array<string | undefined> {

@@ -100,9 +100,17 @@ export function roleAllows(roles: RoleConfig[], kind: string, labels: Record<str
 }
 
 /** Logins the user may use on a resource (for IncludeLogins). */
-export function loginsFor(cfg: DevClusterConfig, user: UserConfig, kind: string, labels: Record<string, string>): string[] {
+export function loginsFor(
+  cfg: DevClusterConfig,
+  user: UserConfig,
+  kind: string,
+  labels: Record<string, string>,
+): string[] {
   const roles = userRoles(cfg, user).filter((r) => roleAllows([r], kind, labels));
   const traits = user.traits ?? {};
-  const src = kind === 'windows_desktop' ? roles.flatMap((r) => r.windows_desktop_logins ?? []) : roles.flatMap((r) => r.logins);
+  const src =
+    kind === 'windows_desktop'
+      ? roles.flatMap((r) => r.windows_desktop_logins ?? [])
+      : roles.flatMap((r) => r.logins);
   return uniq(src.flatMap((x) => interpolate(x, traits))).sort();
 }

@@ -36,7 +36,14 @@ function str(v: unknown, fallback = ''): string {
 }
 
 function meta(name: string, labels: Record<string, string>, description = '') {
-  return { Name: name, Namespace: 'default', Description: description, Labels: labels, Expires: undefined, Revision: '' };
+  return {
+    Name: name,
+    Namespace: 'default',
+    Description: description,
+    Labels: labels,
+    Expires: undefined,
+    Revision: '',
+  };
 }
 
 export function nodeEntry(r: ResourceConfig, version: string, idx = 0): CatalogEntry {
@@ -113,7 +120,13 @@ function dbEntry(r: ResourceConfig, version: string): CatalogEntry {
               SubKind: '',
               Version: 'v3',
               Metadata: meta(r.name, labels, description),
-              Spec: { Protocol: str(r.protocol, 'postgres'), URI: str(r.uri, 'localhost:5432'), CACert: '', DynamicLabels: {}, AdminUser: undefined },
+              Spec: {
+                Protocol: str(r.protocol, 'postgres'),
+                URI: str(r.uri, 'localhost:5432'),
+                CACert: '',
+                DynamicLabels: {},
+                AdminUser: undefined,
+              },
               Status: undefined,
             },
           },
@@ -253,12 +266,27 @@ export class Catalog {
     const nodes = cfg.nodes.map((n, i) => nodeEntry(n, v, i));
     for (let i = 0; i < cfg.synthetic_nodes; i++) {
       const n = String(i).padStart(6, '0');
-      nodes.push(nodeEntry({ name: `node-${n}`, labels: { env: i % 2 ? 'prod' : 'dev', shard: String(i % 16) } }, v, i));
+      nodes.push(
+        nodeEntry(
+          { name: `node-${n}`, labels: { env: i % 2 ? 'prod' : 'dev', shard: String(i % 16) } },
+          v,
+          i,
+        ),
+      );
     }
     this.set('node', nodes);
-    this.set('db_server', cfg.databases.map((r) => dbEntry(r, v)));
-    this.set('app_server', cfg.apps.map((r) => appEntry(r, v)));
-    this.set('kube_server', cfg.kube_clusters.map((r) => kubeEntry(r, v)));
+    this.set(
+      'db_server',
+      cfg.databases.map((r) => dbEntry(r, v)),
+    );
+    this.set(
+      'app_server',
+      cfg.apps.map((r) => appEntry(r, v)),
+    );
+    this.set(
+      'kube_server',
+      cfg.kube_clusters.map((r) => kubeEntry(r, v)),
+    );
     this.set('windows_desktop', cfg.desktops.map(desktopEntry));
   }
 

@@ -8,7 +8,13 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { generateKey } from '../auth/keygen.js';
-import { ALPN_AUTH_PREFIX, ALPN_PROXY_GRPC_MTLS, ALPN_PROXY_SSH_GRPC, decodeClusterName, encodeClusterName } from '../client/grpc/dial.js';
+import {
+  ALPN_AUTH_PREFIX,
+  ALPN_PROXY_GRPC_MTLS,
+  ALPN_PROXY_SSH_GRPC,
+  decodeClusterName,
+  encodeClusterName,
+} from '../client/grpc/dial.js';
 import { AuthServiceService } from '../gen/teleport/legacy/client/proto/authservice.js';
 import { TransportServiceService } from '../gen/teleport/transport/v1/transport_service.js';
 import { peekClientHello } from '../proxy/clienthello.js';
@@ -59,7 +65,12 @@ async function hostCert(a: Authority, role: 'Proxy' | 'Auth', hostId: string): P
     publicKey: createPublicKey(key),
     notAfter: new Date(Date.now() + CERT_TTL_MS),
     identity: { username: `${hostId}.${a.clusterName}`, groups: [role], teleportCluster: a.clusterName },
-    dnsNames: ['*.teleport.cluster.local', 'teleport.cluster.local', encodeClusterName(a.clusterName), 'localhost'],
+    dnsNames: [
+      '*.teleport.cluster.local',
+      'teleport.cluster.local',
+      encodeClusterName(a.clusterName),
+      'localhost',
+    ],
     ipAddresses: ['127.0.0.1', '::1'],
   });
   return { key: pem(key), cert };
@@ -121,10 +132,17 @@ export class DevCluster {
     const mtls = { requestCert: true, rejectUnauthorized: true, ca: [authority.userTLS.certPem] };
     this.proxyGrpc.addService(TransportServiceService, transportService());
     const proxyInject = this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure());
-    this.proxyTls = tls.createServer({ ...certs.proxy, ...mtls, ALPNProtocols: [ALPN_PROXY_SSH_GRPC, ALPN_PROXY_GRPC_MTLS, 'h2'] });
+    this.proxyTls = tls.createServer({
+      ...certs.proxy,
+      ...mtls,
+      ALPNProtocols: [ALPN_PROXY_SSH_GRPC, ALPN_PROXY_GRPC_MTLS, 'h2'],
+    });
     this.proxyTls.on('secureConnection', (s) => proxyInject.injectConnection(s));
 
-    this.authGrpc.addService(AuthServiceService, authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr }));
+    this.authGrpc.addService(
+      AuthServiceService,
+      authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr }),
+    );
     const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());
     this.authTls = tls.createServer({ ...certs.auth, ...mtls, ALPNProtocols: ['h2'] });
     this.authTls.on('secureConnection', (s) => authInject.injectConnection(s));
@@ -138,7 +156,11 @@ export class DevCluster {
   static async start(opts: DevClusterOptions = {}): Promise<DevCluster> {
     const cfg = opts.config ?? demoConfig();
     const log = opts.log ?? (() => {});
-    const authority = await loadOrCreateAuthority(opts.dataDir, cfg.cluster_name, cfg.signature_algorithm_suite);
+    const authority = await loadOrCreateAuthority(
+      opts.dataDir,
+      cfg.cluster_name,
+      cfg.signature_algorithm_suite,
+    );
     const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
     const hostId = randomUUID();
     const [web, proxy, auth] = await Promise.all([

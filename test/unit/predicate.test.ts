@@ -221,7 +221,10 @@ describe('other kinds', () => {
 
   it('filters a mixed list', () => {
     const ast = parsePredicate('labels.env == "prod"');
-    expect([node, app, db].filter((r) => evaluatePredicate(ast, r)).map((r) => r.name)).toEqual(['test-hostname', 'orders']);
+    expect([node, app, db].filter((r) => evaluatePredicate(ast, r)).map((r) => r.name)).toEqual([
+      'test-hostname',
+      'orders',
+    ]);
   });
 });
 
@@ -268,8 +271,12 @@ describe('matchLabels / matchResource', () => {
     const predicate = parsePredicate('resource.spec.hostname == "test-hostname"');
     expect(matchResource(node, {})).toBe(true);
     expect(matchResource(node, { predicate, labels: { os: 'mac' }, searchKeywords: ['test'] })).toBe(true);
-    expect(matchResource(node, { predicate, labels: { os: 'mac' }, searchKeywords: ['no', 'match'] })).toBe(false);
+    expect(matchResource(node, { predicate, labels: { os: 'mac' }, searchKeywords: ['no', 'match'] })).toBe(
+      false,
+    );
     expect(matchResource(node, { predicate, labels: { no: 'match' } })).toBe(false);
-    expect(() => matchResource(node, { predicate: parsePredicate('labels.env == prod'), labels: { no: 'x' } })).toThrow(PredicateError);
+    expect(() =>
+      matchResource(node, { predicate: parsePredicate('labels.env == prod'), labels: { no: 'x' } }),
+    ).toThrow(PredicateError);
   });
 });

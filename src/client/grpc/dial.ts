@@ -49,7 +49,11 @@ function baseTls(id: ClientIdentity, insecure: boolean) {
   };
 }
 
-export function proxyGrpcCredentials(id: ClientIdentity, insecure: boolean, onClusterName?: (name: string) => void) {
+export function proxyGrpcCredentials(
+  id: ClientIdentity,
+  insecure: boolean,
+  onClusterName?: (name: string) => void,
+) {
   return new AlpnChannelCredentials({
     ...baseTls(id, insecure),
     alpn: [ALPN_PROXY_SSH_GRPC, 'h2'],

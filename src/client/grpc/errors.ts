@@ -15,11 +15,15 @@ export function grpcError(err: unknown, what: string): Error {
     case status.PERMISSION_DENIED:
       return new TshError(`access denied to ${what}: ${details}`, 'access-denied', 1, { cause: err });
     case status.UNAUTHENTICATED:
-      return new TshError(`${what}: not authenticated (${details}); run "tshjs login"`, 'relogin', 1, { cause: err });
+      return new TshError(`${what}: not authenticated (${details}); run "tshjs login"`, 'relogin', 1, {
+        cause: err,
+      });
     case status.NOT_FOUND:
       return new TshError(details, 'not-found', 1, { cause: err });
     case status.UNIMPLEMENTED:
-      return new TshError(`${what} is not supported by this cluster (${details})`, 'bad-parameter', 1, { cause: err });
+      return new TshError(`${what} is not supported by this cluster (${details})`, 'bad-parameter', 1, {
+        cause: err,
+      });
     case status.UNAVAILABLE:
     case status.DEADLINE_EXCEEDED: {
       const tlsIssue = /certificate|self.signed|altname|CERT_|SSL|alert/i.test(details);
@@ -31,7 +35,9 @@ export function grpcError(err: unknown, what: string): Error {
           { cause: err },
         );
       }
-      return new TshError(`${what}: cannot reach the cluster (${details})`, 'connection-problem', 1, { cause: err });
+      return new TshError(`${what}: cannot reach the cluster (${details})`, 'connection-problem', 1, {
+        cause: err,
+      });
     }
     default:
       return new TshError(`${what}: ${details}`, 'internal', 1, { cause: err });
