@@ -148,6 +148,70 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       code = runEnv(await context(cmd), o);
     });
 
+  const listCommand = (cmd: Command, description: string, extraFormats: string[] = []) =>
+    addGlobals(cmd)
+      .description(description)
+      .argument('[labels...]', 'labels to filter by, e.g. env=prod,team=a')
+      .addOption(formatOption(extraFormats))
+      .addOption(clusterOption())
+      .option('-v, --verbose', 'One-line output (for text format), including IDs')
+      .option(
+        '--search <keywords>',
+        'List of comma separated search keywords or phrases enclosed in quotations',
+      )
+      .option('--query <predicate>', 'Query by predicate language enclosed in single quotes');
+
+  type ListOpts = { format: Format; verbose?: boolean; search?: string; query?: string; quiet?: boolean };
+
+  listCommand(program.command('ls'), 'List remote SSH nodes', ['names']).action(
+    async (labels: string[], o: ListOpts, cmd: Command) => {
+      const { runLs } = await import('../commands/ls.js');
+      code = await runLs(await context(cmd), { ...o, format: o.format as 'text', labels });
+    },
+  );
+
+  const apps = program.command('apps').description('View and control proxied applications');
+  listCommand(apps.command('ls'), 'List available applications').action(
+    async (labels: string[], o: ListOpts, cmd: Command) => {
+      const { runAppsLs } = await import('../commands/apps.js');
+      code = await runAppsLs(await context(cmd), { ...o, labels });
+    },
+  );
+
+  const db = program.command('db').description('View and control proxied databases');
+  listCommand(db.command('ls'), 'List all available databases').action(
+    async (labels: string[], o: ListOpts, cmd: Command) => {
+      const { runDbLs } = await import('../commands/db.js');
+      code = await runDbLs(await context(cmd), { ...o, labels });
+    },
+  );
+
+  const kube = program.command('kube').description('Manage available Kubernetes clusters');
+  listCommand(kube.command('ls'), 'Get a list of Kubernetes clusters')
+    .option('-q, --quiet', 'Quiet mode')
+    .action(async (labels: string[], o: ListOpts, cmd: Command) => {
+      const { runKubeLs } = await import('../commands/kube.js');
+      code = await runKubeLs(await context(cmd), { ...o, labels });
+    });
+
+  const desktop = program.command('desktop').description('Windows desktops');
+  listCommand(desktop.command('ls'), 'List Windows desktops').action(
+    async (labels: string[], o: ListOpts, cmd: Command) => {
+      const { runDesktopLs } = await import('../commands/desktop.js');
+      code = await runDesktopLs(await context(cmd), { ...o, labels });
+    },
+  );
+
+  addGlobals(program.command('clusters'))
+    .description('List available Teleport clusters')
+    .addOption(formatOption())
+    .option('-q, --quiet', 'Quiet mode')
+    .option('-v, --verbose', 'Verbose table output, shows full label output')
+    .action(async (o: ListOpts, cmd: Command) => {
+      const { runClusters } = await import('../commands/clusters.js');
+      code = await runClusters(await context(cmd), o);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

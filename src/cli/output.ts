@@ -24,3 +24,42 @@ export function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
       .map((k) => [k, r[k]]),
   );
 }
+
+/** Go's encoding/json escapes <, >, & and U+2028/9 inside strings (HTML-safe default). */
+export function goEscape(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Writes a JSON array element by element, byte-identical to Go's MarshalIndent(list, "", "  ")
+ * followed by a newline, without holding the list.
+ */
+export class JsonArrayWriter {
+  private count = 0;
+  constructor(private readonly out: { write(s: string): unknown }) {}
+
+  write(item: unknown): void {
+    const body = goEscape(JSON.stringify(item, null, 2)).replace(/\n/g, '\n  ');
+    this.out.write(`${this.count === 0 ? '[\n' : ',\n'}  ${body}`);
+    this.count++;
+  }
+
+  end(): void {
+    this.out.write(this.count === 0 ? '[]\n' : '\n]\n');
+  }
+}
+
+/** A YAML sequence written item by item (ghodss/yaml sorts keys); "[]" when empty. */
+export class YamlSequenceWriter {
+  private count = 0;
+  constructor(private readonly out: { write(s: string): unknown }) {}
+
+  write(item: unknown): void {
+    this.out.write(yaml().stringify([item], { indentSeq: false, lineWidth: 0, sortMapEntries: true }));
+    this.count++;
+  }
+
+  end(): void {
+    this.out.write(this.count === 0 ? '[]\n\n' : '\n');
+  }
+}

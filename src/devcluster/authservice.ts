@@ -110,17 +110,8 @@ function visible(
 ): boolean {
   if (!roleAllows(roles, e.kind, e.labels)) return false;
   if (Object.keys(q.labels).length && !matchLabels(q.labels, e.labels)) return false;
-  const target = {
-    kind: e.kind,
-    name: e.name,
-    metadataName: e.metadataName,
-    labels: e.labels,
-    hostname: e.hostname,
-    addr: e.addr,
-    description: e.description,
-  };
-  if (q.search.length && !matchSearchKeywords(q.search, target)) return false;
-  if (ast && !evaluatePredicate(ast, target)) return false;
+  if (q.search.length && !matchSearchKeywords(q.search, e.target)) return false;
+  if (ast && !evaluatePredicate(ast, e.target)) return false;
   return true;
 }
 

@@ -78,13 +78,44 @@ export function demoConfig(): DevClusterConfig {
       { name: 'bob', password: 'bob-password', totp_secret: DEMO_TOTP_SECRET, roles: ['access'] },
     ],
     roles: [
-      { name: 'access', logins: ['{{internal.logins}}', 'root'], node_labels: { '*': '*' } },
+      {
+        name: 'access',
+        logins: ['{{internal.logins}}', 'root'],
+        node_labels: { '*': '*' },
+        app_labels: { '*': '*' },
+        db_labels: { '*': '*' },
+        kubernetes_labels: { '*': '*' },
+        windows_desktop_labels: { '*': '*' },
+        windows_desktop_logins: ['Administrator'],
+        db_users: ['alice', 'postgres'],
+        kubernetes_groups: ['viewers'],
+      },
       { name: 'editor', logins: [], node_labels: {} },
     ],
     nodes: [
       { name: 'node-1', labels: { env: 'dev' } },
       { name: 'node-2', labels: { env: 'prod' } },
     ],
+    databases: [
+      {
+        name: 'postgres-dev',
+        protocol: 'postgres',
+        uri: 'localhost:5432',
+        description: 'Dev PostgreSQL',
+        labels: { env: 'dev' },
+      },
+    ],
+    apps: [
+      {
+        name: 'grafana',
+        uri: 'http://localhost:3000',
+        public_addr: 'grafana.dev.localhost',
+        description: 'Dashboards',
+        labels: { env: 'dev' },
+      },
+    ],
+    kube_clusters: [{ name: 'kind-dev', labels: { env: 'dev' } }],
+    desktops: [{ name: 'win-dev', addr: '127.0.0.1:3389', labels: { env: 'dev' } }],
   });
 }
 

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { DevClusterConfig, ResourceConfig } from './config.js';
+import type { PredicateResource } from './predicate.js';
 
 /** A resource ready to list: its paginated form, kind and the fields filters look at. */
 export interface CatalogEntry {
@@ -16,6 +17,8 @@ export interface CatalogEntry {
   hostname?: string;
   addr?: string;
   description?: string;
+  /** What --search and --query see (kind names as the predicate language uses them). */
+  target: PredicateResource;
   resource: PaginatedResource;
 }
 
@@ -60,6 +63,15 @@ export function nodeEntry(r: ResourceConfig, version: string, idx = 0): CatalogE
     labels,
     hostname,
     addr,
+    target: {
+      kind: 'node',
+      name: hostname,
+      metadataName: id,
+      labels,
+      hostname,
+      addr,
+      searchExactTerms: tunnel ? ['tunnel'] : [],
+    },
     resource: {
       resource: {
         $case: 'Node',
@@ -100,7 +112,14 @@ function dbEntry(r: ResourceConfig, version: string): CatalogEntry {
     metadataName: r.name,
     labels,
     description,
-    addr: str(r.uri),
+    target: {
+      kind: 'db',
+      name: r.name,
+      metadataName: r.name,
+      labels,
+      description,
+      extraSearchFields: [str(r.protocol, 'postgres'), 'self-hosted'],
+    },
     resource: {
       resource: {
         $case: 'DatabaseServer',
@@ -148,7 +167,15 @@ function appEntry(r: ResourceConfig, version: string): CatalogEntry {
     metadataName: r.name,
     labels,
     description,
-    addr: str(r.public_addr),
+    target: {
+      kind: 'app',
+      name: r.name,
+      metadataName: r.name,
+      labels,
+      description,
+      fields: { 'spec.public_addr': str(r.public_addr), 'spec.uri': str(r.uri, 'http://localhost:8080') },
+      extraSearchFields: r.public_addr ? [str(r.public_addr)] : [],
+    },
     resource: {
       resource: {
         $case: 'AppServer',
@@ -197,6 +224,7 @@ function kubeEntry(r: ResourceConfig, version: string): CatalogEntry {
     name: r.name,
     metadataName: r.name,
     labels,
+    target: { kind: 'kube_cluster', name: r.name, metadataName: r.name, labels },
     resource: {
       resource: {
         $case: 'KubernetesServer',
@@ -237,6 +265,7 @@ function desktopEntry(r: ResourceConfig): CatalogEntry {
     metadataName: r.name,
     labels,
     addr,
+    target: { kind: 'windows_desktop', name: r.name, metadataName: r.name, labels, addr },
     resource: {
       resource: {
         $case: 'WindowsDesktop',

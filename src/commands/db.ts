@@ -1,0 +1,89 @@
+// tshjs db ls: databases from database servers (ListResources "db_server"), tsh's columns.
+import type { DatabaseV3 } from '../gen/teleport/legacy/types/types.js';
+import type { ClientContext } from '../client/context.js';
+import { listResources } from '../client/listing.js';
+import { withClusterClient } from '../client/session.js';
+import { labelsString, sortedLabels } from '../cli/labels.js';
+import type { Format } from '../cli/output.js';
+import { databaseJSON } from '../cli/resourcejson.js';
+import { dedupeByName, printListing } from './buffered.js';
+import { resourceFilter, type FilterOptions } from './listfilter.js';
+
+export interface DbLsOptions extends FilterOptions {
+  format: Format;
+  verbose?: boolean;
+}
+
+/** types.OriginLabel, hidden from the non-verbose table. */
+const ORIGIN_LABEL = 'teleport.dev/origin';
+
+/** constants.HumanDateFormatSeconds ("Jan _2 2006 15:04:05 UTC"); zero time when unset. */
+function humanDate(d: Date | undefined): string {
+  if (!d) return 'Jan  1 0001 00:00:00 UTC';
+  const m = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${m} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+}
+
+/** Database type for the Type column: cloud kinds are not modelled by the dev cluster. */
+function dbType(_d: DatabaseV3): string {
+  return 'self-hosted';
+}
+
+export async function runDbLs(ctx: ClientContext, o: DbLsOptions): Promise<number> {
+  const dbs = await withClusterClient(ctx, async (cc) => {
+    const out: DatabaseV3[] = [];
+    for await (const page of listResources(cc, 'db_server', resourceFilter(o))) {
+      for (const r of page)
+        if (r.resource?.$case === 'DatabaseServer' && r.resource.value.Spec?.Database)
+          out.push(r.resource.value.Spec.Database);
+    }
+    return dedupeByName(out, (d) => d.Metadata?.Name ?? '').sort((a, b) =>
+      (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
+    );
+  });
+  // tsh shows "(unknown)" when it cannot read the user's roles; tshjs does not fetch roles yet.
+  const users = '(unknown)';
+  const labels = (d: DatabaseV3) => d.Metadata?.Labels ?? {};
+  printListing(
+    ctx,
+    o.format,
+    dbs,
+    o.verbose
+      ? {
+          titles: [
+            'Name',
+            'Description',
+            'Protocol',
+            'Type',
+            'URI',
+            'Allowed Users',
+            'Labels',
+            'Connect',
+            'Expires',
+          ],
+          row: (d) => [
+            d.Metadata?.Name ?? '',
+            d.Metadata?.Description ?? '',
+            d.Spec?.Protocol ?? '',
+            dbType(d),
+            d.Spec?.URI ?? '',
+            users,
+            labelsString(labels(d)),
+            '',
+            humanDate(d.Metadata?.Expires),
+          ],
+        }
+      : {
+          titles: ['Name', 'Description', 'Allowed Users', 'Labels', 'Connect'],
+          row: (d) => {
+            const l = { ...labels(d) };
+            delete l[ORIGIN_LABEL];
+            return [d.Metadata?.Name ?? '', d.Metadata?.Description ?? '', users, sortedLabels(l), ''];
+          },
+          truncate: 'Labels',
+        },
+    databaseJSON,
+  );
+  return 0;
+}

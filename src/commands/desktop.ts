@@ -1,0 +1,50 @@
+// tshjs desktop ls (tsh has no equivalent): Windows desktops via ListResources "windows_desktop".
+import type { WindowsDesktopV3 } from '../gen/teleport/legacy/types/types.js';
+import type { ClientContext } from '../client/context.js';
+import { listResources } from '../client/listing.js';
+import { withClusterClient } from '../client/session.js';
+import { labelsString, sortedLabels } from '../cli/labels.js';
+import type { Format } from '../cli/output.js';
+import { windowsDesktopJSON } from '../cli/resourcejson.js';
+import { dedupeByName, printListing } from './buffered.js';
+import { resourceFilter, type FilterOptions } from './listfilter.js';
+
+export interface DesktopLsOptions extends FilterOptions {
+  format: Format;
+  verbose?: boolean;
+}
+
+export async function runDesktopLs(ctx: ClientContext, o: DesktopLsOptions): Promise<number> {
+  const desktops = await withClusterClient(ctx, async (cc) => {
+    const out: WindowsDesktopV3[] = [];
+    for await (const page of listResources(cc, 'windows_desktop', resourceFilter(o))) {
+      for (const r of page) if (r.resource?.$case === 'WindowsDesktop') out.push(r.resource.value);
+    }
+    return dedupeByName(out, (d) => d.Header?.Metadata?.Name ?? '');
+  });
+  const name = (d: WindowsDesktopV3) => d.Header?.Metadata?.Name ?? '';
+  const labels = (d: WindowsDesktopV3) => d.Header?.Metadata?.Labels ?? {};
+  printListing(
+    ctx,
+    o.format,
+    desktops,
+    o.verbose
+      ? {
+          titles: ['Name', 'Address', 'Domain', 'Host ID', 'Labels'],
+          row: (d) => [
+            name(d),
+            d.Spec?.Addr ?? '',
+            d.Spec?.Domain ?? '',
+            d.Spec?.HostID ?? '',
+            labelsString(labels(d)),
+          ],
+        }
+      : {
+          titles: ['Name', 'Address', 'Labels'],
+          row: (d) => [name(d), d.Spec?.Addr ?? '', sortedLabels(labels(d))],
+          truncate: 'Labels',
+        },
+    windowsDesktopJSON,
+  );
+  return 0;
+}

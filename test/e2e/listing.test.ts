@@ -1,0 +1,252 @@
+// Listing over the ALPN-routed gRPC port: ls, apps/db/kube/desktop ls, clusters, with RBAC,
+// pagination, label/search/query filters and every output format.
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevCluster } from '../../src/devcluster/server.js';
+import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
+
+const CONFIG = {
+  users: [
+    { name: 'alice', password: 'alice-pw', roles: ['all'] },
+    { name: 'dave', password: 'dave-pw', roles: ['devonly'] },
+  ],
+  roles: [
+    {
+      name: 'all',
+      logins: ['root'],
+      node_labels: { '*': '*' },
+      app_labels: { '*': '*' },
+      db_labels: { '*': '*' },
+      kubernetes_labels: { '*': '*' },
+      windows_desktop_labels: { '*': '*' },
+    },
+    {
+      name: 'devonly',
+      logins: ['dave'],
+      node_labels: { env: 'dev' },
+      db_labels: { env: ['dev', 'staging'] },
+    },
+  ],
+  nodes: [
+    {
+      name: 'web-1',
+      addr: '10.0.0.1:3022',
+      labels: { env: 'prod', team: 'web', 'teleport.dev/origin': 'config', 'a/b': 'x' },
+    },
+    { name: 'web-2', addr: '10.0.0.2:3022', labels: { env: 'dev', team: 'web' } },
+    { name: 'db-host', tunnel: true, labels: { env: 'dev', team: 'data' } },
+  ],
+  synthetic_nodes: 2500,
+  databases: [
+    {
+      name: 'pg-prod',
+      protocol: 'postgres',
+      uri: 'pg:5432',
+      description: 'Prod DB',
+      labels: { env: 'prod' },
+    },
+    { name: 'pg-dev', protocol: 'postgres', uri: 'pgdev:5432', labels: { env: 'dev' } },
+  ],
+  apps: [
+    {
+      name: 'grafana',
+      uri: 'http://localhost:3000',
+      public_addr: 'grafana.example.com',
+      description: 'Dashboards',
+      labels: { env: 'dev' },
+    },
+  ],
+  kube_clusters: [{ name: 'kind', labels: { env: 'dev' } }],
+  desktops: [{ name: 'win-1', addr: '10.0.0.9:3389', labels: { env: 'dev' } }],
+};
+
+describe('listing', () => {
+  let cluster: DevCluster;
+  let alice: string;
+  let dave: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster(CONFIG);
+    alice = tempHome();
+    dave = tempHome();
+    expect((await tshjs(loginArgs(cluster, 'alice'), { home: alice, stdin: 'alice-pw\n' })).code).toBe(0);
+    expect((await tshjs(loginArgs(cluster, 'dave'), { home: dave, stdin: 'dave-pw\n' })).code).toBe(0);
+  });
+  afterAll(async () => {
+    await cluster.stop();
+    fs.rmSync(alice, { recursive: true, force: true });
+    fs.rmSync(dave, { recursive: true, force: true });
+  });
+
+  const ls = (home: string, ...args: string[]) => tshjs(['ls', '--insecure', ...args], { home });
+
+  it('pages through every node (names format)', async () => {
+    const r = await ls(alice, '-f', 'names');
+    expect(r.code, r.stderr).toBe(0);
+    const names = r.stdout.trim().split('\n');
+    expect(names).toHaveLength(2503);
+    expect(new Set(names).size).toBe(2503);
+    expect(names.slice(0, 2)).toEqual(['db-host', 'node-000000']);
+    expect(names.at(-1)).toBe('web-2');
+  });
+
+  it('RBAC: a user sees only nodes their roles allow', async () => {
+    const r = await ls(dave, '-f', 'names');
+    const names = r.stdout.trim().split('\n');
+    expect(names).toContain('web-2');
+    expect(names).toContain('db-host');
+    expect(names).not.toContain('web-1');
+    expect(names).toHaveLength(2 + 1250);
+  });
+
+  it('text table with upstream columns, label order and tunnel address', async () => {
+    const r = await ls(alice, 'team=web');
+    expect(r.code, r.stderr).toBe(0);
+    // tabwriter layout: each column is as wide as its longest cell + 1, trailing spaces kept.
+    const labels1 = 'env=prod,team=web,a/b=x,teleport.dev/origin=config';
+    const w = labels1.length + 1;
+    expect(r.stdout).toBe(
+      [
+        `Node Name Address       ${'Labels'.padEnd(w)}`,
+        `--------- ------------- ${'-'.repeat(labels1.length).padEnd(w)}`,
+        `web-1     10.0.0.1:3022 ${labels1.padEnd(w)}`,
+        `web-2     10.0.0.2:3022 ${'env=dev,team=web'.padEnd(w)}`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('verbose adds the node ID; tunnel nodes show the tunnel marker', async () => {
+    const r = await ls(alice, '-v', '--search=data');
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Node Name +Node ID +Address +Labels +$/);
+    expect(lines[2]).toMatch(/^db-host +[0-9a-f-]{36} +⟵ Tunnel +env=dev,team=data +$/);
+  });
+
+  it('label, search and query filters', async () => {
+    const byLabel = await ls(alice, 'env=dev,team=web', '-f', 'names');
+    expect(byLabel.stdout).toBe('web-2\n');
+    const bySearch = await ls(alice, '--search', 'web,prod', '-f', 'names');
+    expect(bySearch.stdout).toBe('web-1\n');
+    const byQuery = await ls(
+      alice,
+      '--query',
+      'labels.team == "web" && hasPrefix(name, "web-")',
+      '-f',
+      'names',
+    );
+    expect(byQuery.stdout).toBe('web-1\nweb-2\n');
+    const bracket = await ls(
+      alice,
+      '--query',
+      'labels["env"] == "prod" && !exists(labels.nope)',
+      '-f',
+      'names',
+    );
+    expect(bracket.stdout.trim().split('\n')).toContain('web-1');
+  });
+
+  it('a bad query is one clear error line', async () => {
+    const r = await ls(alice, '--query', 'labels.env == ');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ERROR: .* at \d+\n$/);
+  });
+
+  it('a bad label spec is one clear error line', async () => {
+    const r = await ls(alice, 'env');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("ERROR: invalid label spec: 'env', should be 'key=value'\n");
+  });
+
+  it('json is the upstream resource shape; empty is []', async () => {
+    const r = await ls(alice, 'team=web', '-f', 'json');
+    const nodes = JSON.parse(r.stdout);
+    expect(nodes).toHaveLength(2);
+    expect(Object.keys(nodes[0]).slice(0, 2)).toEqual(['kind', 'version']);
+    expect(nodes[0].kind).toBe('node');
+    expect(nodes[0].version).toBe('v2');
+    expect(nodes[0].metadata.labels.env).toBe('prod');
+    expect(nodes[0].spec.hostname).toBe('web-1');
+    expect(nodes[0].spec.addr).toBe('10.0.0.1:3022');
+    const empty = await ls(alice, 'team=none', '-f', 'json');
+    expect(empty.stdout).toBe('[]\n');
+    const y = await ls(alice, 'team=web', '-f', 'yaml');
+    expect(y.stdout).toMatch(/^- kind: node\n/m);
+  });
+
+  it('apps ls', async () => {
+    const r = await tshjs(['apps', 'ls', '--insecure'], { home: alice });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^Application +Description +Public Address +Labels +$/);
+    expect(r.stdout).toMatch(/\ngrafana +Dashboards +grafana\.example\.com +env=dev +\n/);
+    const j = JSON.parse((await tshjs(['apps', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout);
+    expect(j[0].kind).toBe('app');
+    expect(j[0].spec.uri).toBe('http://localhost:3000');
+    const none = await tshjs(['apps', 'ls', '--insecure', '-f', 'json'], { home: dave });
+    expect(none.stdout).toBe('[]\n');
+  });
+
+  it('db ls respects db_labels', async () => {
+    const r = await tshjs(['db', 'ls', '--insecure'], { home: dave });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^Name +Description +Allowed Users +Labels +Connect +$/);
+    expect(r.stdout).toContain('pg-dev');
+    expect(r.stdout).not.toContain('pg-prod');
+    const j = JSON.parse((await tshjs(['db', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout);
+    expect(j.map((d: { metadata: { name: string } }) => d.metadata.name)).toEqual(['pg-dev', 'pg-prod']);
+    expect(j[1].spec.protocol).toBe('postgres');
+  });
+
+  it('kube ls', async () => {
+    const r = await tshjs(['kube', 'ls', '--insecure'], { home: alice });
+    expect(r.stdout.split('\n')[0]).toMatch(/^Kube Cluster Name +Labels +Selected +$/);
+    expect(r.stdout).toMatch(/\nkind +env=dev +\n/);
+    const j = JSON.parse((await tshjs(['kube', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout);
+    expect(j).toEqual([{ kube_cluster_name: 'kind', labels: { env: 'dev' }, selected: false }]);
+  });
+
+  it('desktop ls', async () => {
+    const r = await tshjs(['desktop', 'ls', '--insecure'], { home: alice });
+    expect(r.stdout).toMatch(/\nwin-1 +10\.0\.0\.9:3389 +env=dev +\n/);
+    const j = JSON.parse(
+      (await tshjs(['desktop', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout,
+    );
+    expect(j[0].kind).toBe('windows_desktop');
+    expect(j[0].spec.addr).toBe('10.0.0.9:3389');
+  });
+
+  it('clusters', async () => {
+    const r = await tshjs(['clusters', '--insecure'], { home: alice });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+      'Cluster Name   Status Cluster Type Labels Selected ',
+      '-------------- ------ ------------ ------ -------- ',
+      'test.localhost online root                *        ',
+    ]);
+    const j = JSON.parse((await tshjs(['clusters', '--insecure', '-f', 'json'], { home: alice })).stdout);
+    expect(j).toEqual([
+      {
+        cluster_name: 'test.localhost',
+        status: 'online',
+        cluster_type: 'root',
+        labels: null,
+        selected: true,
+      },
+    ]);
+  });
+
+  it('verifies the cluster CA without --insecure (gRPC trusts cas/, not the web cert)', async () => {
+    const r = await tshjs(['ls', '-f', 'names', 'team=web'], { home: alice });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('web-1\nweb-2\n');
+  });
+
+  it('not logged in / expired credentials are one clear line', async () => {
+    const r = await tshjs(['ls'], { home: tempHome() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ERROR: Not logged in; run "tshjs login/);
+  });
+});
