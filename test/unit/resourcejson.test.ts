@@ -452,8 +452,17 @@ describe('kubeClusterJSON', () => {
 describe('windowsDesktopJSON', () => {
   it('desktop flattens the header', () => {
     const w = WindowsDesktopV3.fromPartial({
-      Header: { Kind: 'windows_desktop', Version: 'v3', Metadata: { Name: 'win1', Labels: { os: 'windows' } } },
-      Spec: { Addr: '10.0.0.5:3389', Domain: 'example.com', HostID: 'host-1', ScreenSize: { Width: 1920, Height: 1080 } },
+      Header: {
+        Kind: 'windows_desktop',
+        Version: 'v3',
+        Metadata: { Name: 'win1', Labels: { os: 'windows' } },
+      },
+      Spec: {
+        Addr: '10.0.0.5:3389',
+        Domain: 'example.com',
+        HostID: 'host-1',
+        ScreenSize: { Width: 1920, Height: 1080 },
+      },
     });
     expect(j(windowsDesktopJSON(w))).toBe(`{
   "kind": "windows_desktop",
