@@ -46,7 +46,7 @@ describe('Table', () => {
     const long = 'x'.repeat(40);
     // Three columns at 80: each other column gets (80 - 16) / 2 = 32 characters.
     const t = Table.withTruncatedColumn(['Name', 'Addr', 'Labels'], [[long, 'a', 'a=b']], 'Labels', 80);
-    expect(t.toString().split('\n')[2]).toBe(`${'x'.repeat(32)}... a    a=b `);
+    expect(t.toString().split('\n')[2]).toBe(`${'x'.repeat(32)}... a    a=b    `);
   });
 
   it('pages keep the first page widths', () => {
