@@ -2,10 +2,20 @@
 // Auth service, over the proxy's ALPN-routed port.
 import { Metadata, type CallOptions, type Client } from '@grpc/grpc-js';
 import { AuthServiceClient } from '../gen/teleport/legacy/client/proto/authservice.js';
-import { TransportServiceClient } from '../gen/teleport/transport/v1/transport_service.js';
+import {
+  TransportServiceClient,
+  type ProxyClusterResponse,
+} from '../gen/teleport/transport/v1/transport_service.js';
 import { TshError } from '../util/errors.js';
 import { grpcError } from './grpc/errors.js';
-import { CHANNEL_OPTIONS, authGrpcCredentials, proxyGrpcCredentials } from './grpc/dial.js';
+import type { Duplex } from 'node:stream';
+import { frameDuplex } from './grpc/framestream.js';
+import {
+  CHANNEL_OPTIONS,
+  authGrpcCredentials,
+  proxyGrpcCredentials,
+  tunneledAuthCredentials,
+} from './grpc/dial.js';
 import type { ClientIdentity } from './identity.js';
 
 export interface ClusterClientOptions {
@@ -32,30 +42,54 @@ export class ClusterClient {
     readonly identity: ClientIdentity,
     private readonly opts: ClusterClientOptions = {},
   ) {
-    if (!identity.tlsRouting) {
+    if (!identity.tlsRouting && !identity.sshProxyAddr) {
       throw new TshError(
-        'this proxy does not use TLS routing (separate ports); tshjs supports TLS routing only for now',
-        'bad-parameter',
+        'the profile has no SSH proxy address for a proxy without TLS routing; run "tshjs login" again',
+        'relogin',
       );
     }
   }
 
+  /** Where the proxy's gRPC service listens: the web port with TLS routing, else the SSH proxy port. */
+  private get proxyGrpcAddr(): string {
+    return this.identity.tlsRouting ? this.identity.webProxyAddr : this.identity.sshProxyAddr!;
+  }
+
   get auth(): AuthServiceClient {
-    this.authClient ??= new AuthServiceClient(
-      this.identity.webProxyAddr,
-      authGrpcCredentials(this.identity, this.identity.cluster, !!this.opts.insecure),
-      CHANNEL_OPTIONS,
-    );
+    const insecure = !!this.opts.insecure;
+    this.authClient ??= this.identity.tlsRouting
+      ? new AuthServiceClient(
+          this.identity.webProxyAddr,
+          authGrpcCredentials(this.identity, this.identity.cluster, insecure),
+          CHANNEL_OPTIONS,
+        )
+      : new AuthServiceClient(
+          this.proxyGrpcAddr,
+          tunneledAuthCredentials(this.identity, insecure, () => this.dialCluster(this.identity.cluster)),
+          CHANNEL_OPTIONS,
+        );
     return this.authClient;
   }
 
   get transport(): TransportServiceClient {
     this.transportClient ??= new TransportServiceClient(
-      this.identity.webProxyAddr,
+      this.proxyGrpcAddr,
       proxyGrpcCredentials(this.identity, !!this.opts.insecure, (n) => (this.proxyClusterName = n)),
       CHANNEL_OPTIONS,
     );
     return this.transportClient;
+  }
+
+  /** A raw connection to a cluster's Auth service through TransportService/ProxyCluster. */
+  dialCluster(cluster: string): Duplex {
+    const call = this.transport.proxyCluster();
+    // The first message names the cluster only; the client does not wait for an answer.
+    call.write({ cluster, frame: undefined });
+    return frameDuplex(
+      call,
+      (payload) => ({ cluster: '', frame: { payload } }),
+      (msg: ProxyClusterResponse) => msg.frame?.payload,
+    );
   }
 
   /** Calls a unary method with a deadline and turns gRPC errors into one-line errors. */

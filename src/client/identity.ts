@@ -59,7 +59,7 @@ export function loadClientIdentity(ctx: ClientContext): ClientIdentity {
     cluster: ctx.opts.cluster || profileCluster(profile),
     webProxyAddr: profile.webProxyAddr,
     sshProxyAddr: profile.sshProxyAddr,
-    tlsRouting: profile.tlsRoutingEnabled !== false,
+    tlsRouting: !!profile.tlsRoutingEnabled,
     tls,
   };
 }

@@ -59,6 +59,8 @@ export interface DevClusterConfig {
   desktops: ResourceConfig[];
   /** Extra generated nodes (node-000000, …) for scale tests. */
   synthetic_nodes: number;
+  /** false: separate ports (proxy gRPC on its own port, Auth through ProxyCluster). */
+  tls_routing: boolean;
 }
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
@@ -185,6 +187,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     apps: list<ResourceConfig>(r.apps, 'apps'),
     desktops: list<ResourceConfig>(r.desktops, 'desktops'),
     synthetic_nodes: Number(r.synthetic_nodes ?? 0),
+    tls_routing: r.tls_routing === undefined ? true : r.tls_routing === true,
   };
 }
 

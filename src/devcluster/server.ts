@@ -37,6 +37,8 @@ export interface DevClusterOptions {
 
 export interface ReadyInfo {
   proxy: string;
+  /** Separate-port mode only: the proxy's SSH/gRPC port. */
+  ssh_proxy?: string;
   cluster: string;
   ca_pin: string;
   signature_algorithm_suite: string;
@@ -104,7 +106,10 @@ export class DevCluster {
   private readonly authGrpc = new GrpcServer();
   private readonly handlers = new Map<string, AlpnHandler>();
   private readonly sockets = new Set<net.Socket>();
+  /** Separate-port mode (tls_routing: false): the proxy's own port for gRPC, like 3023. */
+  private readonly sshListener?: net.Server;
   private addr = '';
+  private sshAddr = '';
 
   private constructor(
     readonly config: DevClusterConfig,
@@ -130,7 +135,13 @@ export class DevCluster {
 
     // Both gRPC services require a client certificate issued by the user CA.
     const mtls = { requestCert: true, rejectUnauthorized: true, ca: [authority.userTLS.certPem] };
-    this.proxyGrpc.addService(TransportServiceService, transportService());
+    this.proxyGrpc.addService(
+      TransportServiceService,
+      transportService({
+        clusterName: config.cluster_name,
+        dialAuth: (conn) => this.authTls.emit('connection', conn),
+      }),
+    );
     const proxyInject = this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure());
     this.proxyTls = tls.createServer({
       ...certs.proxy,
@@ -150,7 +161,11 @@ export class DevCluster {
     for (const srv of [this.webTls, this.proxyTls, this.authTls]) {
       srv.on('tlsClientError', (err) => log('tls handshake failed', { error: err.message }));
     }
-    this.listener = net.createServer({ pauseOnConnect: true }, (s) => this.accept(s));
+    this.listener = net.createServer({ pauseOnConnect: true }, (s) => this.accept(s, config.tls_routing));
+    if (!config.tls_routing) {
+      this.sshListener = net.createServer({ pauseOnConnect: true }, (s) => this.acceptProxyPort(s));
+    }
+    this.web.sshAddr = () => this.sshAddr;
   }
 
   static async start(opts: DevClusterOptions = {}): Promise<DevCluster> {
@@ -178,13 +193,35 @@ export class DevCluster {
     this.handlers.set(protocol, handler);
   }
 
-  /** Routes a raw connection by the ClientHello, without terminating TLS first. */
-  private accept(s: net.Socket): void {
+  private track(s: net.Socket): void {
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));
     s.on('error', () => s.destroy());
+  }
+
+  /** The separate proxy port: proxy gRPC only (SSH would be multiplexed here too upstream). */
+  private acceptProxyPort(s: net.Socket): void {
+    this.track(s);
     peekClientHello(s, { timeoutMs: 15_000 }).then(
       ({ alpn }) => {
+        if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS))
+          this.proxyTls.emit('connection', s);
+        else s.destroy();
+      },
+      () => s.destroy(),
+    );
+  }
+
+  /** Routes a raw connection by the ClientHello, without terminating TLS first. */
+  private accept(s: net.Socket, tlsRouting: boolean): void {
+    this.track(s);
+    peekClientHello(s, { timeoutMs: 15_000 }).then(
+      ({ alpn }) => {
+        if (!tlsRouting) {
+          // Separate ports: this is only the web port.
+          this.webTls.emit('connection', s);
+          return;
+        }
         const auth = alpn.find((p) => p.startsWith(ALPN_AUTH_PREFIX));
         if (auth) {
           const cluster = decodeClusterName(auth.slice(ALPN_AUTH_PREFIX.length));
@@ -216,7 +253,17 @@ export class DevCluster {
         const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
         this.addr = `${h.includes(':') ? `[${h}]` : h}:${a.port}`;
         this.log('listening', { addr: this.addr });
-        resolve();
+        if (!this.sshListener) {
+          resolve();
+          return;
+        }
+        this.sshListener.once('error', reject);
+        this.sshListener.listen(0, host, () => {
+          const sa = this.sshListener!.address() as net.AddressInfo;
+          this.sshAddr = `${h.includes(':') ? `[${h}]` : h}:${sa.port}`;
+          this.log('listening (proxy port)', { addr: this.sshAddr });
+          resolve();
+        });
       });
     });
   }
@@ -229,6 +276,7 @@ export class DevCluster {
   readyInfo(): ReadyInfo {
     return {
       proxy: this.addr,
+      ...(this.sshAddr ? { ssh_proxy: this.sshAddr } : {}),
       cluster: this.config.cluster_name,
       ca_pin: caPin(this.authority.hostTLS.certPem),
       signature_algorithm_suite: this.authority.suite,
@@ -237,11 +285,14 @@ export class DevCluster {
 
   async stop(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const sshClosed = this.sshListener
+      ? new Promise<void>((r) => this.sshListener!.close(() => r()))
+      : Promise.resolve();
     this.proxyGrpc.forceShutdown();
     this.authGrpc.forceShutdown();
     this.httpServer.closeAllConnections();
     for (const s of this.sockets) s.destroy();
-    await closed;
+    await Promise.all([closed, sshClosed]);
     this.httpServer.close();
   }
 }

@@ -80,6 +80,8 @@ function readJSON(req: IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 export class WebApi {
+  /** Separate-port mode: the proxy SSH/gRPC address (set by the server). */
+  sshAddr: () => string = () => '';
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
 
   constructor(private readonly ctx: WebContext) {}
@@ -103,12 +105,24 @@ export class WebApi {
       : { signature_algorithm_suite: cfg.signature_algorithm_suite };
     return {
       auth,
-      proxy: {
-        kube: { enabled: true, public_addr: addr, listen_addr: addr },
-        ssh: { listen_addr: addr, tunnel_listen_addr: addr, web_listen_addr: addr, public_addr: addr },
-        db: {},
-        tls_routing_enabled: true,
-      },
+      proxy: cfg.tls_routing
+        ? {
+            kube: { enabled: true, public_addr: addr, listen_addr: addr },
+            ssh: { listen_addr: addr, tunnel_listen_addr: addr, web_listen_addr: addr, public_addr: addr },
+            db: {},
+            tls_routing_enabled: true,
+          }
+        : {
+            kube: {},
+            ssh: {
+              listen_addr: this.sshAddr(),
+              web_listen_addr: addr,
+              public_addr: addr,
+              ssh_public_addr: this.sshAddr(),
+            },
+            db: {},
+            tls_routing_enabled: false,
+          },
       server_version: cfg.server_version,
       min_client_version: cfg.min_client_version,
       cluster_name: cfg.cluster_name,

@@ -5,6 +5,7 @@
 // guards it.
 import * as tls from 'node:tls';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { CallCredentials, ChannelCredentials } from '@grpc/grpc-js';
 
 export interface AlpnTlsOptions {
@@ -19,6 +20,11 @@ export interface AlpnTlsOptions {
   key?: string;
   /** false only with --insecure. */
   rejectUnauthorized: boolean;
+  /**
+   * Run TLS inside this stream instead of the TCP connection grpc-js opened (which is then
+   * closed): how tsh reaches Auth through TransportService/ProxyCluster without TLS routing.
+   */
+  tunnel?: () => Duplex;
   /** Called with the server's certificate after a successful handshake. */
   onPeerCertificate?: (cert: tls.DetailedPeerCertificate, socket: tls.TLSSocket) => void;
 }
@@ -46,9 +52,14 @@ export class AlpnChannelCredentials extends ChannelCredentials {
     const creds = callCredentials ?? CallCredentials.createEmpty();
     return {
       connect(socket: Socket): Promise<SecureConnectResult> {
+        let transport: Duplex = socket;
+        if (opts.tunnel) {
+          socket.destroy();
+          transport = opts.tunnel();
+        }
         return new Promise((resolve, reject) => {
           const s = tls.connect({
-            socket,
+            socket: transport,
             servername: opts.servername,
             ALPNProtocols: opts.alpn,
             ca: opts.ca.length ? opts.ca : undefined,
@@ -63,7 +74,8 @@ export class AlpnChannelCredentials extends ChannelCredentials {
               return;
             }
             opts.onPeerCertificate?.(s.getPeerCertificate(true), s);
-            resolve({ socket: s, secure: true });
+            // grpc-js types this as a net.Socket; a TLSSocket over a Duplex behaves as one.
+            resolve({ socket: s as unknown as Socket, secure: true });
           });
           s.once('error', reject);
         });

@@ -1,5 +1,6 @@
 // The ALPN dialer: how tsh reaches the proxy's gRPC service and a cluster's Auth service on
 // the proxy's one TLS-routing port (api/client/proxy/client.go, api/client/client.go).
+import type { Duplex } from 'node:stream';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { decodeTlsIdentity } from '../../auth/x509/identity.js';
 import { TELEPORT_COMPAT_VERSION } from '../../version.js';
@@ -69,6 +70,11 @@ export function proxyGrpcCredentials(
 
 export function authGrpcCredentials(id: ClientIdentity, cluster: string, insecure: boolean) {
   return new AlpnChannelCredentials({ ...baseTls(id, insecure), alpn: [authAlpn(cluster), 'h2'] });
+}
+
+/** Without TLS routing: Auth's TLS runs inside a ProxyCluster stream (plain h2 ALPN). */
+export function tunneledAuthCredentials(id: ClientIdentity, insecure: boolean, tunnel: () => Duplex) {
+  return new AlpnChannelCredentials({ ...baseTls(id, insecure), alpn: ['h2'], tunnel });
 }
 
 /** Channel options shared by our clients: big enough messages for resource pages, no proxies. */
