@@ -49,6 +49,14 @@ export function callerUser(call: ServerUnaryCall<unknown, unknown>, cfg: DevClus
   return user;
 }
 
+type Log = (msg: string, fields?: Record<string, unknown>) => void;
+
+/** The client's `version` metadata (api/metadata), logged for every call. */
+export function clientVersion(call: { metadata: { get(key: string): unknown[] } }): string | undefined {
+  const v = call.metadata.get('version');
+  return v.length === 1 ? String(v[0]) : undefined;
+}
+
 function unary<Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
     Promise.resolve()
@@ -133,8 +141,9 @@ export function authService(opts: {
   cfg: DevClusterConfig;
   catalog: Catalog;
   publicAddr: () => string;
+  log?: Log;
 }): UntypedServiceImplementation {
-  const { cfg, catalog } = opts;
+  const { cfg, catalog, log } = opts;
   const unimplemented = unary(() => {
     throw new GrpcError(status.UNIMPLEMENTED, 'not implemented by tshjs-devcluster');
   });
@@ -197,5 +206,14 @@ export function authService(opts: {
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,
   };
-  return impl;
+  if (!log) return impl;
+  // Log each call's method and client version (debug aid; tests check the version metadata).
+  const logged: Record<string, unknown> = {};
+  for (const [method, handler] of Object.entries(impl)) {
+    logged[method] = (call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => {
+      log('rpc', { service: 'proto.AuthService', method, version: clientVersion(call) });
+      (handler as (c: typeof call, cb: sendUnaryData<unknown>) => void)(call, cb);
+    };
+  }
+  return logged as UntypedServiceImplementation;
 }

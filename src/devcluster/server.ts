@@ -152,7 +152,7 @@ export class DevCluster {
 
     this.authGrpc.addService(
       AuthServiceService,
-      authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr }),
+      authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr, log }),
     );
     const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());
     this.authTls = tls.createServer({ ...certs.auth, ...mtls, ALPNProtocols: ['h2'] });

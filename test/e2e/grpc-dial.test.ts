@@ -11,6 +11,7 @@ import { AuthServiceClient } from '../../src/gen/teleport/legacy/client/proto/au
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
 import { PassThrough, Readable } from 'node:stream';
+import { TELEPORT_COMPAT_VERSION } from '../../src/version.js';
 
 function ping(id: ClientIdentity, creds: AlpnChannelCredentials): Promise<string> {
   const c = new AuthServiceClient(id.webProxyAddr, creds);
@@ -119,6 +120,46 @@ describe('ALPN dialer', () => {
     await expect(
       ping(id, new AlpnChannelCredentials({ ...good(), cert: otherId.tlsCertPem, key: otherId.tlsKeyPem })),
     ).rejects.toThrow(/UNAVAILABLE|certificate|alert/i);
+  });
+
+  it('sends the version metadata on every call', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const { DevCluster } = await import('../../src/devcluster/server.js');
+    const { testConfig } = await import('../helpers/cluster.js');
+    const dc = await DevCluster.start({
+      config: testConfig(),
+      listen: '127.0.0.1:0',
+      log: (msg, f) => {
+        if (msg === 'rpc') seen.push(f ?? {});
+      },
+    });
+    const h = tempHome();
+    expect((await tshjs(loginArgs(dc, 'alice'), { home: h, stdin: 'alice-pw\n' })).code).toBe(0);
+    const r = await tshjs(['ls', '-f', 'names'], { home: h });
+    await dc.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]).toEqual({
+      service: 'proto.AuthService',
+      method: 'listUnifiedResources',
+      version: TELEPORT_COMPAT_VERSION,
+    });
+  });
+
+  it('expired credentials: one clear line asking for a new login', async () => {
+    const h = tempHome();
+    expect((await tshjs(loginArgs(cluster, 'alice'), { home: h, stdin: 'alice-pw\n' })).code).toBe(0);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 13 * 3600_000;
+    try {
+      const r = await tshjs(['ls'], { home: h });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^ERROR: your credentials for 127\.0\.0\.1:\d+ expired at .*; run "tshjs login"\n$/,
+      );
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it('a CLI error for a wrong CA is one clear line', async () => {
