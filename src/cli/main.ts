@@ -212,6 +212,25 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       code = await runClusters(await context(cmd), o);
     });
 
+  const proxy = program
+    .command('proxy')
+    .description('Run local TLS proxy allowing connecting to Teleport in single-port mode');
+  addGlobals(proxy.command('ssh'))
+    .description('Start local TLS proxy for ssh connections when using Teleport in single-port mode')
+    .argument('<[user@]host[:port]>', 'target node')
+    .addOption(clusterOption())
+    .action(async (target: string, _o: unknown, cmd: Command) => {
+      const { runProxySsh } = await import('../commands/proxyssh.js');
+      code = await runProxySsh(await context(cmd), { target });
+    });
+
+  addGlobals(program.command('config'))
+    .description('Print OpenSSH configuration details')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runConfig } = await import('../commands/config.js');
+      code = runConfig(await context(cmd));
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -23,6 +23,7 @@ import { caAlgorithms, caPin, loadOrCreateAuthority, type Authority } from './au
 import { demoConfig, type DevClusterConfig } from './config.js';
 import { Catalog } from './resources.js';
 import { issueServerCert, issueTlsCert } from './tlsca.js';
+import { proxySsh } from './proxyssh.js';
 import { transportService } from './transportservice.js';
 import { WebApi } from './web.js';
 
@@ -140,6 +141,7 @@ export class DevCluster {
       transportService({
         clusterName: config.cluster_name,
         dialAuth: (conn) => this.authTls.emit('connection', conn),
+        proxySsh: proxySsh({ clusterName: config.cluster_name, catalog: this.catalog, log }),
       }),
     );
     const proxyInject = this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure());

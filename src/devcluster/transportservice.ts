@@ -51,6 +51,7 @@ function proxyCluster(clusterName: string, dialAuth: (conn: Duplex) => void) {
 export function transportService(opts: {
   clusterName: string;
   dialAuth: (conn: Duplex) => void;
+  proxySsh: TransportServiceServer['proxySsh'];
 }): UntypedServiceImplementation {
   const impl: TransportServiceServer = {
     getClusterDetails: (call, cb) => {
@@ -61,7 +62,7 @@ export function transportService(opts: {
       }
       cb(null, { details: { fipsEnabled: false } });
     },
-    proxySsh: unimplementedStream,
+    proxySsh: opts.proxySsh,
     proxyCluster: proxyCluster(opts.clusterName, opts.dialAuth),
     proxyWindowsDesktopSession: unimplementedStream,
   };

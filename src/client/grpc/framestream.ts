@@ -13,12 +13,13 @@ export interface FrameCall<Out, In> {
 
 /**
  * Wraps a bidi call. `wrap` turns bytes into an outgoing message; `unwrap` takes the bytes out
- * of an incoming one (undefined for a message without a frame, which is a protocol error).
+ * of an incoming one: undefined for a message without a frame (a protocol error), null for a
+ * message that belongs to another channel (e.g. ProxySSH agent frames) and is skipped.
  */
 export function frameDuplex<Out, In>(
   call: FrameCall<Out, In>,
   wrap: (payload: Buffer) => Out,
-  unwrap: (msg: In) => Buffer | undefined,
+  unwrap: (msg: In) => Buffer | null | undefined,
 ): Duplex {
   let ended = false;
   const d = new Duplex({
@@ -39,6 +40,7 @@ export function frameDuplex<Out, In>(
   });
   call.on('data', (msg) => {
     const payload = unwrap(msg);
+    if (payload === null) return;
     if (!payload) {
       d.destroy(new Error('peer sent a message without a frame'));
       return;

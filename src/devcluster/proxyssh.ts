@@ -1,0 +1,100 @@
+// TransportService.ProxySSH as the dev cluster's proxy serves it: the first request names the
+// node (host:port, port 0 = the node's own), the first response carries ClusterDetails, then SSH
+// bytes travel in `ssh` frames to and from the node's address. Agent frames are not used: the
+// dev cluster's nodes authenticate the user's certificate themselves (no proxy recording mode).
+import * as net from 'node:net';
+import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { ProxySSHRequest, ProxySSHResponse } from '../gen/teleport/transport/v1/transport_service.js';
+import type { Catalog, CatalogEntry } from './resources.js';
+
+type Call = ServerDuplexStream<ProxySSHRequest, ProxySSHResponse>;
+
+function splitHostPort(hp: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(hp);
+  if (m) return { host: m[1] ?? m[2], port: Number(m[3]) };
+  return { host: hp, port: 0 };
+}
+
+/** A node by hostname, UUID or address host, as the proxy's router resolves dial targets. */
+export function resolveNode(catalog: Catalog, host: string): CatalogEntry[] {
+  const nodes = catalog.get('node') ?? [];
+  return nodes.filter(
+    (n) => n.name === host || n.metadataName === host || (n.addr && splitHostPort(n.addr).host === host),
+  );
+}
+
+export function proxySsh(opts: {
+  clusterName: string;
+  catalog: Catalog;
+  log: (m: string, f?: Record<string, unknown>) => void;
+}) {
+  return (call: Call): void => {
+    const fail = (code: status, details: string) => call.emit('error', { code, details });
+    if (!call.getAuthContext()?.sslPeerCertificate) {
+      fail(status.UNAUTHENTICATED, 'client certificate required');
+      return;
+    }
+    call.once('data', (first: ProxySSHRequest) => {
+      const target = first.dialTarget;
+      if (!target?.hostPort || first.frame) {
+        fail(status.INVALID_ARGUMENT, 'first message must carry a dial target and no frame');
+        return;
+      }
+      if (target.cluster && target.cluster !== opts.clusterName) {
+        fail(status.NOT_FOUND, `cluster ${target.cluster} is not found`);
+        return;
+      }
+      // The port is not used to pick the address: a registered node is dialled at the address it
+      // registered, whatever port the client passes (0 from tsh, %p=3022 from OpenSSH configs).
+      const { host } = splitHostPort(target.hostPort);
+      const matches = resolveNode(opts.catalog, host);
+      if (matches.length > 1) {
+        fail(status.FAILED_PRECONDITION, `host is ambiguous and matches multiple nodes: ${host}`);
+        return;
+      }
+      const node = matches[0];
+      if (!node) {
+        fail(status.NOT_FOUND, `target host ${host} is offline or does not exist`);
+        return;
+      }
+      if (!node.addr) {
+        fail(
+          status.UNAVAILABLE,
+          `node ${node.name} is connected through a tunnel the dev cluster does not model`,
+        );
+        return;
+      }
+      const addr = splitHostPort(node.addr);
+      const sock = net.connect({ host: addr.host, port: addr.port });
+      let open = false;
+      sock.once('connect', () => {
+        open = true;
+        opts.log('proxy ssh', { node: node.name, addr: node.addr });
+        call.write({ details: { fipsEnabled: false }, frame: undefined });
+        sock.on('data', (chunk: Buffer) => {
+          if (!call.write({ details: undefined, frame: { $case: 'ssh', value: { payload: chunk } } })) {
+            sock.pause();
+            call.once('drain', () => sock.resume());
+          }
+        });
+      });
+      sock.on('error', (err) => {
+        if (!open)
+          fail(
+            status.UNAVAILABLE,
+            `failed to connect to node ${node.name} at ${node.addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+          );
+        else call.end();
+      });
+      sock.on('close', () => {
+        if (open) call.end();
+      });
+      call.on('data', (msg: ProxySSHRequest) => {
+        if (msg.frame?.$case === 'ssh') sock.write(msg.frame.value.payload);
+      });
+      call.on('end', () => sock.end());
+      call.on('cancelled', () => sock.destroy());
+      call.on('error', () => sock.destroy());
+    });
+  };
+}

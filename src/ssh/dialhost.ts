@@ -1,0 +1,58 @@
+// Dialing a node through the proxy: TransportService.ProxySSH (api/client/proxy/transport/
+// transportv1 DialHost). First request: the dial target only; first response: ClusterDetails;
+// then the raw SSH byte stream in `ssh` frames.
+import type { Duplex } from 'node:stream';
+import type { ClusterClient } from '../client/cluster.js';
+import { frameDuplex } from '../client/grpc/framestream.js';
+import { grpcError } from '../client/grpc/errors.js';
+import type { ProxySSHRequest, ProxySSHResponse } from '../gen/teleport/transport/v1/transport_service.js';
+import { TshError } from '../util/errors.js';
+
+export async function dialHost(cc: ClusterClient, hostPort: string, cluster: string): Promise<Duplex> {
+  const call = cc.transport.proxySsh();
+  call.write({ dialTarget: { hostPort, cluster, loginName: '' }, frame: undefined });
+  await new Promise<void>((resolve, reject) => {
+    const onData = (first: ProxySSHResponse) => {
+      call.off('error', onError);
+      if (!first.details) {
+        reject(new TshError(`proxy did not accept the dial to ${hostPort}`, 'connection-problem'));
+        return;
+      }
+      resolve();
+    };
+    const onError = (err: Error) => {
+      call.off('data', onData);
+      reject(grpcError(err, `connect to ${hostPort}`));
+    };
+    call.once('data', onData);
+    call.once('error', onError);
+  });
+  return frameDuplex(
+    call,
+    (payload): ProxySSHRequest => ({ dialTarget: undefined, frame: { $case: 'ssh', value: { payload } } }),
+    // Agent frames are for proxy recording mode; tshjs serves no agent there (yet), so skip them.
+    (msg: ProxySSHResponse) =>
+      msg.frame?.$case === 'ssh' ? msg.frame.value.payload : msg.frame ? null : undefined,
+  );
+}
+
+/** tsh's cleanTargetHost: strip ".<proxyHost>" and then ".<cluster>" suffixes. */
+export function cleanTargetHost(host: string, proxyHost: string, cluster: string): string {
+  let h = host;
+  if (proxyHost && h.endsWith(`.${proxyHost}`)) h = h.slice(0, -(proxyHost.length + 1));
+  if (cluster && h.endsWith(`.${cluster}`)) h = h.slice(0, -(cluster.length + 1));
+  return h;
+}
+
+/** Splits "[user@]host[:port]" the way tsh's proxy ssh argument is read. */
+export function parseUserHostPort(arg: string): { user?: string; host: string; port?: number } {
+  const at = arg.lastIndexOf('@');
+  const user = at >= 0 ? arg.slice(0, at) : undefined;
+  const rest = at >= 0 ? arg.slice(at + 1) : arg;
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(rest);
+  if (!m) throw new TshError(`invalid target "${arg}"; expected [user@]host[:port]`, 'bad-parameter');
+  const port = m[3] ? Number(m[3]) : undefined;
+  if (port !== undefined && (port < 0 || port > 65535))
+    throw new TshError(`invalid port in "${arg}"`, 'bad-parameter');
+  return { user: user || undefined, host: m[1] ?? m[2], port };
+}
