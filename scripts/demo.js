@@ -62,6 +62,15 @@ try {
   step('status json', 'tshjs', ['status', '--format=json']);
   step('env', 'tshjs', ['env']);
   step('version', 'tshjs', ['version', '--insecure']);
+  // Listing over gRPC: mTLS with the certs just issued, routed by ALPN on the same port.
+  step('ls', 'tshjs', ['ls']);
+  step('ls query', 'tshjs', ['ls', '--query', 'labels.env == "prod"', '--format=json']);
+  step('apps', 'tshjs', ['apps', 'ls']);
+  step('dbs', 'tshjs', ['db', 'ls']);
+  step('kube', 'tshjs', ['kube', 'ls']);
+  step('desktops', 'tshjs', ['desktop', 'ls']);
+  step('clusters', 'tshjs', ['clusters']);
+  step('config', 'tshjs', ['config']);
   process.stdout.write(`\n${bold('Files tshjs wrote (the same layout real tsh uses):')}\n`);
   for (const f of fs.readdirSync(home, { recursive: true }).map(String).sort()) {
     const st = fs.statSync(path.join(home, f));
