@@ -88,6 +88,8 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
   let code = 0;
   const program = addGlobals(new Command('tshjs'))
     .description('tshjs: a headless TypeScript client for Teleport, compatible with tsh')
+    // Lets `ssh host cmd -la` keep "-la" for the remote command (passThroughOptions below).
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({
@@ -211,6 +213,44 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       const { runClusters } = await import('../commands/clusters.js');
       code = await runClusters(await context(cmd), o);
     });
+
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  addGlobals(program.command('ssh'))
+    .description('Run shell or execute a command on a remote SSH node')
+    .argument('<[user@]host>', 'node name, UUID, or a label selector (user@env=prod)')
+    .argument('[command...]', 'command to run')
+    .addOption(clusterOption())
+    .option('-p, --port <port>', 'SSH port on a remote host', intArg('--port'))
+    .option('-t, --tty', 'Allocate TTY')
+    .option('-T, --no-tty', 'Disable TTY allocation')
+    .option(
+      '-L, --forward <spec>',
+      'Forward localhost connections to remote server ([bind:]port:host:hostport)',
+      collect,
+    )
+    .option('-N, --no-remote-exec', "Don't execute remote command, useful for port forwarding")
+    .passThroughOptions()
+    .action(
+      async (
+        target: string,
+        command: string[],
+        o: { port?: number; tty?: boolean; forward?: string[]; remoteExec?: boolean },
+        cmd: Command,
+      ) => {
+        const { runSsh } = await import('../commands/ssh.js');
+        // commander keeps an explicit "--" as the first word of the command; drop it.
+        const words = command[0] === '--' ? command.slice(1) : command;
+        code = await runSsh(await context(cmd), {
+          target,
+          command: words,
+          tty: o.tty === true,
+          noTty: o.tty === false,
+          port: o.port,
+          local: o.forward,
+          noCommand: o.remoteExec === false,
+        });
+      },
+    );
 
   const proxy = program
     .command('proxy')

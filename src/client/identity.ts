@@ -25,6 +25,8 @@ export interface ClientIdentity {
   sshProxyAddr?: string;
   tlsRouting: boolean;
   tls: TlsIdentity;
+  /** Identity files carry their own `@cert-authority` lines; profiles use ~/.tsh/known_hosts. */
+  knownHosts?: string[];
 }
 
 function checkValid(id: TlsIdentity, where: string): void {
@@ -85,5 +87,6 @@ function fromIdentityFile(ctx: ClientContext): ClientIdentity {
     webProxyAddr: normalizeProxyAddr(ctx.opts.proxy),
     tlsRouting: true,
     tls,
+    knownHosts: idf.knownHosts,
   };
 }

@@ -27,11 +27,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSshd(authority: Authority, nodeName: string, port?: number): Promise<Sshd> {
+/** `hostId` should be the node's UUID in the cluster inventory (its `id` in the config). */
+export async function startSshd(
+  authority: Authority,
+  nodeName: string,
+  port?: number,
+  hostId: string = randomUUID(),
+): Promise<Sshd> {
   if (!SSHD) throw new Error('sshd not installed (apt-get install openssh-server)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-sshd-'));
   port ??= await freePort();
-  const hostId = randomUUID();
   const { privateKey } = generateKeyPairSync('ed25519');
   const hostKey = path.join(dir, 'host_key');
   fs.writeFileSync(hostKey, marshalSshPrivateKey(privateKey), { mode: 0o600 });
