@@ -21,7 +21,8 @@ import { peekClientHello } from '../proxy/clienthello.js';
 import { authService } from './authservice.js';
 import { caAlgorithms, caPin, loadOrCreateAuthority, type Authority } from './authority.js';
 import { demoConfig, type DevClusterConfig } from './config.js';
-import { Catalog } from './resources.js';
+import { Catalog, stableId } from './resources.js';
+import { SshNode } from './node.js';
 import { issueServerCert, issueTlsCert } from './tlsca.js';
 import { proxySsh } from './proxyssh.js';
 import { transportService } from './transportservice.js';
@@ -106,6 +107,8 @@ export class DevCluster {
   private readonly proxyGrpc = new GrpcServer();
   private readonly authGrpc = new GrpcServer();
   private readonly handlers = new Map<string, AlpnHandler>();
+  /** In-process SSH nodes (config nodes without an address). */
+  readonly sshNodes: SshNode[] = [];
   private readonly sockets = new Set<net.Socket>();
   /** Separate-port mode (tls_routing: false): the proxy's own port for gRPC, like 3023. */
   private readonly sshListener?: net.Server;
@@ -185,7 +188,26 @@ export class DevCluster {
       hostCert(authority, 'Proxy', hostId),
       hostCert(authority, 'Auth', hostId),
     ]);
-    const dc = new DevCluster(cfg, authority, { web, proxy, auth }, log);
+    // Nodes with no address are served in-process (real commands, as this OS user).
+    const sshNodes: SshNode[] = [];
+    const nodes = [];
+    for (const n of cfg.nodes) {
+      if (n.addr || n.tunnel) {
+        nodes.push(n);
+        continue;
+      }
+      const info = {
+        name: n.name,
+        id: String(n.id ?? stableId(n.name)),
+        labels: Object.fromEntries(Object.entries(n.labels ?? {}).map(([k, v]) => [k, String(v)])),
+      };
+      const node = new SshNode(info, authority, cfg, log);
+      await node.listen();
+      sshNodes.push(node);
+      nodes.push({ ...n, id: info.id, addr: `127.0.0.1:${node.port}` });
+    }
+    const dc = new DevCluster({ ...cfg, nodes }, authority, { web, proxy, auth }, log);
+    dc.sshNodes.push(...sshNodes);
     await dc.listen(host, port);
     return dc;
   }
@@ -294,7 +316,7 @@ export class DevCluster {
     this.authGrpc.forceShutdown();
     this.httpServer.closeAllConnections();
     for (const s of this.sockets) s.destroy();
-    await Promise.all([closed, sshClosed]);
+    await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop())]);
     this.httpServer.close();
   }
 }

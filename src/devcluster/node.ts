@@ -1,0 +1,171 @@
+// An in-process SSH node of the dev cluster (the patched ssh2 Server): presents a host cert
+// from the cluster's host CA, accepts user certs from the user CA whose roles allow this
+// node's labels and the requested login, and runs real commands and shells as the OS user
+// the dev cluster runs as (it does not switch users).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import * as net from 'node:net';
+import ssh2 from 'ssh2';
+import type { ServerChannel, Connection, PublicKeyAuthContext, PseudoTtyInfo, Session } from 'ssh2';
+import { marshalCertificateLine, signSshCertificate, teleportCertFields } from '../auth/ssh/cert.js';
+import { marshalSshPrivateKey, sshPublicKeyBlob } from '../auth/ssh/keys.js';
+import { verifyUserAuthSignature, verifyUserCert } from '../ssh/ssh2certs.js';
+import type { Authority } from './authority.js';
+import type { DevClusterConfig } from './config.js';
+import { roleAllows } from './rbac.js';
+
+export interface NodeInfo {
+  name: string;
+  id: string;
+  labels: Record<string, string>;
+}
+
+type Log = (msg: string, fields?: Record<string, unknown>) => void;
+
+/** Host cert principals as Teleport gives its nodes: name, UUID, both qualified by cluster, loopback. */
+export function nodePrincipals(node: NodeInfo, cluster: string): string[] {
+  return [
+    node.name,
+    `${node.name}.${cluster}`,
+    node.id,
+    `${node.id}.${cluster}`,
+    'localhost',
+    '127.0.0.1',
+    '::1',
+  ];
+}
+
+export class SshNode {
+  private readonly server: InstanceType<typeof ssh2.Server>;
+  private readonly conns = new Set<Connection>();
+  private readonly procs = new Set<ChildProcess>();
+  port = 0;
+
+  constructor(
+    readonly node: NodeInfo,
+    private readonly authority: Authority,
+    private readonly cfg: DevClusterConfig,
+    private readonly log: Log,
+  ) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const cert = signSshCertificate({
+      publicKey: privateKey,
+      caKey: authority.hostSSH,
+      certType: 2,
+      serial: 0n,
+      keyId: `${node.id}.${authority.clusterName}`,
+      principals: nodePrincipals(node, authority.clusterName),
+      validAfter: new Date(Date.now() - 60_000),
+      validBefore: new Date(Date.now() + 365 * 24 * 3600_000),
+      extensions: { 'x-teleport-authority': authority.clusterName, 'x-teleport-role': 'Node' },
+    });
+    this.server = new ssh2.Server(
+      {
+        hostKeys: [{ key: marshalSshPrivateKey(privateKey), certificate: marshalCertificateLine(cert) }],
+        ident: 'Teleport',
+      } as ConstructorParameters<typeof ssh2.Server>[0],
+      (conn) => this.onConnection(conn),
+    );
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.port = (this.server.address() as net.AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Checks the user cert, its signature, the login and RBAC on this node's labels. */
+  private authorize(ctx: PublicKeyAuthContext): string | undefined {
+    const userCa = sshPublicKeyBlob(this.authority.userSSH);
+    const cert = verifyUserCert(ctx.key, [userCa], { principal: ctx.username });
+    if (!ctx.signature) return 'pending';
+    if (!verifyUserAuthSignature(ctx, cert)) throw new Error('bad signature');
+    const roles = teleportCertFields(cert).roles;
+    const roleCfgs = this.cfg.roles.filter((r) => roles.includes(r.name));
+    if (!roleAllows(roleCfgs, 'node', this.node.labels))
+      throw new Error(`access to node ${this.node.name} denied by roles`);
+    return cert.keyId;
+  }
+
+  private onConnection(conn: Connection): void {
+    this.conns.add(conn);
+    conn.on('close', () => this.conns.delete(conn));
+    conn.on('error', () => conn.end());
+    let user = '';
+    conn.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      try {
+        const who = this.authorize(ctx);
+        if (who === 'pending') return ctx.accept();
+        user = who ?? '';
+        this.log('node login', { node: this.node.name, user, login: ctx.username });
+        ctx.accept();
+      } catch (err) {
+        this.log('node login denied', {
+          node: this.node.name,
+          login: ctx.username,
+          reason: (err as Error).message,
+        });
+        ctx.reject(['publickey']);
+      }
+    });
+    conn.on('ready', () => {
+      conn.on('session', (accept) => this.onSession(accept()));
+      conn.on('tcpip', (accept, _reject, info) => {
+        const ch = accept();
+        const sock = net.connect(info.destPort, info.destIP);
+        sock.on('error', () => ch.close());
+        sock.pipe(ch).pipe(sock);
+      });
+    });
+  }
+
+  private onSession(session: Session): void {
+    let pty: PseudoTtyInfo | undefined;
+    const env: Record<string, string> = {};
+    session.on('pty', (accept, _r, info) => {
+      pty = info;
+      accept?.();
+    });
+    session.on('env', (accept, _r, info) => {
+      env[info.key] = info.val;
+      accept?.();
+    });
+    session.on('window-change', (accept) => accept?.());
+    const run = (ch: ServerChannel, command: string | undefined) => {
+      const shell = process.env.SHELL || '/bin/sh';
+      const baseEnv = { ...process.env, ...env, TERM: pty?.term ?? env.TERM ?? 'xterm' };
+      // A PTY via util-linux `script`; window changes are not forwarded to it.
+      const child = pty
+        ? spawn('script', ['-qfec', command ?? `${shell} -i`, '/dev/null'], { env: baseEnv })
+        : spawn(shell, command ? ['-c', command] : ['-i'], { env: baseEnv });
+      this.procs.add(child);
+      ch.pipe(child.stdin);
+      child.stdout.pipe(ch, { end: false });
+      child.stderr.pipe(pty ? ch : ch.stderr, { end: false });
+      child.on('error', (err) => {
+        ch.stderr.write(`${err.message}\n`);
+        ch.exit(127);
+        ch.end();
+      });
+      child.on('close', (code, signal) => {
+        this.procs.delete(child);
+        if (signal) ch.exit(signal.replace(/^SIG/, ''), false, '');
+        else ch.exit(code ?? 0);
+        ch.end();
+      });
+    };
+    session.on('exec', (accept, _r, info) => run(accept(), info.command));
+    session.on('shell', (accept) => run(accept(), undefined));
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.procs) p.kill('SIGKILL');
+    for (const c of this.conns) c.end();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}

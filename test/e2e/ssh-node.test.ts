@@ -1,0 +1,99 @@
+// The dev cluster's in-process nodes (patched ssh2 Server): real commands, PTYs, RBAC on node
+// labels and logins, and the real OpenSSH client through tshjs config.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevCluster } from '../../src/devcluster/server.js';
+import { loginArgs, startCluster, tempHome, tshjs, tshjsProcess } from '../helpers/cluster.js';
+
+describe('in-process dev cluster nodes', () => {
+  let cluster: DevCluster;
+  let alice: string;
+  let dave: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      users: [
+        { name: 'alice', password: 'alice-pw', roles: ['access'] },
+        { name: 'dave', password: 'dave-pw', roles: ['devonly'] },
+      ],
+      roles: [
+        { name: 'access', logins: ['root', 'alice'], node_labels: { '*': '*' } },
+        { name: 'devonly', logins: ['root'], node_labels: { env: 'dev' } },
+      ],
+      nodes: [
+        { name: 'dev-1', labels: { env: 'dev' } },
+        { name: 'prod-1', labels: { env: 'prod' } },
+      ],
+    });
+    alice = tempHome();
+    dave = tempHome();
+    expect((await tshjs(loginArgs(cluster, 'alice'), { home: alice, stdin: 'alice-pw\n' })).code).toBe(0);
+    expect((await tshjs(loginArgs(cluster, 'dave'), { home: dave, stdin: 'dave-pw\n' })).code).toBe(0);
+  });
+  afterAll(async () => {
+    await cluster.stop();
+    fs.rmSync(alice, { recursive: true, force: true });
+    fs.rmSync(dave, { recursive: true, force: true });
+  });
+
+  it('runs commands with exit codes, stdout and stderr', async () => {
+    const r = await tshjsProcess(['ssh', 'root@dev-1', 'echo a; echo b >&2; exit 4'], { home: alice });
+    expect([r.code, r.stdout, r.stderr]).toEqual([4, 'a\n', 'b\n']);
+  });
+
+  it('-t allocates a PTY', async () => {
+    const r = await tshjsProcess(['ssh', '-t', 'root@dev-1', 'tty'], { home: alice });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
+  });
+
+  it('an interactive shell over a pipe needs -t', async () => {
+    const r = await tshjsProcess(['ssh', 'root@dev-1'], { home: alice });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('ERROR: stdin is not a terminal: give a command, or -t to force a PTY\n');
+    const t = await tshjsProcess(['ssh', '-t', 'root@dev-1'], {
+      home: alice,
+      stdin: 'echo shell-$((6*7))\nexit 3\n',
+    });
+    expect(t.stdout).toContain('shell-42');
+    expect(t.code).toBe(3);
+  });
+
+  it('RBAC: node labels decide which nodes a user may reach', async () => {
+    const ok = await tshjsProcess(['ssh', 'root@dev-1', 'echo ok'], { home: dave });
+    expect(ok.stdout).toBe('ok\n');
+    const denied = await tshjsProcess(['ssh', 'root@prod-1', 'echo no'], { home: dave });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toBe('ERROR: access denied to root connecting to prod-1\n');
+  });
+
+  it('RBAC: only the logins of the roles', async () => {
+    const r = await tshjsProcess(['ssh', 'alice@dev-1', 'true'], { home: dave });
+    expect(r.stderr).toBe('ERROR: access denied to alice connecting to dev-1\n');
+  });
+
+  it('the real OpenSSH client reaches an in-process node through tshjs config', async () => {
+    const cfg = path.join(alice, 'ssh_config');
+    fs.writeFileSync(cfg, (await tshjs(['config'], { home: alice })).stdout);
+    const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const c = spawn(
+        'ssh',
+        ['-F', cfg, '-o', 'BatchMode=yes', 'root@prod-1.test.localhost', 'echo via-openssh'],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: alice, TELEPORT_HOME: alice },
+        },
+      );
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.stderr.on('data', (d) => (err += d));
+      c.stdin.end();
+      c.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    });
+    expect(r.err).toBe('');
+    expect(r.out).toBe('via-openssh\n');
+    expect(r.code).toBe(0);
+  });
+});
