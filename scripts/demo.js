@@ -71,6 +71,9 @@ try {
   step('desktops', 'tshjs', ['desktop', 'ls']);
   step('clusters', 'tshjs', ['clusters']);
   step('config', 'tshjs', ['config']);
+  // SSH through the proxy (TransportService.ProxySSH) to the dev cluster's in-process node.
+  step('ssh', 'tshjs', ['ssh', 'root@node-1', 'echo "hello from $(hostname) as $(id -un)"; exit 0']);
+  step('ssh fan-out', 'tshjs', ['ssh', 'root@env=prod', 'uname -s']);
   process.stdout.write(`\n${bold('Files tshjs wrote (the same layout real tsh uses):')}\n`);
   for (const f of fs.readdirSync(home, { recursive: true }).map(String).sort()) {
     const st = fs.statSync(path.join(home, f));
