@@ -2,6 +2,7 @@
 // Auth service, over the proxy's ALPN-routed port.
 import { Metadata, type CallOptions, type Client } from '@grpc/grpc-js';
 import { AuthServiceClient } from '../gen/teleport/legacy/client/proto/authservice.js';
+import { PresenceServiceClient } from '../gen/teleport/presence/v1/service.js';
 import {
   TransportServiceClient,
   type ProxyClusterResponse,
@@ -34,6 +35,7 @@ type Unary<Req, Res> = (
 
 export class ClusterClient {
   private authClient?: AuthServiceClient;
+  private presenceClient?: PresenceServiceClient;
   private transportClient?: TransportServiceClient;
   /** The proxy's cluster name as its certificate states it (after the first proxy call). */
   proxyClusterName?: string;
@@ -71,6 +73,23 @@ export class ClusterClient {
     return this.authClient;
   }
 
+  /** teleport.presence.v1 on the same Auth connection settings (a separate channel). */
+  get presence(): PresenceServiceClient {
+    const insecure = !!this.opts.insecure;
+    this.presenceClient ??= this.identity.tlsRouting
+      ? new PresenceServiceClient(
+          this.identity.webProxyAddr,
+          authGrpcCredentials(this.identity, this.identity.cluster, insecure),
+          CHANNEL_OPTIONS,
+        )
+      : new PresenceServiceClient(
+          this.proxyGrpcAddr,
+          tunneledAuthCredentials(this.identity, insecure, () => this.dialCluster(this.identity.cluster)),
+          CHANNEL_OPTIONS,
+        );
+    return this.presenceClient;
+  }
+
   get transport(): TransportServiceClient {
     this.transportClient ??= new TransportServiceClient(
       this.proxyGrpcAddr,
@@ -105,6 +124,7 @@ export class ClusterClient {
 
   close(): void {
     this.authClient?.close();
+    this.presenceClient?.close();
     this.transportClient?.close();
   }
 }

@@ -2,6 +2,10 @@
 import type { ClientContext } from '../client/context.js';
 import { withClusterClient } from '../client/session.js';
 import type { Format } from '../cli/output.js';
+import { status } from '@grpc/grpc-js';
+import type { ClusterClient } from '../client/cluster.js';
+import { sortedLabels } from '../cli/labels.js';
+import type { RemoteClusterV3 } from '../gen/teleport/legacy/types/types.js';
 import { printListing } from './buffered.js';
 
 export interface ClustersOptions {
@@ -16,6 +20,29 @@ interface ClusterInfo {
   cluster_type: string;
   labels: Record<string, string> | null;
   selected: boolean;
+}
+
+/** Leaf clusters via PresenceService.ListRemoteClusters, page by page; none on servers without it. */
+async function leafClusters(cc: ClusterClient): Promise<RemoteClusterV3[]> {
+  const out: RemoteClusterV3[] = [];
+  let pageToken = '';
+  for (;;) {
+    try {
+      const res = await cc.call(
+        cc.presence,
+        cc.presence.listRemoteClusters,
+        { pageSize: 0, pageToken },
+        'list leaf clusters',
+      );
+      out.push(...res.remoteClusters);
+      if (!res.nextPageToken) return out;
+      pageToken = res.nextPageToken;
+    } catch (err) {
+      // Older clusters (and ones without the RPC) have no leaf listing here.
+      if ((err as { cause?: { code?: number } }).cause?.code === status.UNIMPLEMENTED) return out;
+      throw err;
+    }
+  }
 }
 
 export async function runClusters(ctx: ClientContext, o: ClustersOptions): Promise<number> {
@@ -36,7 +63,13 @@ export async function runClusters(ctx: ClientContext, o: ClustersOptions): Promi
     {
       // Upstream's quiet table has 4 columns, so the Selected cell is dropped there.
       titles: o.quiet ? ['', '', '', ''] : ['Cluster Name', 'Status', 'Cluster Type', 'Labels', 'Selected'],
-      row: (c) => [c.cluster_name, c.status, c.cluster_type, '', c.selected ? '*' : ''],
+      row: (c) => [
+        c.cluster_name,
+        c.status,
+        c.cluster_type,
+        sortedLabels(c.labels ?? {}),
+        c.selected ? '*' : '',
+      ],
       quiet: o.quiet,
     },
     (c) => c,

@@ -61,6 +61,8 @@ export interface DevClusterConfig {
   synthetic_nodes: number;
   /** false: separate ports (proxy gRPC on its own port, Auth through ProxyCluster). */
   tls_routing: boolean;
+  /** Leaf clusters `tsh clusters` lists (names, status, labels only; nothing is served for them). */
+  leaf_clusters: Array<{ name: string; status?: string; labels?: Record<string, string> }>;
 }
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
@@ -188,6 +190,14 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     desktops: list<ResourceConfig>(r.desktops, 'desktops'),
     synthetic_nodes: Number(r.synthetic_nodes ?? 0),
     tls_routing: r.tls_routing === undefined ? true : r.tls_routing === true,
+    leaf_clusters: list<{ name: string; status?: string; labels?: Record<string, string> }>(
+      r.leaf_clusters,
+      'leaf_clusters',
+    ).map((l, i) => {
+      if (!l || typeof l.name !== 'string' || !l.name)
+        throw new ConfigError(`config: leaf_clusters[${i}] needs a name`);
+      return l;
+    }),
   };
 }
 

@@ -25,6 +25,8 @@ import { Catalog, stableId } from './resources.js';
 import { SshNode } from './node.js';
 import { issueServerCert, issueTlsCert } from './tlsca.js';
 import { proxySsh } from './proxyssh.js';
+import { presenceService } from './presenceservice.js';
+import { PresenceServiceService } from '../gen/teleport/presence/v1/service.js';
 import { transportService } from './transportservice.js';
 import { WebApi } from './web.js';
 
@@ -159,6 +161,7 @@ export class DevCluster {
       AuthServiceService,
       authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr, log }),
     );
+    this.authGrpc.addService(PresenceServiceService, presenceService(config));
     const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());
     this.authTls = tls.createServer({ ...certs.auth, ...mtls, ALPNProtocols: ['h2'] });
     this.authTls.on('secureConnection', (s) => authInject.injectConnection(s));

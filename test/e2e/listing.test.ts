@@ -58,6 +58,10 @@ const CONFIG = {
   ],
   kube_clusters: [{ name: 'kind', labels: { env: 'dev' } }],
   desktops: [{ name: 'win-1', addr: '10.0.0.9:3389', labels: { env: 'dev' } }],
+  leaf_clusters: [
+    { name: 'leaf-b', status: 'offline' },
+    { name: 'leaf-a', labels: { env: 'dev', region: 'eu' } },
+  ],
 };
 
 describe('listing', () => {

@@ -387,6 +387,20 @@ export interface SortBy {
   Field: string;
 }
 
+export interface RemoteClusterV3 {
+  Kind: string;
+  SubKind: string;
+  Version: string;
+  Metadata?: Metadata | undefined;
+  Status?: RemoteClusterStatusV3 | undefined;
+}
+
+export interface RemoteClusterStatusV3 {
+  /** "online" or "offline". */
+  Connection: string;
+  LastHeartbeat?: Date | undefined;
+}
+
 function createBaseMetadata(): Metadata {
   return { Name: "", Namespace: "", Description: "", Labels: {}, Expires: undefined, Revision: "" };
 }
@@ -5507,6 +5521,228 @@ export const SortBy: MessageFns<SortBy> = {
     const message = createBaseSortBy();
     message.IsDesc = object.IsDesc ?? false;
     message.Field = object.Field ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoteClusterV3(): RemoteClusterV3 {
+  return { Kind: "", SubKind: "", Version: "", Metadata: undefined, Status: undefined };
+}
+
+export const RemoteClusterV3: MessageFns<RemoteClusterV3> = {
+  encode(message: RemoteClusterV3, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.SubKind !== "") {
+      writer.uint32(18).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(26).string(message.Version);
+    }
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(34).fork()).join();
+    }
+    if (message.Status !== undefined) {
+      RemoteClusterStatusV3.encode(message.Status, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteClusterV3 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteClusterV3();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Status = RemoteClusterStatusV3.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteClusterV3 {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      Status: isSet(object.Status) ? RemoteClusterStatusV3.fromJSON(object.Status) : undefined,
+    };
+  },
+
+  toJSON(message: RemoteClusterV3): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.Status !== undefined) {
+      obj.Status = RemoteClusterStatusV3.toJSON(message.Status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoteClusterV3>, I>>(base?: I): RemoteClusterV3 {
+    return RemoteClusterV3.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoteClusterV3>, I>>(object: I): RemoteClusterV3 {
+    const message = createBaseRemoteClusterV3();
+    message.Kind = object.Kind ?? "";
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.Status = (object.Status !== undefined && object.Status !== null)
+      ? RemoteClusterStatusV3.fromPartial(object.Status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoteClusterStatusV3(): RemoteClusterStatusV3 {
+  return { Connection: "", LastHeartbeat: undefined };
+}
+
+export const RemoteClusterStatusV3: MessageFns<RemoteClusterStatusV3> = {
+  encode(message: RemoteClusterStatusV3, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Connection !== "") {
+      writer.uint32(10).string(message.Connection);
+    }
+    if (message.LastHeartbeat !== undefined) {
+      Timestamp.encode(toTimestamp(message.LastHeartbeat), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteClusterStatusV3 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteClusterStatusV3();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Connection = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.LastHeartbeat = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteClusterStatusV3 {
+    return {
+      Connection: isSet(object.Connection) ? globalThis.String(object.Connection) : "",
+      LastHeartbeat: isSet(object.LastHeartbeat) ? fromJsonTimestamp(object.LastHeartbeat) : undefined,
+    };
+  },
+
+  toJSON(message: RemoteClusterStatusV3): unknown {
+    const obj: any = {};
+    if (message.Connection !== "") {
+      obj.Connection = message.Connection;
+    }
+    if (message.LastHeartbeat !== undefined) {
+      obj.LastHeartbeat = message.LastHeartbeat.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoteClusterStatusV3>, I>>(base?: I): RemoteClusterStatusV3 {
+    return RemoteClusterStatusV3.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoteClusterStatusV3>, I>>(object: I): RemoteClusterStatusV3 {
+    const message = createBaseRemoteClusterStatusV3();
+    message.Connection = object.Connection ?? "";
+    message.LastHeartbeat = object.LastHeartbeat ?? undefined;
     return message;
   },
 };
