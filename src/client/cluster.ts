@@ -1,6 +1,6 @@
 // Cluster client core: gRPC clients for the proxy (TransportService) and the target cluster's
 // Auth service, over the proxy's ALPN-routed port.
-import { Metadata, type CallOptions, type Client } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type ChannelCredentials, type Client } from '@grpc/grpc-js';
 import { AuthServiceClient } from '../gen/teleport/legacy/client/proto/authservice.js';
 import { PresenceServiceClient } from '../gen/teleport/presence/v1/service.js';
 import {
@@ -57,36 +57,30 @@ export class ClusterClient {
     return this.identity.tlsRouting ? this.identity.webProxyAddr : this.identity.sshProxyAddr!;
   }
 
-  get auth(): AuthServiceClient {
+  /** A client for a service of the target cluster's Auth server, over the right path. */
+  private authChannel<C>(Ctor: new (addr: string, creds: ChannelCredentials, opts: object) => C): C {
     const insecure = !!this.opts.insecure;
-    this.authClient ??= this.identity.tlsRouting
-      ? new AuthServiceClient(
+    return this.identity.tlsRouting
+      ? new Ctor(
           this.identity.webProxyAddr,
           authGrpcCredentials(this.identity, this.identity.cluster, insecure),
           CHANNEL_OPTIONS,
         )
-      : new AuthServiceClient(
+      : new Ctor(
           this.proxyGrpcAddr,
           tunneledAuthCredentials(this.identity, insecure, () => this.dialCluster(this.identity.cluster)),
           CHANNEL_OPTIONS,
         );
+  }
+
+  get auth(): AuthServiceClient {
+    this.authClient ??= this.authChannel(AuthServiceClient);
     return this.authClient;
   }
 
-  /** teleport.presence.v1 on the same Auth connection settings (a separate channel). */
+  /** teleport.presence.v1 on the Auth server (its own channel). */
   get presence(): PresenceServiceClient {
-    const insecure = !!this.opts.insecure;
-    this.presenceClient ??= this.identity.tlsRouting
-      ? new PresenceServiceClient(
-          this.identity.webProxyAddr,
-          authGrpcCredentials(this.identity, this.identity.cluster, insecure),
-          CHANNEL_OPTIONS,
-        )
-      : new PresenceServiceClient(
-          this.proxyGrpcAddr,
-          tunneledAuthCredentials(this.identity, insecure, () => this.dialCluster(this.identity.cluster)),
-          CHANNEL_OPTIONS,
-        );
+    this.presenceClient ??= this.authChannel(PresenceServiceClient);
     return this.presenceClient;
   }
 

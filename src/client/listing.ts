@@ -24,16 +24,41 @@ function isTooLarge(err: unknown): boolean {
   return cause?.code === status.RESOURCE_EXHAUSTED;
 }
 
+/**
+ * Pages until NextKey is empty; upstream halves the page when a page exceeds the message size
+ * limit (RESOURCE_EXHAUSTED).
+ */
+async function* paged(
+  pageSize: number,
+  fetch: (limit: number, startKey: string) => Promise<{ Resources: PaginatedResource[]; NextKey: string }>,
+): AsyncGenerator<PaginatedResource[]> {
+  let startKey = '';
+  let limit = pageSize;
+  for (;;) {
+    let res;
+    try {
+      res = await fetch(limit, startKey);
+    } catch (err) {
+      if (isTooLarge(err) && limit > 1) {
+        limit = Math.floor(limit / 2);
+        continue;
+      }
+      throw err;
+    }
+    yield res.Resources;
+    if (!res.NextKey) return;
+    startKey = res.NextKey;
+  }
+}
+
 /** ListResources for one resource type (apps, dbs, kube, desktops). */
-export async function* listResources(
+export function listResources(
   cc: ClusterClient,
   resourceType: string,
   filter: ResourceFilter,
   pageSize = DEFAULT_PAGE_SIZE,
 ): AsyncGenerator<PaginatedResource[]> {
-  let startKey = '';
-  let limit = pageSize;
-  for (;;) {
+  return paged(pageSize, (limit, startKey) => {
     const req: ListResourcesRequest = {
       ResourceType: resourceType,
       Namespace: 'default',
@@ -49,33 +74,18 @@ export async function* listResources(
       UsePreviewAsRoles: false,
       IncludeLogins: !!filter.includeLogins,
     };
-    let res;
-    try {
-      res = await cc.call(cc.auth, cc.auth.listResources, req, `list ${resourceType}`);
-    } catch (err) {
-      // Upstream halves the page when a page exceeds the message size limit.
-      if (isTooLarge(err) && limit > 1) {
-        limit = Math.floor(limit / 2);
-        continue;
-      }
-      throw err;
-    }
-    yield res.Resources;
-    if (!res.NextKey) return;
-    startKey = res.NextKey;
-  }
+    return cc.call(cc.auth, cc.auth.listResources, req, `list ${resourceType}`);
+  });
 }
 
 /** ListUnifiedResources (tsh ls): kinds, sorted by kind then name. */
-export async function* listUnified(
+export function listUnified(
   cc: ClusterClient,
   kinds: string[],
   filter: ResourceFilter,
   pageSize = DEFAULT_PAGE_SIZE,
 ): AsyncGenerator<PaginatedResource[]> {
-  let startKey = '';
-  let limit = pageSize;
-  for (;;) {
+  return paged(pageSize, (limit, startKey) => {
     const req: ListUnifiedResourcesRequest = {
       Kinds: kinds,
       Limit: limit,
@@ -91,18 +101,23 @@ export async function* listUnified(
       IncludeLogins: !!filter.includeLogins,
       IncludeRequestable: false,
     };
-    let res;
-    try {
-      res = await cc.call(cc.auth, cc.auth.listUnifiedResources, req, 'list resources');
-    } catch (err) {
-      if (isTooLarge(err) && limit > 1) {
-        limit = Math.floor(limit / 2);
-        continue;
-      }
-      throw err;
+    return cc.call(cc.auth, cc.auth.listUnifiedResources, req, 'list resources');
+  });
+}
+
+/** Every resource of one ListResources type, mapped by `pick` (undefined = skip). */
+export async function collectResources<T>(
+  cc: ClusterClient,
+  resourceType: string,
+  filter: ResourceFilter,
+  pick: (r: PaginatedResource) => T | undefined,
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of listResources(cc, resourceType, filter)) {
+    for (const r of page) {
+      const t = pick(r);
+      if (t !== undefined) out.push(t);
     }
-    yield res.Resources;
-    if (!res.NextKey) return;
-    startKey = res.NextKey;
   }
+  return out;
 }

@@ -1,7 +1,7 @@
 // tshjs apps ls: applications from app servers (ListResources "app_server").
 import type { AppV3 } from '../gen/teleport/legacy/types/types.js';
 import type { ClientContext } from '../client/context.js';
-import { listResources } from '../client/listing.js';
+import { collectResources } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../cli/labels.js';
 import type { Format } from '../cli/output.js';
@@ -15,17 +15,14 @@ export interface AppsLsOptions extends FilterOptions {
 }
 
 export async function fetchApps(ctx: ClientContext, o: FilterOptions): Promise<AppV3[]> {
-  return withClusterClient(ctx, async (cc) => {
-    const apps: AppV3[] = [];
-    for await (const page of listResources(cc, 'app_server', resourceFilter(o))) {
-      for (const r of page)
-        if (r.resource?.$case === 'AppServer' && r.resource.value.Spec?.App)
-          apps.push(r.resource.value.Spec.App);
-    }
-    return dedupeByName(apps, (a) => a.Metadata?.Name ?? '').sort((a, b) =>
-      cmp(a.Metadata?.Name, b.Metadata?.Name),
-    );
-  });
+  const apps = await withClusterClient(ctx, (cc) =>
+    collectResources(cc, 'app_server', resourceFilter(o), (r) =>
+      r.resource?.$case === 'AppServer' ? r.resource.value.Spec?.App : undefined,
+    ),
+  );
+  return dedupeByName(apps, (a) => a.Metadata?.Name ?? '').sort((a, b) =>
+    cmp(a.Metadata?.Name, b.Metadata?.Name),
+  );
 }
 
 function cmp(a = '', b = ''): number {

@@ -1,7 +1,7 @@
 // tshjs db ls: databases from database servers (ListResources "db_server"), tsh's columns.
 import type { DatabaseV3 } from '../gen/teleport/legacy/types/types.js';
 import type { ClientContext } from '../client/context.js';
-import { listResources } from '../client/listing.js';
+import { collectResources } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../cli/labels.js';
 import type { Format } from '../cli/output.js';
@@ -31,17 +31,14 @@ function dbType(_d: DatabaseV3): string {
 }
 
 export async function runDbLs(ctx: ClientContext, o: DbLsOptions): Promise<number> {
-  const dbs = await withClusterClient(ctx, async (cc) => {
-    const out: DatabaseV3[] = [];
-    for await (const page of listResources(cc, 'db_server', resourceFilter(o))) {
-      for (const r of page)
-        if (r.resource?.$case === 'DatabaseServer' && r.resource.value.Spec?.Database)
-          out.push(r.resource.value.Spec.Database);
-    }
-    return dedupeByName(out, (d) => d.Metadata?.Name ?? '').sort((a, b) =>
-      (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
-    );
-  });
+  const found = await withClusterClient(ctx, (cc) =>
+    collectResources(cc, 'db_server', resourceFilter(o), (r) =>
+      r.resource?.$case === 'DatabaseServer' ? r.resource.value.Spec?.Database : undefined,
+    ),
+  );
+  const dbs = dedupeByName(found, (d) => d.Metadata?.Name ?? '').sort((a, b) =>
+    (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
+  );
   // tsh shows "(unknown)" when it cannot read the user's roles; tshjs does not fetch roles yet.
   const users = '(unknown)';
   const labels = (d: DatabaseV3) => d.Metadata?.Labels ?? {};

@@ -1,7 +1,7 @@
 // tshjs desktop ls (tsh has no equivalent): Windows desktops via ListResources "windows_desktop".
 import type { WindowsDesktopV3 } from '../gen/teleport/legacy/types/types.js';
 import type { ClientContext } from '../client/context.js';
-import { listResources } from '../client/listing.js';
+import { collectResources } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../cli/labels.js';
 import type { Format } from '../cli/output.js';
@@ -15,13 +15,12 @@ export interface DesktopLsOptions extends FilterOptions {
 }
 
 export async function runDesktopLs(ctx: ClientContext, o: DesktopLsOptions): Promise<number> {
-  const desktops = await withClusterClient(ctx, async (cc) => {
-    const out: WindowsDesktopV3[] = [];
-    for await (const page of listResources(cc, 'windows_desktop', resourceFilter(o))) {
-      for (const r of page) if (r.resource?.$case === 'WindowsDesktop') out.push(r.resource.value);
-    }
-    return dedupeByName(out, (d) => d.Header?.Metadata?.Name ?? '');
-  });
+  const found = await withClusterClient(ctx, (cc) =>
+    collectResources(cc, 'windows_desktop', resourceFilter(o), (r) =>
+      r.resource?.$case === 'WindowsDesktop' ? r.resource.value : undefined,
+    ),
+  );
+  const desktops = dedupeByName(found, (d) => d.Header?.Metadata?.Name ?? '');
   const name = (d: WindowsDesktopV3) => d.Header?.Metadata?.Name ?? '';
   const labels = (d: WindowsDesktopV3) => d.Header?.Metadata?.Labels ?? {};
   printListing(

@@ -1,7 +1,7 @@
 // tshjs kube ls: Kubernetes clusters from kube servers (ListResources "kube_server").
 import type { KubernetesClusterV3 } from '../gen/teleport/legacy/types/types.js';
 import type { ClientContext } from '../client/context.js';
-import { listResources } from '../client/listing.js';
+import { collectResources } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../cli/labels.js';
 import type { Format } from '../cli/output.js';
@@ -15,17 +15,14 @@ export interface KubeLsOptions extends FilterOptions {
 }
 
 export async function runKubeLs(ctx: ClientContext, o: KubeLsOptions): Promise<number> {
-  const clusters = await withClusterClient(ctx, async (cc) => {
-    const out: KubernetesClusterV3[] = [];
-    for await (const page of listResources(cc, 'kube_server', resourceFilter(o))) {
-      for (const r of page)
-        if (r.resource?.$case === 'KubernetesServer' && r.resource.value.Spec?.Cluster)
-          out.push(r.resource.value.Spec.Cluster);
-    }
-    return dedupeByName(out, (k) => k.Metadata?.Name ?? '').sort((a, b) =>
-      (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
-    );
-  });
+  const found = await withClusterClient(ctx, (cc) =>
+    collectResources(cc, 'kube_server', resourceFilter(o), (r) =>
+      r.resource?.$case === 'KubernetesServer' ? r.resource.value.Spec?.Cluster : undefined,
+    ),
+  );
+  const clusters = dedupeByName(found, (k) => k.Metadata?.Name ?? '').sort((a, b) =>
+    (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
+  );
   // The kubeconfig-selected cluster; tshjs does not write kubeconfig yet, so none is selected.
   const selected = (_k: KubernetesClusterV3) => false;
   const labels = (k: KubernetesClusterV3) => k.Metadata?.Labels ?? {};
