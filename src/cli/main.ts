@@ -228,13 +228,30 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       'Forward localhost connections to remote server ([bind:]port:host:hostport)',
       collect,
     )
+    .option(
+      '-R, --remote-forward <spec>',
+      'Forward remote connections to localhost ([bind:]port:host:hostport)',
+      collect,
+    )
+    .option(
+      '-D, --dynamic-forward <spec>',
+      'SOCKS5 proxy on localhost through the node ([bind:]port)',
+      collect,
+    )
     .option('-N, --no-remote-exec', "Don't execute remote command, useful for port forwarding")
     .passThroughOptions()
     .action(
       async (
         target: string,
         command: string[],
-        o: { port?: number; tty?: boolean; forward?: string[]; remoteExec?: boolean },
+        o: {
+          port?: number;
+          tty?: boolean;
+          forward?: string[];
+          remoteForward?: string[];
+          dynamicForward?: string[];
+          remoteExec?: boolean;
+        },
         cmd: Command,
       ) => {
         const { runSsh } = await import('../commands/ssh.js');
@@ -247,7 +264,35 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
           noTty: o.tty === false,
           port: o.port,
           local: o.forward,
+          remote: o.remoteForward,
+          dynamic: o.dynamicForward,
           noCommand: o.remoteExec === false,
+        });
+      },
+    );
+
+  addGlobals(program.command('scp'))
+    .description('Transfer files to a remote SSH node')
+    .argument('<paths...>', 'SOURCE... DEST, a remote path is [user@]host:path')
+    .addOption(clusterOption())
+    .option('-r, --recursive', 'Recursive copy of subdirectories')
+    .option('-p, --preserve', 'Preserves access and modification times from the original file')
+    .option('-P, --port <port>', 'Port to connect to on the remote host', intArg('--port'))
+    .option('-q, --quiet', 'Quiet mode')
+    .action(
+      async (
+        paths: string[],
+        o: { recursive?: boolean; preserve?: boolean; port?: number; quiet?: boolean },
+        cmd: Command,
+      ) => {
+        const { runScp } = await import('../commands/scp.js');
+        code = await runScp(await context(cmd), {
+          sources: paths.slice(0, -1),
+          dest: paths.length > 1 ? paths[paths.length - 1] : '',
+          recursive: o.recursive,
+          preserve: o.preserve,
+          port: o.port,
+          quiet: o.quiet,
         });
       },
     );

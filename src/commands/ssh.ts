@@ -10,6 +10,7 @@ import type { ClusterClient } from '../client/cluster.js';
 import { listUnified } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
 import { channelExit, connectNode, execChannel, shellChannel } from '../ssh/session.js';
+import { socksServer } from '../ssh/socks5.js';
 import { TshError } from '../util/errors.js';
 
 export interface SshOptions {
@@ -21,6 +22,10 @@ export interface SshOptions {
   port?: number;
   /** -L specs */
   local?: string[];
+  /** -R specs */
+  remote?: string[];
+  /** -D [bind:]port */
+  dynamic?: string[];
   /** -N: no command, forwarding only */
   noCommand?: boolean;
 }
@@ -32,24 +37,83 @@ interface LocalForward {
   port: number;
 }
 
-export function parseLocalForward(spec: string): LocalForward {
+/** `[bind_address:]port:host:hostport`, as ssh's -L and -R take it. */
+export function parseLocalForward(spec: string, flag = '-L'): LocalForward {
   const parts = spec.split(':');
   const num = (s: string) => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-      throw new TshError(`invalid port in -L ${spec}`, 'bad-parameter');
+    if (!s || !Number.isInteger(n) || n < 0 || n > 65535) {
+      throw new TshError(`invalid port in ${flag} ${spec}`, 'bad-parameter');
+    }
     return n;
   };
   if (parts.length === 3)
     return { bindHost: '127.0.0.1', bindPort: num(parts[0]), host: parts[1], port: num(parts[2]) };
-  if (parts.length === 4)
+  if (parts.length === 4) {
     return {
       bindHost: parts[0] || '127.0.0.1',
       bindPort: num(parts[1]),
       host: parts[2],
       port: num(parts[3]),
     };
-  throw new TshError(`invalid -L "${spec}"; expected [bind_address:]port:host:hostport`, 'bad-parameter');
+  }
+  throw new TshError(
+    `invalid ${flag} "${spec}"; expected [bind_address:]port:host:hostport`,
+    'bad-parameter',
+  );
+}
+
+/** `[bind_address:]port` for -D. */
+export function parseDynamicForward(spec: string): { bindHost: string; bindPort: number } {
+  const m = /^(?:(.*):)?(\d+)$/.exec(spec);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535)
+    throw new TshError(`invalid -D "${spec}"; expected [bind_address:]port`, 'bad-parameter');
+  return { bindHost: m[1] || '127.0.0.1', bindPort: port };
+}
+
+/** -R: the node listens and each connection comes back to host:port on this side. */
+function forwardRemote(client: Client, f: LocalForward, log: ClientContext['log']): Promise<void> {
+  client.on('tcp connection', (info, accept, reject) => {
+    if (info.destPort !== f.bindPort) return reject();
+    const ch = accept();
+    const sock = net.connect(f.port, f.host);
+    sock.on('error', (err) => {
+      log('remote forward target failed', { error: err.message });
+      ch.close();
+    });
+    sock.pipe(ch).pipe(sock);
+  });
+  return new Promise((resolve, reject) => {
+    client.forwardIn(f.bindHost, f.bindPort, (err) =>
+      err
+        ? reject(
+            new TshError(
+              `the node refused remote forwarding of ${f.bindHost}:${f.bindPort}: ${err.message}`,
+              'access-denied',
+            ),
+          )
+        : resolve(),
+    );
+  });
+}
+
+/** -D: a local SOCKS5 proxy whose connections leave from the node. */
+function forwardDynamic(client: Client, spec: { bindHost: string; bindPort: number }): Promise<net.Server> {
+  const server = socksServer(
+    (host, port) =>
+      new Promise((resolve, reject) =>
+        client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch))),
+      ),
+  );
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new TshError(`cannot listen on ${spec.bindHost}:${spec.bindPort}: ${err.message}`, 'bad-parameter'),
+      ),
+    );
+    server.listen(spec.bindPort, spec.bindHost, () => resolve(server));
+  });
 }
 
 function defaultLogin(): string {
@@ -174,7 +238,9 @@ export async function runSsh(ctx: ClientContext, o: SshOptions): Promise<number>
   }
   const login = user || ctx.opts.login || defaultLogin();
   const command = o.command.join(' ');
-  const forwards = (o.local ?? []).map(parseLocalForward);
+  const forwards = (o.local ?? []).map((f) => parseLocalForward(f));
+  const remotes = (o.remote ?? []).map((f) => parseLocalForward(f, '-R'));
+  const dynamics = (o.dynamic ?? []).map(parseDynamicForward);
   return withClusterClient(ctx, async (cc) => {
     const cluster = cc.identity.cluster;
     if (host.includes('=')) {
@@ -211,6 +277,8 @@ export async function runSsh(ctx: ClientContext, o: SshOptions): Promise<number>
     const servers: net.Server[] = [];
     try {
       for (const f of forwards) servers.push(await forwardLocal(client, f, ctx.log));
+      for (const d of dynamics) servers.push(await forwardDynamic(client, d));
+      for (const r of remotes) await forwardRemote(client, r, ctx.log);
       if (o.noCommand) {
         await new Promise<void>((resolve) => client.once('close', () => resolve()));
         return 0;

@@ -114,6 +114,60 @@ describe.skipIf(!SSHD)('tshjs ssh to an OpenSSH node', () => {
     expect(body).toBe('through the tunnel');
   });
 
+  it('-R forwards a port on the node back to this side', async () => {
+    const target = http.createServer((_req, res) => res.end('came back'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const tport = (target.address() as net.AddressInfo).port;
+    const rport = await freePort();
+    const fetch = `exec 3<>/dev/tcp/127.0.0.1/${rport}; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`;
+    const r = await tshjsProcess(
+      ['ssh', '-R', `${rport}:127.0.0.1:${tport}`, 'root@web-1', `bash -c "${fetch}"`],
+      { home },
+    );
+    target.close();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/came back$/);
+  });
+
+  it('-D serves SOCKS5 whose connections leave from the node', async () => {
+    const target = http.createServer((_req, res) => res.end('via socks'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const tport = (target.address() as net.AddressInfo).port;
+    const dport = await freePort();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/tshjs.js', 'ssh', '-N', '-D', String(dport), 'root@web-1'], {
+      env: { ...process.env, TELEPORT_HOME: home },
+    });
+    let answer = '';
+    for (let i = 0; i < 100 && !answer.includes('via socks'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await new Promise<string>((resolve) => {
+        const c = net.connect(dport, '127.0.0.1');
+        let got = Buffer.alloc(0);
+        let stage = 0;
+        c.on('error', () => resolve(''));
+        c.on('connect', () => c.write(Buffer.from([5, 1, 0])));
+        c.on('data', (d: Buffer) => {
+          got = Buffer.concat([got, d]);
+          if (stage === 0 && got.length >= 2) {
+            stage = 1;
+            got = got.subarray(2);
+            c.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, tport >> 8, tport & 0xff]));
+          }
+          if (stage === 1 && got.length >= 10) {
+            stage = 2;
+            got = got.subarray(10);
+            c.write('GET / HTTP/1.0\r\n\r\n');
+          }
+        });
+        c.on('close', () => resolve(got.toString()));
+      });
+    }
+    child.kill();
+    target.close();
+    expect(answer).toMatch(/via socks$/);
+  });
+
   it('a host cert from an untrusted CA: one clear line', async () => {
     const r = await tshjsProcess(['ssh', 'root@rogue', 'true'], { home });
     expect(r.code).toBe(1);
