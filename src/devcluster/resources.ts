@@ -14,9 +14,8 @@ export interface CatalogEntry {
   name: string;
   metadataName: string;
   labels: Record<string, string>;
-  hostname?: string;
+  /** Where the node listens (nodes and desktops); empty for tunnel nodes. */
   addr?: string;
-  description?: string;
   /** What --search and --query see (kind names as the predicate language uses them). */
   target: PredicateResource;
   resource: PaginatedResource;
@@ -61,7 +60,6 @@ export function nodeEntry(r: ResourceConfig, version: string, idx = 0): CatalogE
     name: hostname,
     metadataName: id,
     labels,
-    hostname,
     addr,
     target: {
       kind: 'node',
@@ -111,7 +109,6 @@ function dbEntry(r: ResourceConfig, version: string): CatalogEntry {
     name: r.name,
     metadataName: r.name,
     labels,
-    description,
     target: {
       kind: 'db',
       name: r.name,
@@ -166,7 +163,6 @@ function appEntry(r: ResourceConfig, version: string): CatalogEntry {
     name: r.name,
     metadataName: r.name,
     labels,
-    description,
     target: {
       kind: 'app',
       name: r.name,
