@@ -46,15 +46,24 @@ async function leafClusters(cc: ClusterClient): Promise<RemoteClusterV3[]> {
 }
 
 export async function runClusters(ctx: ClientContext, o: ClustersOptions): Promise<number> {
-  const { root, selected } = await withClusterClient(ctx, async (cc) => {
+  const { root, selected, leaves } = await withClusterClient(ctx, async (cc) => {
     // Any proxy call completes the handshake that tells us the proxy's cluster name.
     await cc.call(cc.transport, cc.transport.getClusterDetails, {}, 'cluster details');
-    return { root: cc.proxyClusterName ?? cc.identity.rootCluster, selected: cc.identity.cluster };
+    return {
+      root: cc.proxyClusterName ?? cc.identity.rootCluster,
+      selected: cc.identity.cluster,
+      leaves: await leafClusters(cc),
+    };
   });
-  // Leaf clusters: upstream lists them over an RPC the dev cluster does not model yet
-  // (docs/protocols-grpc.md), so only the root is shown.
   const clusters: ClusterInfo[] = [
     { cluster_name: root, status: 'online', cluster_type: 'root', labels: null, selected: root === selected },
+    ...leaves.map((l) => ({
+      cluster_name: l.Metadata?.Name ?? '',
+      status: l.Status?.Connection ?? '',
+      cluster_type: 'leaf',
+      labels: l.Metadata?.Labels && Object.keys(l.Metadata.Labels).length ? l.Metadata.Labels : null,
+      selected: (l.Metadata?.Name ?? '') === selected,
+    })),
   ];
   printListing(
     ctx,

@@ -13,6 +13,7 @@ import { verifyUserAuthSignature, verifyUserCert } from '../ssh/ssh2certs.js';
 import type { Authority } from './authority.js';
 import type { DevClusterConfig } from './config.js';
 import { roleAllows } from './rbac.js';
+import { serveSftp } from './sftpserver.js';
 
 export interface NodeInfo {
   name: string;
@@ -161,6 +162,7 @@ export class SshNode {
     };
     session.on('exec', (accept, _r, info) => run(accept(), info.command));
     session.on('shell', (accept) => run(accept(), undefined));
+    session.on('sftp', (accept) => serveSftp(accept()));
   }
 
   async stop(): Promise<void> {

@@ -222,23 +222,25 @@ describe('listing', () => {
     expect(j[0].spec.addr).toBe('10.0.0.9:3389');
   });
 
-  it('clusters', async () => {
+  it('clusters: root, then leaf clusters from PresenceService', async () => {
     const r = await tshjs(['clusters', '--insecure'], { home: alice });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
-      'Cluster Name   Status Cluster Type Labels Selected ',
-      '-------------- ------ ------------ ------ -------- ',
-      'test.localhost online root                *        ',
-    ]);
+    expect(r.stdout).toBe(
+      [
+        'Cluster Name   Status  Cluster Type Labels            Selected ',
+        '-------------- ------- ------------ ----------------- -------- ',
+        'test.localhost online  root                           *        ',
+        'leaf-a         online  leaf         env=dev,region=eu          ',
+        'leaf-b         offline leaf                                    ',
+        '',
+        '',
+      ].join('\n'),
+    );
     const j = JSON.parse((await tshjs(['clusters', '--insecure', '-f', 'json'], { home: alice })).stdout);
     expect(j).toEqual([
-      {
-        cluster_name: 'test.localhost',
-        status: 'online',
-        cluster_type: 'root',
-        labels: null,
-        selected: true,
-      },
+      { cluster_name: 'test.localhost', status: 'online', cluster_type: 'root', labels: null, selected: true },
+      { cluster_name: 'leaf-a', status: 'online', cluster_type: 'leaf', labels: { env: 'dev', region: 'eu' }, selected: false },
+      { cluster_name: 'leaf-b', status: 'offline', cluster_type: 'leaf', labels: null, selected: false },
     ]);
   });
 

@@ -78,6 +78,7 @@ export async function startSshd(
       'StrictModes no',
       'PidFile none',
       'LogLevel ERROR',
+      'Subsystem sftp internal-sftp',
       '',
     ].join('\n'),
   );
