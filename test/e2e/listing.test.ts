@@ -238,8 +238,20 @@ describe('listing', () => {
     );
     const j = JSON.parse((await tshjs(['clusters', '--insecure', '-f', 'json'], { home: alice })).stdout);
     expect(j).toEqual([
-      { cluster_name: 'test.localhost', status: 'online', cluster_type: 'root', labels: null, selected: true },
-      { cluster_name: 'leaf-a', status: 'online', cluster_type: 'leaf', labels: { env: 'dev', region: 'eu' }, selected: false },
+      {
+        cluster_name: 'test.localhost',
+        status: 'online',
+        cluster_type: 'root',
+        labels: null,
+        selected: true,
+      },
+      {
+        cluster_name: 'leaf-a',
+        status: 'online',
+        cluster_type: 'leaf',
+        labels: { env: 'dev', region: 'eu' },
+        selected: false,
+      },
       { cluster_name: 'leaf-b', status: 'offline', cluster_type: 'leaf', labels: null, selected: false },
     ]);
   });
