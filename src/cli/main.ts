@@ -238,6 +238,7 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       'SOCKS5 proxy on localhost through the node ([bind:]port)',
       collect,
     )
+    .option('-A, --forward-agent', 'Forward our in-memory key and certificate (SSH agent) to the node')
     .option('-N, --no-remote-exec', "Don't execute remote command, useful for port forwarding")
     .passThroughOptions()
     .action(
@@ -251,6 +252,7 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
           remoteForward?: string[];
           dynamicForward?: string[];
           remoteExec?: boolean;
+          forwardAgent?: boolean;
         },
         cmd: Command,
       ) => {
@@ -267,6 +269,7 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
           remote: o.remoteForward,
           dynamic: o.dynamicForward,
           noCommand: o.remoteExec === false,
+          forwardAgent: o.forwardAgent === true,
         });
       },
     );

@@ -26,6 +26,8 @@ export interface SshOptions {
   remote?: string[];
   /** -D [bind:]port */
   dynamic?: string[];
+  /** -A */
+  forwardAgent?: boolean;
   /** -N: no command, forwarding only */
   noCommand?: boolean;
 }
@@ -254,7 +256,7 @@ export async function runSsh(ctx: ClientContext, o: SshOptions): Promise<number>
             const client = await connectNode(
               cc,
               { host: n.id, login, cluster },
-              { home: ctx.home, log: ctx.log },
+              { home: ctx.home, log: ctx.log, forwardAgent: o.forwardAgent },
             );
             try {
               return await runCommand(ctx, client, command, n.name);
@@ -272,7 +274,7 @@ export async function runSsh(ctx: ClientContext, o: SshOptions): Promise<number>
     const client = await connectNode(
       cc,
       { host, port: o.port, login, cluster },
-      { home: ctx.home, log: ctx.log },
+      { home: ctx.home, log: ctx.log, forwardAgent: o.forwardAgent },
     );
     const servers: net.Server[] = [];
     try {

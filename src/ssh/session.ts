@@ -1,6 +1,8 @@
 // SSH to a node as tsh does: dial through the proxy (ProxySSH), verify the node's host
 // certificate against the cluster host CAs in known_hosts, authenticate with the user cert.
-import { Client, type ClientChannel } from 'ssh2';
+import ssh2, { type ClientChannel } from 'ssh2';
+import { parseSshCertificateLine } from '../auth/ssh/cert.js';
+import { AgentStream, keyRingIdentities } from './agentproto.js';
 import { FileKeyStore } from '../auth/keystore.js';
 import { parseAuthorizedKey } from '../auth/ssh/keys.js';
 import { profileNameFromAddr } from '../auth/profile.js';
@@ -28,10 +30,37 @@ export function hostCABlobs(cc: ClusterClient, home: string): Buffer[] {
     .map((e) => parseAuthorizedKey(e.line).blob);
 }
 
+const { Client, BaseAgent } = ssh2;
+type Client = InstanceType<typeof Client>;
+
+/** ssh2 agent whose stream is our in-memory agent (used only for forwarding, -A). */
+class KeyRingAgent extends BaseAgent {
+  constructor(private readonly ids: ReturnType<typeof keyRingIdentities>) {
+    super();
+  }
+  override getIdentities(cb: (err: Error | undefined, keys?: never[]) => void): void {
+    // Authentication uses the key and certificate directly, never this agent.
+    cb(new Error('the forwarding agent is not used for authentication'));
+  }
+  override sign(_key: unknown, _data: Buffer, ...rest: unknown[]): void {
+    const cb = rest.pop() as (err: Error) => void;
+    cb(new Error('the forwarding agent is not used for authentication'));
+  }
+  override getStream(cb: (err: Error | undefined, stream?: AgentStream) => void): void {
+    cb(undefined, new AgentStream(this.ids));
+  }
+}
+
 export async function connectNode(
   cc: ClusterClient,
   target: NodeTarget,
-  opts: { home: string; principals?: string[]; log?: (m: string, f?: Record<string, unknown>) => void },
+  opts: {
+    home: string;
+    principals?: string[];
+    /** -A: serve our key and certificate to the node over auth-agent@openssh.com. */
+    forwardAgent?: boolean;
+    log?: (m: string, f?: Record<string, unknown>) => void;
+  },
 ): Promise<Client> {
   const id = cc.identity;
   if (!id.sshCert || !id.sshKey)
@@ -61,6 +90,12 @@ export async function connectNode(
       ...clientCertAuthOptions(id.sshKey!, id.sshCert!),
       algorithms: hostCertAlgorithms(),
       hostVerifier: verifier,
+      ...(opts.forwardAgent
+        ? {
+            agent: new KeyRingAgent(keyRingIdentities(id.sshKey!, parseSshCertificateLine(id.sshCert!).blob)),
+            agentForward: true,
+          }
+        : {}),
       readyTimeout: 30_000,
       keepaliveInterval: 30_000,
     });
@@ -69,15 +104,25 @@ export async function connectNode(
   return client;
 }
 
+/** ssh2's "Unable to request agent forwarding" in tsh terms. */
+function channelError(err: Error): Error {
+  return /agent forwarding/i.test(err.message)
+    ? new TshError(
+        'the node refused agent forwarding (-A): your roles must allow forward_agent',
+        'access-denied',
+      )
+    : err;
+}
+
+// Agent forwarding is requested on every channel when the client was connected with
+// forwardAgent (ssh2's allowAgentFwd), so the channel helpers take no agent option.
 export function execChannel(
   client: Client,
   command: string,
   pty?: { term: string; cols: number; rows: number },
 ): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.exec(command, pty ? { pty: { term: pty.term, cols: pty.cols, rows: pty.rows } } : {}, (err, ch) =>
-      err ? reject(err) : resolve(ch),
-    );
+    client.exec(command, pty ? { pty } : {}, (err, ch) => (err ? reject(channelError(err)) : resolve(ch)));
   });
 }
 
@@ -86,9 +131,7 @@ export function shellChannel(
   pty: { term: string; cols: number; rows: number },
 ): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.shell({ term: pty.term, cols: pty.cols, rows: pty.rows }, (err, ch) =>
-      err ? reject(err) : resolve(ch),
-    );
+    client.shell(pty, (err, ch) => (err ? reject(channelError(err)) : resolve(ch)));
   });
 }
 

@@ -26,7 +26,7 @@ describe.skipIf(!SSHD)('tshjs ssh to an OpenSSH node', () => {
         { name: 'bob', password: 'bob-pw', roles: ['nologin'] },
       ],
       roles: [
-        { name: 'access', logins: ['root'], node_labels: { '*': '*' } },
+        { name: 'access', logins: ['root'], node_labels: { '*': '*' }, forward_agent: true },
         { name: 'nologin', logins: ['nobody-here'], node_labels: { '*': '*' } },
       ],
       nodes: [
@@ -166,6 +166,20 @@ describe.skipIf(!SSHD)('tshjs ssh to an OpenSSH node', () => {
     child.kill();
     target.close();
     expect(answer).toMatch(/via socks$/);
+  });
+
+  it('-A forwards our key and certificate: ssh-add sees them and a second hop signs with them', async () => {
+    const list = await tshjsProcess(['ssh', '-A', 'root@web-1', 'ssh-add -L'], { home });
+    expect(list.code, list.stderr).toBe(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ssh-ed25519-cert-v01@openssh\.com /);
+    expect(lines[1]).toMatch(/^ssh-ed25519 /);
+    const hop = `ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p ${nodes[1].port} root@127.0.0.1 echo second-hop`;
+    const r = await tshjsProcess(['ssh', '-A', 'root@web-1', hop], { home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('second-hop\n');
+    const without = await tshjsProcess(['ssh', 'root@web-1', 'ssh-add -L'], { home });
+    expect(without.code).toBe(2);
   });
 
   it('a host cert from an untrusted CA: one clear line', async () => {
