@@ -37,6 +37,11 @@ export class ClusterClient {
   private authClient?: AuthServiceClient;
   private presenceClient?: PresenceServiceClient;
   private transportClient?: TransportServiceClient;
+  /** --insecure: the caller skips certificate checks of the proxy. */
+  get insecure(): boolean {
+    return !!this.opts.insecure;
+  }
+
   /** The proxy's cluster name as its certificate states it (after the first proxy call). */
   proxyClusterName?: string;
 

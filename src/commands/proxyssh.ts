@@ -4,7 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import { profileNameFromAddr } from '../auth/profile.js';
 import type { ClientContext } from '../client/context.js';
 import { withClusterClient } from '../client/session.js';
-import { cleanTargetHost, dialHost, parseUserHostPort } from '../ssh/dialhost.js';
+import { cleanTargetHost, parseUserHostPort } from '../ssh/dialhost.js';
+import { openNodeStream } from '../ssh/session.js';
 
 export interface ProxySshOptions {
   target: string;
@@ -14,7 +15,11 @@ export async function runProxySsh(ctx: ClientContext, o: ProxySshOptions): Promi
   const { host, port } = parseUserHostPort(o.target);
   await withClusterClient(ctx, async (cc) => {
     const target = cleanTargetHost(host, profileNameFromAddr(cc.identity.webProxyAddr), cc.identity.cluster);
-    const conn = await dialHost(cc, `${target}:${port ?? 0}`, cc.identity.cluster);
+    const conn = await openNodeStream(
+      cc,
+      { host: target, port, login: '', cluster: cc.identity.cluster },
+      { home: ctx.home, log: ctx.log },
+    );
     ctx.log('proxying', { target, port });
     await Promise.all([
       pipeline(ctx.io.stdin, conn).catch(() => conn.end()),

@@ -61,6 +61,8 @@ export interface DevClusterConfig {
   synthetic_nodes: number;
   /** false: separate ports (proxy gRPC on its own port, Auth through ProxyCluster). */
   tls_routing: boolean;
+  /** false: TransportService.ProxySSH answers UNIMPLEMENTED (clients fall back to proxy SSH). */
+  grpc_proxy_ssh: boolean;
   /** Leaf clusters `tsh clusters` lists (names, status, labels only; nothing is served for them). */
   leaf_clusters: Array<{ name: string; status?: string; labels?: Record<string, string> }>;
 }
@@ -190,6 +192,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     desktops: list<ResourceConfig>(r.desktops, 'desktops'),
     synthetic_nodes: Number(r.synthetic_nodes ?? 0),
     tls_routing: r.tls_routing === undefined ? true : r.tls_routing === true,
+    grpc_proxy_ssh: r.grpc_proxy_ssh !== false,
     leaf_clusters: list<{ name: string; status?: string; labels?: Record<string, string> }>(
       r.leaf_clusters,
       'leaf_clusters',

@@ -27,9 +27,18 @@ export function proxySsh(opts: {
   clusterName: string;
   catalog: Catalog;
   log: (m: string, f?: Record<string, unknown>) => void;
+  /** false: answer UNIMPLEMENTED, like proxies from before ProxySSH (tests the client fallback). */
+  enabled?: boolean;
 }) {
   return (call: Call): void => {
     const fail = (code: status, details: string) => call.emit('error', { code, details });
+    if (opts.enabled === false) {
+      fail(
+        status.UNIMPLEMENTED,
+        'unknown method ProxySSH for service teleport.transport.v1.TransportService',
+      );
+      return;
+    }
     if (!call.getAuthContext()?.sslPeerCertificate) {
       fail(status.UNAUTHENTICATED, 'client certificate required');
       return;

@@ -10,6 +10,7 @@ import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { generateKey } from '../auth/keygen.js';
 import {
   ALPN_AUTH_PREFIX,
+  ALPN_PROXY_SSH,
   ALPN_PROXY_GRPC_MTLS,
   ALPN_PROXY_SSH_GRPC,
   decodeClusterName,
@@ -25,6 +26,7 @@ import { Catalog, stableId } from './resources.js';
 import { SshNode } from './node.js';
 import { issueServerCert, issueTlsCert } from './tlsca.js';
 import { proxySsh } from './proxyssh.js';
+import { ProxySshServer } from './proxysshserver.js';
 import { presenceService } from './presenceservice.js';
 import { PresenceServiceService } from '../gen/teleport/presence/v1/service.js';
 import { transportService } from './transportservice.js';
@@ -109,6 +111,7 @@ export class DevCluster {
   private readonly proxyGrpc = new GrpcServer();
   private readonly authGrpc = new GrpcServer();
   private readonly handlers = new Map<string, AlpnHandler>();
+  private readonly proxySshServer: ProxySshServer;
   /** In-process SSH nodes (config nodes without an address). */
   readonly sshNodes: SshNode[] = [];
   private readonly sockets = new Set<net.Socket>();
@@ -127,6 +130,14 @@ export class DevCluster {
     this.web = new WebApi({ cfg: config, authority, publicAddr: () => this.addr, log });
     this.httpServer = http.createServer({ keepAliveTimeout: 5_000 }, this.web.handle);
     this.handlers.set('http/1.1', (s) => this.httpServer.emit('connection', s));
+    // Legacy SSH to the proxy (ALPN teleport-proxy-ssh inside TLS, or the separate proxy port).
+    this.proxySshServer = new ProxySshServer(
+      authority,
+      this.catalog,
+      ['localhost', '127.0.0.1', '::1', config.cluster_name, `proxy.${config.cluster_name}`],
+      log,
+    );
+    this.handlers.set(ALPN_PROXY_SSH, (s) => this.proxySshServer.inject(s));
 
     this.webTls = tls.createServer({
       ...certs.web,
@@ -146,7 +157,12 @@ export class DevCluster {
       transportService({
         clusterName: config.cluster_name,
         dialAuth: (conn) => this.authTls.emit('connection', conn),
-        proxySsh: proxySsh({ clusterName: config.cluster_name, catalog: this.catalog, log }),
+        proxySsh: proxySsh({
+          clusterName: config.cluster_name,
+          catalog: this.catalog,
+          log,
+          enabled: config.grpc_proxy_ssh,
+        }),
       }),
     );
     const proxyInject = this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure());
@@ -235,7 +251,8 @@ export class DevCluster {
           this.proxyTls.emit('connection', s);
         else s.destroy();
       },
-      () => s.destroy(),
+      // Not TLS: an SSH client (the bytes read were put back).
+      () => this.proxySshServer.inject(s),
     );
   }
 
@@ -318,6 +335,7 @@ export class DevCluster {
     this.proxyGrpc.forceShutdown();
     this.authGrpc.forceShutdown();
     this.httpServer.closeAllConnections();
+    this.proxySshServer.stop();
     for (const s of this.sockets) s.destroy();
     await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop())]);
     this.httpServer.close();

@@ -1,6 +1,12 @@
 // SSH to a node as tsh does: dial through the proxy (ProxySSH), verify the node's host
 // certificate against the cluster host CAs in known_hosts, authenticate with the user cert.
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { status } from '@grpc/grpc-js';
 import ssh2, { type ClientChannel } from 'ssh2';
+import { splitHostPort } from '../auth/profile.js';
+import { ALPN_PROXY_SSH } from '../client/grpc/dial.js';
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { AgentStream, keyRingIdentities } from './agentproto.js';
 import { FileKeyStore } from '../auth/keystore.js';
@@ -51,6 +57,101 @@ class KeyRingAgent extends BaseAgent {
   }
 }
 
+function isUnimplemented(err: unknown): boolean {
+  return (err as { cause?: { code?: number } }).cause?.code === status.UNIMPLEMENTED;
+}
+
+/** Waits for a connected ssh2 client, with one-line errors. */
+function ready(client: Client, what: string, verifier: ReturnType<typeof hostCertVerifier>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', (err: Error & { level?: string }) => {
+      if (verifier.lastError)
+        reject(new TshError(`${what} is not trusted: ${verifier.lastError.message}`, 'bad-tls'));
+      else reject(new TshError(`ssh to ${what} failed: ${err.message}`, 'connection-problem'));
+    });
+  });
+}
+
+/**
+ * The legacy path (spec/ssh.md §1a/§1b), used when the proxy has no TransportService.ProxySSH:
+ * SSH to the proxy — inside TLS with ALPN teleport-proxy-ssh on the web port with TLS routing,
+ * else on the proxy SSH port — then the `proxy:<host>:<port>@<cluster>` subsystem.
+ */
+async function legacyProxyDial(cc: ClusterClient, target: NodeTarget, home: string): Promise<Duplex> {
+  const id = cc.identity;
+  const web = splitHostPort(id.webProxyAddr);
+  const transport = await new Promise<Duplex>((resolve, reject) => {
+    if (id.tlsRouting) {
+      const s = tls.connect({
+        host: web.host,
+        port: web.port,
+        servername: net.isIP(web.host) ? undefined : web.host,
+        ALPNProtocols: [ALPN_PROXY_SSH],
+        ca: id.trustedCAs,
+        rejectUnauthorized: !cc.insecure,
+      });
+      s.once('secureConnect', () => resolve(s));
+      s.once('error', reject);
+    } else {
+      const a = splitHostPort(id.sshProxyAddr ?? '');
+      const s = net.connect(a.port ?? 3023, a.host, () => resolve(s));
+      s.once('error', reject);
+    }
+  }).catch((err: Error) => {
+    throw new TshError(`cannot reach the proxy's SSH service: ${err.message}`, 'connection-problem');
+  });
+  const verifier = hostCertVerifier({
+    caBlobs: hostCABlobs(cc, home),
+    host: [web.host, 'localhost', id.rootCluster],
+  });
+  const proxy = new Client();
+  const connected = ready(proxy, `proxy ${web.host}`, verifier);
+  const cert = parseSshCertificateLine(id.sshCert!);
+  proxy.connect({
+    sock: transport as net.Socket,
+    // tsh logs in to the proxy as the certificate's first principal.
+    username: cert.validPrincipals[0] ?? '',
+    ...clientCertAuthOptions(id.sshKey!, id.sshCert!),
+    algorithms: hostCertAlgorithms(),
+    hostVerifier: verifier,
+    readyTimeout: 30_000,
+  });
+  await connected;
+  const subsystem = `proxy:${target.host}:${target.port ?? 0}@${target.cluster}`;
+  return new Promise((resolve, reject) => {
+    proxy.subsys(subsystem, (err, stream) => {
+      if (err) {
+        proxy.end();
+        reject(
+          new TshError(
+            `target host ${target.host} is offline or does not exist (proxy refused ${subsystem})`,
+            'not-found',
+          ),
+        );
+        return;
+      }
+      stream.on('close', () => proxy.end());
+      resolve(stream);
+    });
+  });
+}
+
+/** ProxySSH over gRPC, as current tsh; the legacy proxy SSH path when the proxy lacks it. */
+export async function openNodeStream(
+  cc: ClusterClient,
+  target: NodeTarget,
+  opts: { home: string; log?: (m: string, f?: Record<string, unknown>) => void },
+): Promise<Duplex> {
+  try {
+    return await dialHost(cc, `${target.host}:${target.port ?? 0}`, target.cluster);
+  } catch (err) {
+    if (!isUnimplemented(err)) throw err;
+    opts.log?.('proxy has no ProxySSH; using the proxy SSH subsystem', { host: target.host });
+    return legacyProxyDial(cc, target, opts.home);
+  }
+}
+
 export async function connectNode(
   cc: ClusterClient,
   target: NodeTarget,
@@ -65,7 +166,7 @@ export async function connectNode(
   const id = cc.identity;
   if (!id.sshCert || !id.sshKey)
     throw new TshError('no SSH certificate in your credentials; run "tshjs login"', 'relogin');
-  const sock = await dialHost(cc, `${target.host}:${target.port ?? 0}`, target.cluster);
+  const sock = await openNodeStream(cc, target, opts);
   const verifier = hostCertVerifier({
     caBlobs: hostCABlobs(cc, opts.home),
     host: opts.principals ?? [target.host, `${target.host}.${target.cluster}`],

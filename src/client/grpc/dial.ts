@@ -11,6 +11,8 @@ import { AlpnChannelCredentials } from './alpncredentials.js';
 export const API_DOMAIN = 'teleport.cluster.local';
 /** ALPN of the proxy's gRPC server (TransportService); what tsh's proxy client offers. */
 export const ALPN_PROXY_SSH_GRPC = 'teleport-proxy-ssh-grpc';
+/** Legacy: SSH to the proxy inside TLS on the web port (lib/srv/alpnproxy/common/protocols.go). */
+export const ALPN_PROXY_SSH = 'teleport-proxy-ssh';
 /** Proxy gRPC with mTLS; accepted by the dev cluster too. */
 export const ALPN_PROXY_GRPC_MTLS = 'teleport-proxy-grpc-mtls';
 /** Prefix of the Auth ALPN; the target cluster follows, encoded. */
