@@ -122,6 +122,41 @@ export class SshNode {
         sock.on('error', () => ch.close());
         sock.pipe(ch).pipe(sock);
       });
+      this.serveRemoteForwards(conn);
+    });
+  }
+
+  /** ssh -R: tcpip-forward global requests open a listener here; connections go back to the client. */
+  private serveRemoteForwards(conn: Connection): void {
+    const listeners = new Map<string, net.Server>();
+    conn.on('request', (accept, reject, name, info) => {
+      const key = `${info.bindAddr}:${info.bindPort}`;
+      if (name === 'cancel-tcpip-forward') {
+        listeners.get(key)?.close();
+        listeners.delete(key);
+        return accept?.();
+      }
+      if (name !== 'tcpip-forward') return reject?.();
+      const server = net.createServer((sock) => {
+        conn.forwardOut(
+          info.bindAddr,
+          server.address() ? (server.address() as net.AddressInfo).port : info.bindPort,
+          sock.remoteAddress ?? '127.0.0.1',
+          sock.remotePort ?? 0,
+          (err, ch) => {
+            if (err) return sock.destroy();
+            sock.pipe(ch).pipe(sock);
+          },
+        );
+      });
+      server.once('error', () => reject?.());
+      server.listen(info.bindPort, info.bindAddr || '127.0.0.1', () => {
+        listeners.set(key, server);
+        accept?.((server.address() as net.AddressInfo).port);
+      });
+    });
+    conn.on('close', () => {
+      for (const l of listeners.values()) l.close();
     });
   }
 

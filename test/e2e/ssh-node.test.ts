@@ -2,10 +2,13 @@
 // labels and logins, and the real OpenSSH client through tshjs config.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { loginArgs, startCluster, tempHome, tshjs, tshjsProcess } from '../helpers/cluster.js';
+import { freePort } from '../helpers/sshd.js';
 
 describe('in-process dev cluster nodes', () => {
   let cluster: DevCluster;
@@ -72,6 +75,23 @@ describe('in-process dev cluster nodes', () => {
   it('RBAC: only the logins of the roles', async () => {
     const r = await tshjsProcess(['ssh', 'alice@dev-1', 'true'], { home: dave });
     expect(r.stderr).toBe('ERROR: access denied to alice connecting to dev-1\n');
+  });
+
+  it('-R: the node listens and connections come back to this side', async () => {
+    const target = http.createServer((_req, res) => res.end('back home'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const tport = (target.address() as net.AddressInfo).port;
+    const rport = await freePort();
+    const fetch = `exec 3<>/dev/tcp/127.0.0.1/${rport}; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`;
+    const r = await tshjsProcess(
+      ['ssh', '-R', `${rport}:127.0.0.1:${tport}`, 'root@dev-1', `bash -c "${fetch}"`],
+      {
+        home: alice,
+      },
+    );
+    target.close();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/back home$/);
   });
 
   it('the real OpenSSH client reaches an in-process node through tshjs config', async () => {
