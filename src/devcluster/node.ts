@@ -3,14 +3,11 @@
 // node's labels and the requested login, and runs real commands and shells as the OS user
 // the dev cluster runs as (it does not switch users).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import * as net from 'node:net';
-import ssh2 from 'ssh2';
 import type { ServerChannel, Connection, PublicKeyAuthContext, PseudoTtyInfo, Session } from 'ssh2';
-import { marshalCertificateLine, signSshCertificate, teleportCertFields } from '../auth/ssh/cert.js';
-import { marshalSshPrivateKey, sshPublicKeyBlob } from '../auth/ssh/keys.js';
-import { verifyUserAuthSignature, verifyUserCert } from '../ssh/ssh2certs.js';
+import { teleportCertFields } from '../auth/ssh/cert.js';
 import type { Authority } from './authority.js';
+import { authenticateUserCert, hostCertServer, type SshServer } from './sshhost.js';
 import type { DevClusterConfig } from './config.js';
 import { roleAllows } from './rbac.js';
 import { serveSftp } from './sftpserver.js';
@@ -37,7 +34,7 @@ export function nodePrincipals(node: NodeInfo, cluster: string): string[] {
 }
 
 export class SshNode {
-  private readonly server: InstanceType<typeof ssh2.Server>;
+  private readonly server: SshServer;
   private readonly conns = new Set<Connection>();
   private readonly procs = new Set<ChildProcess>();
   port = 0;
@@ -48,23 +45,13 @@ export class SshNode {
     private readonly cfg: DevClusterConfig,
     private readonly log: Log,
   ) {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const cert = signSshCertificate({
-      publicKey: privateKey,
-      caKey: authority.hostSSH,
-      certType: 2,
-      serial: 0n,
-      keyId: `${node.id}.${authority.clusterName}`,
-      principals: nodePrincipals(node, authority.clusterName),
-      validAfter: new Date(Date.now() - 60_000),
-      validBefore: new Date(Date.now() + 365 * 24 * 3600_000),
-      extensions: { 'x-teleport-authority': authority.clusterName, 'x-teleport-role': 'Node' },
-    });
-    this.server = new ssh2.Server(
+    this.server = hostCertServer(
+      authority,
       {
-        hostKeys: [{ key: marshalSshPrivateKey(privateKey), certificate: marshalCertificateLine(cert) }],
-        ident: 'Teleport',
-      } as ConstructorParameters<typeof ssh2.Server>[0],
+        keyId: `${node.id}.${authority.clusterName}`,
+        principals: nodePrincipals(node, authority.clusterName),
+        role: 'Node',
+      },
       (conn) => this.onConnection(conn),
     );
   }
@@ -81,14 +68,13 @@ export class SshNode {
 
   /** Checks the user cert, its signature, the login and RBAC on this node's labels. */
   private authorize(ctx: PublicKeyAuthContext): string | undefined {
-    const userCa = sshPublicKeyBlob(this.authority.userSSH);
-    const cert = verifyUserCert(ctx.key, [userCa], { principal: ctx.username });
-    if (!ctx.signature) return 'pending';
-    if (!verifyUserAuthSignature(ctx, cert)) throw new Error('bad signature');
+    const cert = authenticateUserCert(ctx, this.authority, ctx.username);
+    if (cert === 'query') return 'pending';
     const roles = teleportCertFields(cert).roles;
     const roleCfgs = this.cfg.roles.filter((r) => roles.includes(r.name));
-    if (!roleAllows(roleCfgs, 'node', this.node.labels))
+    if (!roleAllows(roleCfgs, 'node', this.node.labels)) {
       throw new Error(`access to node ${this.node.name} denied by roles`);
+    }
     return cert.keyId;
   }
 

@@ -2,15 +2,11 @@
 // their user certificate, then open the `proxy:<host>:<port>[@<namespace>]@<cluster>`
 // subsystem, which becomes a raw byte pipe to the node. Reached on the proxy SSH port
 // (separate ports) or, with TLS routing, inside TLS with ALPN `teleport-proxy-ssh`.
-import { generateKeyPairSync } from 'node:crypto';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
-import { marshalCertificateLine, signSshCertificate } from '../auth/ssh/cert.js';
-import { marshalSshPrivateKey, sshPublicKeyBlob } from '../auth/ssh/keys.js';
-import { verifyUserAuthSignature, verifyUserCert } from '../ssh/ssh2certs.js';
 import type { Authority } from './authority.js';
+import { authenticateUserCert, hostCertServer, type SshServer } from './sshhost.js';
 import { resolveNode } from './proxyssh.js';
 import type { Catalog } from './resources.js';
 
@@ -37,7 +33,7 @@ export function parseProxySubsystem(name: string): ProxySubsystem {
 }
 
 export class ProxySshServer {
-  private readonly server: InstanceType<typeof ssh2.Server>;
+  private readonly server: SshServer;
   private readonly conns = new Set<Connection>();
 
   constructor(
@@ -46,23 +42,9 @@ export class ProxySshServer {
     principals: string[],
     private readonly log: (m: string, f?: Record<string, unknown>) => void,
   ) {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const cert = signSshCertificate({
-      publicKey: privateKey,
-      caKey: authority.hostSSH,
-      certType: 2,
-      serial: 0n,
-      keyId: `proxy.${authority.clusterName}`,
-      principals,
-      validAfter: new Date(Date.now() - 60_000),
-      validBefore: new Date(Date.now() + 365 * 24 * 3600_000),
-      extensions: { 'x-teleport-authority': authority.clusterName, 'x-teleport-role': 'Proxy' },
-    });
-    this.server = new ssh2.Server(
-      {
-        hostKeys: [{ key: marshalSshPrivateKey(privateKey), certificate: marshalCertificateLine(cert) }],
-        ident: 'Teleport',
-      } as ConstructorParameters<typeof ssh2.Server>[0],
+    this.server = hostCertServer(
+      authority,
+      { keyId: `proxy.${authority.clusterName}`, principals, role: 'Proxy' },
       (conn) => this.onConnection(conn),
     );
   }
@@ -80,9 +62,7 @@ export class ProxySshServer {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
       try {
         // Any of the cert's logins may be the proxy login; the node checks the real one.
-        const cert = verifyUserCert(ctx.key, [sshPublicKeyBlob(this.authority.userSSH)]);
-        if (!ctx.signature) return ctx.accept();
-        if (!verifyUserAuthSignature(ctx, cert)) return ctx.reject(['publickey']);
+        authenticateUserCert(ctx, this.authority);
         ctx.accept();
       } catch (err) {
         this.log('proxy ssh login denied', { reason: (err as Error).message });
