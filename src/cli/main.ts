@@ -300,6 +300,24 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       },
     );
 
+  addGlobals(program.command('play'))
+    .description('Replay a recorded session from a local recording file')
+    .argument('<session-id|file>', 'path to a recording file (*.tar); session IDs are not supported yet')
+    .addOption(formatOption())
+    .option('--speed <n>', 'Playback speed, 0.5 to 8 (text format)')
+    .option('--skip-idle-time', 'Cap pauses in the playback at 500 ms (text format)')
+    .action(
+      async (target: string, o: { format: string; speed?: string; skipIdleTime?: boolean }, cmd: Command) => {
+        const { runPlay } = await import('../commands/play.js');
+        code = await runPlay((await context(cmd)).io, {
+          target,
+          format: o.format,
+          speed: o.speed,
+          skipIdleTime: o.skipIdleTime,
+        });
+      },
+    );
+
   const proxy = program
     .command('proxy')
     .description('Run local TLS proxy allowing connecting to Teleport in single-port mode');

@@ -2,6 +2,7 @@
 // empty message and for one with every scalar field set to a non-default value.
 import { describe, expect, it } from 'vitest';
 import * as auth from '../../src/gen/teleport/legacy/client/proto/authservice.js';
+import * as events from '../../src/gen/teleport/legacy/types/events/events.js';
 import * as types from '../../src/gen/teleport/legacy/types/types.js';
 import * as transport from '../../src/gen/teleport/transport/v1/transport_service.js';
 
@@ -33,7 +34,7 @@ function filled(fns: Fns): unknown {
   return fns.fromPartial(out);
 }
 
-const all = [...messages(auth), ...messages(types), ...messages(transport)];
+const all = [...messages(auth), ...messages(types), ...messages(transport), ...messages(events)];
 
 describe('generated messages', () => {
   it('there are messages to test', () => {

@@ -1,0 +1,176 @@
+// tshjs play <file.tar>: replay or export a session recording stored in a local file.
+//
+// As tsh (tool/tsh/common/play.go), an argument ending in ".tar" is a local file in the
+// proto-stream format (the ".tar" name is historical; it is not a tar archive); anything
+// else is a session ID, which would be streamed from the cluster (not supported yet).
+//   --format text  real-time playback: SessionPrint data to stdout, paced by each event's
+//                  DelayMilliseconds (lib/player timing), --speed and --skip-idle-time.
+//   --format json  one compact JSON object per event and line (lib/events/playback.go Export).
+//   --format yaml  refused for local files, as upstream ("json" is the only supported format).
+import { once } from 'node:events';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import type { IO } from '../cli/io.js';
+import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import { eventDelayMs, eventToJSON, parseTerminalSize } from '../recording/events.js';
+import { RecordingError, RecordingReader, type UnknownEvent } from '../recording/reader.js';
+import { TshError, badParameter } from '../util/errors.js';
+
+/** Longest pause between two outputs with --skip-idle-time (lib/player MaxIdleTime). */
+export const MAX_IDLE_MS = 500;
+export const MIN_SPEED = 0.5;
+export const MAX_SPEED = 8;
+
+export const DESKTOP_NOT_PLAYABLE =
+  'Desktop sessions cannot be played with tshjs play. Export the recording to video with tsh recordings export or view the recording in your web browser.';
+export const NOT_INTERACTIVE =
+  'Interactive session replay is only supported for SSH and Kubernetes sessions. To play app or database sessions, specify --format=json.';
+
+// OneOf members of app sessions (not declared in our events.proto subset).
+const APP_SESSION_FIELDS = new Set([37 /* AppSessionStart */, 38 /* AppSessionChunk */]);
+
+export interface PlayOptions {
+  /** Session ID or path to a local recording file (*.tar). */
+  target: string;
+  /** text (default), json or yaml. */
+  format?: string;
+  /** Playback speed, 0.5 to 8 ("2" or "2x"); text format only. */
+  speed?: string | number;
+  /** Cap every pause at 500 ms; text format only. */
+  skipIdleTime?: boolean;
+  /** Injectable clock for tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function parseSpeed(v: string | number | undefined): number {
+  if (v === undefined) return 1;
+  const n = typeof v === 'number' ? v : Number(String(v).trim().replace(/x$/i, ''));
+  if (!Number.isFinite(n) || n < MIN_SPEED || n > MAX_SPEED) {
+    throw badParameter(`--speed must be a number between ${MIN_SPEED} and ${MAX_SPEED}, got "${v}"`);
+  }
+  return n;
+}
+
+/** Whether tsh treats the argument as a local file rather than a session ID. */
+export function isLocalRecording(target: string): boolean {
+  return path.extname(target) === '.tar';
+}
+
+async function openRecording(file: string): Promise<fsp.FileHandle> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(file, 'r');
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new TshError(`read ${file}: is a directory`, 'bad-parameter');
+    if (st.size === 0) throw new RecordingError(`not a Teleport session recording: ${file} is empty`);
+    return handle;
+  } catch (err) {
+    await handle?.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TshError(`open ${file}: no such file or directory`, 'not-found');
+    if (code === 'EACCES') throw new TshError(`open ${file}: permission denied`, 'access-denied');
+    if (code === 'EISDIR') throw new TshError(`read ${file}: is a directory`, 'bad-parameter');
+    throw err;
+  }
+}
+
+async function write(io: IO, data: string | Uint8Array): Promise<void> {
+  if (!io.stdout.write(data)) await once(io.stdout, 'drain');
+}
+
+export async function runPlay(io: IO, o: PlayOptions): Promise<number> {
+  const format = (o.format ?? 'text').toLowerCase();
+  if (!['text', 'json', 'yaml'].includes(format)) {
+    throw badParameter(`unsupported format "${format}", use text, json or yaml`);
+  }
+  const speed = parseSpeed(o.speed);
+  if (!isLocalRecording(o.target)) {
+    throw new TshError(
+      `playing recordings from the cluster is not supported yet: "${o.target}" is not a local recording file (*.tar)`,
+      'bad-parameter',
+    );
+  }
+  if (format === 'yaml') throw badParameter('unsupported format "yaml", "json" is the only supported format');
+  if (format === 'json' && o.speed !== undefined && speed !== 1) {
+    io.stderr.write('WARNING: --speed is not applicable for formats other than text\n');
+  }
+
+  const handle = await openRecording(o.target);
+  const unknown: UnknownEvent[] = [];
+  let unknownCount = 0;
+  const reader = new RecordingReader(handle.createReadStream({ highWaterMark: 64 * 1024 }), {
+    onUnknown: (u) => {
+      unknownCount++;
+      if (unknown.length < 16) unknown.push(u);
+    },
+  });
+  try {
+    if (format === 'json') {
+      for await (const ev of reader) {
+        const line = eventToJSON(ev);
+        if (line !== undefined) await write(io, `${line}\n`);
+      }
+      if (unknownCount > 0) {
+        io.stderr.write(
+          `WARNING: skipped ${unknownCount} event(s) of type(s) tshjs cannot decode (OneOf field ${[...new Set(unknown.map((u) => u.field))].join(', ')})\n`,
+        );
+      }
+      return 0;
+    }
+    await playText(io, reader, unknown, {
+      speed,
+      skipIdleTime: !!o.skipIdleTime,
+      sleep: o.sleep ?? realSleep,
+    });
+    return 0;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Real-time playback of a terminal session (lib/player timing, lib/client playSession output). */
+async function playText(
+  io: IO,
+  events: AsyncIterable<OneOf>,
+  unknown: UnknownEvent[],
+  o: { speed: number; skipIdleTime: boolean; sleep: (ms: number) => Promise<void> },
+): Promise<void> {
+  const tty = !!io.stdout.isTTY;
+  const checkUnknown = (): void => {
+    if (unknown.some((u) => APP_SESSION_FIELDS.has(u.field))) throw badParameter(NOT_INTERACTIVE);
+  };
+  if (tty) await write(io, '\x1b[2J\x1b[1;1H'); // clear screen, cursor to 1,1
+  let lastDelay = 0;
+  for await (const ev of events) {
+    checkUnknown();
+    switch (ev.Event?.$case) {
+      case 'WindowsDesktopSessionStart':
+      case 'DesktopRecording':
+        throw badParameter(DESKTOP_NOT_PLAYABLE);
+      case 'DatabaseSessionStart':
+        throw badParameter(NOT_INTERACTIVE);
+      case 'SessionStart':
+      case 'Resize': {
+        const size = parseTerminalSize(ev.Event.value.TerminalSize);
+        if (tty && size) await write(io, `\x1b[8;${size.height};${size.width}t`);
+        break;
+      }
+      case 'SessionPrint': {
+        const delay = eventDelayMs(ev) ?? 0;
+        if (delay > 0 && delay >= lastDelay) {
+          let wait = (delay - lastDelay) / o.speed;
+          if (o.skipIdleTime) wait = Math.min(wait, MAX_IDLE_MS);
+          if (wait > 0) await o.sleep(wait);
+        }
+        lastDelay = delay;
+        if (ev.Event.value.Data.length > 0) await write(io, ev.Event.value.Data);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  checkUnknown();
+}

@@ -1,0 +1,461 @@
+// Streaming reader for Teleport's proto-stream V1 session recordings.
+//
+// Reads parts one at a time from any byte stream and yields decoded events.OneOf messages
+// as the gzip data is inflated, so memory stays bounded by one inflate window and one
+// record (<= 64 KiB), whatever the size of the recording.
+//
+// Tolerance rules match upstream's reader (api/sessionrecording/session_recording.go,
+// lib/events/stream.go ProtoReader):
+//   * each part holds exactly one gzip member; bytes after it inside the partSize window
+//     ("dangling data", written by older Teleport versions) are discarded;
+//   * paddingSize bytes after the window are skipped (a short read is an error);
+//   * events whose Metadata.Index is not greater than the last returned index are
+//     dropped (duplicates after an upload resume).
+// Anything else (bad version, truncated part, corrupt gzip, bad record) ends the
+// iteration with one RecordingError after every event before the damage was yielded.
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { Metadata, OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import {
+  MAX_RECORD_SIZE,
+  PART_HEADER_SIZE,
+  PROTO_STREAM_V1,
+  RECORD_HEADER_SIZE,
+  RecordingError,
+  decodePartHeader,
+  decodeVersion,
+  looksLikeTar,
+  unsupportedVersionMessage,
+} from './header.js';
+
+/** Input bytes fed to the inflater per write; bounds the output produced per write. */
+const FEED_CHUNK = 16 * 1024;
+
+export interface ReaderStats {
+  /** Parts read (including the one that failed, if any). */
+  parts: number;
+  /** Records decoded, including dropped ones. */
+  totalEvents: number;
+  /** Events dropped because their index did not increase. */
+  skippedEvents: number;
+  /** Returned events whose index was not the previous one plus one. */
+  outOfOrderEvents: number;
+  /** Events of a type this build does not declare (not yielded). */
+  unknownEvents: number;
+}
+
+export interface UnknownEvent {
+  /** OneOf field number of the event (see docs/recordings-format.md). */
+  field: number;
+  /** The event's common metadata, when it could be read. */
+  metadata?: Metadata;
+}
+
+export interface ReaderOptions {
+  /** Called for each event whose type is not declared in our events.proto subset. */
+  onUnknown?: (e: UnknownEvent) => void;
+}
+
+/** Bytes of a recording: a stream, chunks (sync or async), or one buffer. */
+export type RecordingInput =
+  Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> | Uint8Array;
+
+/** Pull-based view of a byte stream that tracks how many bytes were consumed. */
+class ByteSource {
+  private readonly it: AsyncIterator<unknown>;
+  private cur: Buffer = Buffer.alloc(0);
+  private done = false;
+  /** Bytes consumed so far. */
+  offset = 0;
+
+  constructor(input: RecordingInput) {
+    if (input instanceof Uint8Array) input = [input];
+    const it =
+      Symbol.asyncIterator in input
+        ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : (input as Iterable<unknown>)[Symbol.iterator]();
+    this.it = it as AsyncIterator<unknown>;
+  }
+
+  private async fill(): Promise<boolean> {
+    while (this.cur.length === 0 && !this.done) {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else if (typeof r.value === 'string') this.cur = Buffer.from(r.value);
+      else this.cur = Buffer.from(r.value as Uint8Array);
+    }
+    return this.cur.length > 0;
+  }
+
+  /** Up to max bytes (at least one) from the current chunk, or null at end of input. */
+  async readChunk(max: number): Promise<Buffer | null> {
+    if (max <= 0 || !(await this.fill())) return null;
+    const n = Math.min(max, this.cur.length);
+    const out = this.cur.subarray(0, n);
+    this.cur = this.cur.subarray(n);
+    this.offset += n;
+    return out;
+  }
+
+  /** Exactly n bytes, or fewer only at end of input. */
+  async readUpTo(n: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < n) {
+      const c = await this.readChunk(n - got);
+      if (!c) break;
+      parts.push(c);
+      got += c.length;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, got);
+  }
+
+  /** Discards up to n bytes; returns how many were discarded. */
+  async skip(n: number): Promise<number> {
+    let got = 0;
+    while (got < n) {
+      const c = await this.readChunk(Math.min(n - got, 1 << 20));
+      if (!c) break;
+      got += c.length;
+    }
+    return got;
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+/** Decompressed bytes waiting to be split into records. */
+class Pending {
+  private chunks: Buffer[] = [];
+  length = 0;
+
+  push(b: Buffer): void {
+    if (b.length === 0) return;
+    this.chunks.push(b);
+    this.length += b.length;
+  }
+
+  /** Removes and returns the first n bytes (n <= length). */
+  take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      this.length -= n;
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, n - off);
+      c.copy(out, off, 0, k);
+      off += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.length -= n;
+    return out;
+  }
+
+  peekUint32BE(): number {
+    const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks).subarray(0, 4);
+    return head.readUInt32BE(0);
+  }
+}
+
+/** Reads the common Metadata (field 1 of the inner message) of an undeclared event type. */
+function peekUnknown(record: Uint8Array): UnknownEvent | undefined {
+  try {
+    const r = new BinaryReader(record);
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (wireType !== 2) {
+        r.skip(wireType, field);
+        continue;
+      }
+      const inner = new BinaryReader(r.bytes());
+      let metadata: Metadata | undefined;
+      while (inner.pos < inner.len) {
+        const t = inner.uint32();
+        if (t >>> 3 === 1 && (t & 7) === 2) metadata = Metadata.decode(inner.bytes());
+        else inner.skip(t & 7, t >>> 3);
+      }
+      return { field, metadata };
+    }
+  } catch {
+    // fall through: not even the envelope is readable
+  }
+  return undefined;
+}
+
+function eventMetadata(o: OneOf): Metadata | undefined {
+  return o.Event?.value.Metadata;
+}
+
+/** Writes a chunk and waits until the inflater has processed it (or is gone). */
+function written(s: zlib.InflateRaw, chunk: Buffer): Promise<void> {
+  if (s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      s.off('close', done);
+      resolve();
+    };
+    s.on('close', done);
+    s.write(chunk, done);
+  });
+}
+
+function errMessage(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e?.code === 'Z_DATA_ERROR' || e?.code === 'Z_BUF_ERROR') return `gzip: ${e.message}`;
+  return e?.message ?? String(err);
+}
+
+/**
+ * Streams the events of a proto-stream V1 recording. Iterating twice is not supported.
+ * Stats are final once iteration ends.
+ */
+export class RecordingReader implements AsyncIterable<OneOf> {
+  readonly stats: ReaderStats = {
+    parts: 0,
+    totalEvents: 0,
+    skippedEvents: 0,
+    outOfOrderEvents: 0,
+    unknownEvents: 0,
+  };
+  private lastIndex = -1n;
+  private readonly src: ByteSource;
+
+  constructor(
+    input: RecordingInput,
+    private readonly opts: ReaderOptions = {},
+  ) {
+    this.src = new ByteSource(input);
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<OneOf> {
+    return this.events();
+  }
+
+  private fail(partStart: number, msg: string, cause?: unknown): RecordingError {
+    return new RecordingError(
+      `corrupt session recording: part ${this.stats.parts} (at byte ${partStart}): ${msg}`,
+      { cause },
+    );
+  }
+
+  private async *events(): AsyncGenerator<OneOf> {
+    try {
+      for (;;) {
+        const partStart = this.src.offset;
+        const versionBytes = await this.src.readUpTo(8);
+        if (versionBytes.length === 0) return; // clean end of the recording
+        this.stats.parts++;
+        if (versionBytes.length < 8) {
+          throw this.fail(
+            partStart,
+            `part header truncated (${versionBytes.length} of ${PART_HEADER_SIZE} bytes)`,
+          );
+        }
+        const version = decodeVersion(versionBytes);
+        if (version !== PROTO_STREAM_V1) {
+          if (partStart === 0) {
+            const more = await this.src.readUpTo(512 - 8);
+            if (looksLikeTar(Buffer.concat([versionBytes, more]))) {
+              throw new RecordingError(
+                'to review the events in format of Teleport before version 4.4, extract the tarball and look inside',
+              );
+            }
+            if (version === 2) {
+              throw new RecordingError(
+                `${unsupportedVersionMessage(versionBytes.readBigUInt64BE(0))}: this recording uses a newer (possibly encrypted) format tshjs cannot read`,
+              );
+            }
+            throw new RecordingError(
+              `not a Teleport session recording: ${unsupportedVersionMessage(versionBytes.readBigUInt64BE(0))}`,
+            );
+          }
+          throw this.fail(partStart, unsupportedVersionMessage(versionBytes.readBigUInt64BE(0)));
+        }
+        const rest = await this.src.readUpTo(PART_HEADER_SIZE - 8);
+        if (rest.length < PART_HEADER_SIZE - 8) {
+          throw this.fail(
+            partStart,
+            `part header truncated (${8 + rest.length} of ${PART_HEADER_SIZE} bytes)`,
+          );
+        }
+        const header = decodePartHeader(Buffer.concat([versionBytes, rest]));
+        yield* this.part(partStart, header.partSize);
+        if (header.paddingSize > 0) {
+          const skipped = await this.src.skip(header.paddingSize);
+          if (skipped !== header.paddingSize) {
+            throw this.fail(
+              partStart,
+              `data truncated, expected to read ${header.paddingSize} bytes, but got ${skipped}`,
+            );
+          }
+        }
+      }
+    } finally {
+      await this.src.close();
+    }
+  }
+
+  /** Reads one gzip member from a partSize window and yields its events. */
+  private async *part(partStart: number, partSize: number): AsyncGenerator<OneOf> {
+    let remaining = partSize;
+    const readWin = async (n: number): Promise<Buffer> => {
+      const b = await this.src.readUpTo(Math.min(n, remaining));
+      remaining -= b.length;
+      if (b.length < n) throw this.fail(partStart, 'gzip: unexpected EOF in header');
+      return b;
+    };
+    if (partSize === 0) return; // an empty part holds no events
+
+    // gzip member header (RFC 1952): ID1 ID2 CM FLG MTIME(4) XFL OS [extras]
+    const h = await readWin(10);
+    if (h[0] !== 0x1f || h[1] !== 0x8b || h[2] !== 8) throw this.fail(partStart, 'gzip: invalid header');
+    const flags = h[3];
+    if (flags & 4) await readWin((await readWin(2)).readUInt16LE(0));
+    for (const bit of [8, 16]) {
+      if (flags & bit) while ((await readWin(1))[0] !== 0);
+    }
+    if (flags & 2) await readWin(2);
+
+    const inflater = zlib.createInflateRaw();
+    // Input fed but possibly not yet consumed by the inflater; holds the gzip trailer at the end.
+    const fed: Array<{ start: number; buf: Buffer }> = [];
+    let fedTotal = 0;
+    let truncated = false;
+    let feedError: unknown;
+    const feeder = (async () => {
+      try {
+        while (remaining > 0 && !inflater.destroyed) {
+          const chunk = await this.src.readChunk(Math.min(remaining, FEED_CHUNK));
+          if (!chunk) {
+            truncated = true;
+            break;
+          }
+          remaining -= chunk.length;
+          if (inflater.destroyed) break;
+          fed.push({ start: fedTotal, buf: chunk });
+          fedTotal += chunk.length;
+          while (fed.length > 1 && fed[0].start + fed[0].buf.length <= inflater.bytesWritten) fed.shift();
+          await written(inflater, chunk);
+          // The inflater stops consuming at the end of the gzip member: the rest of the
+          // window is dangling data, discarded without inflating or buffering it.
+          if (inflater.bytesWritten < fedTotal) {
+            // keep the 8-byte gzip trailer for the checksum check
+            const need = Math.min(inflater.bytesWritten + 8 - fedTotal, remaining);
+            if (need > 0) {
+              const tail = await this.src.readUpTo(need);
+              remaining -= tail.length;
+              fed.push({ start: fedTotal, buf: tail });
+              fedTotal += tail.length;
+            }
+            break;
+          }
+        }
+        if (remaining > 0 && !truncated && !inflater.destroyed) {
+          const skipped = await this.src.skip(remaining);
+          if (skipped < remaining) truncated = true;
+          remaining -= skipped;
+        }
+      } catch (err) {
+        feedError = err;
+      } finally {
+        if (!inflater.destroyed) inflater.end();
+      }
+    })();
+
+    const pending = new Pending();
+    let crc = 0;
+    let size = 0;
+    try {
+      try {
+        for await (const out of inflater as AsyncIterable<Buffer>) {
+          crc = zlib.crc32(out, crc);
+          size = (size + out.length) % 0x1_0000_0000;
+          pending.push(out);
+          while (pending.length >= RECORD_HEADER_SIZE) {
+            const n = pending.peekUint32BE();
+            if (n === 0) throw this.fail(partStart, 'unexpected message size 0');
+            if (n > MAX_RECORD_SIZE) {
+              throw this.fail(partStart, `record size ${n} exceeds the maximum of ${MAX_RECORD_SIZE} bytes`);
+            }
+            if (pending.length < RECORD_HEADER_SIZE + n) break;
+            pending.take(RECORD_HEADER_SIZE);
+            const ev = this.record(partStart, pending.take(n));
+            if (ev) yield ev;
+          }
+        }
+      } catch (err) {
+        if (err instanceof RecordingError) throw err;
+        throw this.fail(partStart, truncated ? 'data truncated (unexpected EOF)' : errMessage(err), err);
+      }
+      await feeder;
+      if (feedError) throw this.fail(partStart, errMessage(feedError), feedError);
+      if (pending.length > 0) throw this.fail(partStart, 'record truncated (unexpected EOF)');
+      // gzip trailer: CRC32 and ISIZE, little-endian, right after the deflate data.
+      const end = inflater.bytesWritten;
+      const trailer = Buffer.alloc(8);
+      let got = 0;
+      for (const { start, buf } of fed) {
+        const from = Math.max(end + got - start, 0);
+        if (from >= buf.length || got >= 8) continue;
+        got += buf.copy(trailer, got, from, Math.min(buf.length, from + 8 - got));
+      }
+      if (got < 8) throw this.fail(partStart, 'gzip: unexpected EOF in trailer');
+      if (trailer.readUInt32LE(0) !== crc >>> 0 || trailer.readUInt32LE(4) !== size) {
+        throw this.fail(partStart, 'gzip: invalid checksum');
+      }
+    } finally {
+      if (!inflater.destroyed) inflater.destroy();
+      await feeder;
+    }
+  }
+
+  /** Decodes one record; returns undefined for dropped or undeclared events. */
+  private record(partStart: number, bytes: Buffer): OneOf | undefined {
+    let oneof: OneOf;
+    try {
+      oneof = OneOf.decode(bytes);
+    } catch (err) {
+      throw this.fail(partStart, `invalid event record: ${errMessage(err)}`, err);
+    }
+    this.stats.totalEvents++;
+    let md = eventMetadata(oneof);
+    let unknown: UnknownEvent | undefined;
+    if (!oneof.Event) {
+      unknown = peekUnknown(bytes) ?? { field: 0 };
+      md = unknown.metadata;
+    }
+    const index = md?.Index ?? 0n;
+    if (index <= this.lastIndex) {
+      this.stats.skippedEvents++;
+      return undefined;
+    }
+    if (this.lastIndex > 0n && index !== this.lastIndex + 1n) this.stats.outOfOrderEvents++;
+    this.lastIndex = index;
+    if (unknown) {
+      this.stats.unknownEvents++;
+      this.opts.onUnknown?.(unknown);
+      return undefined;
+    }
+    return oneof;
+  }
+}
+
+/** Convenience: iterate the events of a recording. */
+export function readRecording(input: RecordingInput, opts?: ReaderOptions): RecordingReader {
+  return new RecordingReader(input, opts);
+}
+
+export { RecordingError };
