@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import type { ServerChannel, Connection, PublicKeyAuthContext, PseudoTtyInfo, Session } from 'ssh2';
 import { teleportCertFields } from '../auth/ssh/cert.js';
 import type { Authority } from './authority.js';
+import { SessionRecorder } from './recorder.js';
 import { authenticateUserCert, hostCertServer, type SshServer } from './sshhost.js';
 import type { DevClusterConfig } from './config.js';
 import { roleAllows } from './rbac.js';
@@ -44,6 +45,8 @@ export class SshNode {
     private readonly authority: Authority,
     private readonly cfg: DevClusterConfig,
     private readonly log: Log,
+    /** Where session recordings go (one `<session id>.tar` each). */
+    private readonly recordingsDir: string,
   ) {
     this.server = hostCertServer(
       authority,
@@ -52,7 +55,7 @@ export class SshNode {
         principals: nodePrincipals(node, authority.clusterName),
         role: 'Node',
       },
-      (conn) => this.onConnection(conn),
+      (conn, info) => this.onConnection(conn, info.ip),
     );
   }
 
@@ -78,17 +81,19 @@ export class SshNode {
     return cert.keyId;
   }
 
-  private onConnection(conn: Connection): void {
+  private onConnection(conn: Connection, remoteIp: string): void {
     this.conns.add(conn);
     conn.on('close', () => this.conns.delete(conn));
     conn.on('error', () => conn.end());
     let user = '';
+    let login = '';
     conn.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
       try {
         const who = this.authorize(ctx);
         if (who === 'pending') return ctx.accept();
         user = who ?? '';
+        login = ctx.username;
         this.log('node login', { node: this.node.name, user, login: ctx.username });
         ctx.accept();
       } catch (err) {
@@ -101,7 +106,7 @@ export class SshNode {
       }
     });
     conn.on('ready', () => {
-      conn.on('session', (accept) => this.onSession(accept()));
+      conn.on('session', (accept) => this.onSession(accept(), { user, login, remoteIp }));
       conn.on('tcpip', (accept, _reject, info) => {
         const ch = accept();
         const sock = net.connect(info.destPort, info.destIP);
@@ -146,7 +151,7 @@ export class SshNode {
     });
   }
 
-  private onSession(session: Session): void {
+  private onSession(session: Session, who: { user: string; login: string; remoteIp: string }): void {
     let pty: PseudoTtyInfo | undefined;
     const env: Record<string, string> = {};
     session.on('pty', (accept, _r, info) => {
@@ -157,7 +162,11 @@ export class SshNode {
       env[info.key] = info.val;
       accept?.();
     });
-    session.on('window-change', (accept) => accept?.());
+    let recorder: SessionRecorder | undefined;
+    session.on('window-change', (accept, _r, info) => {
+      recorder?.resize(info.cols, info.rows);
+      accept?.();
+    });
     const run = (ch: ServerChannel, command: string | undefined) => {
       const shell = process.env.SHELL || '/bin/sh';
       const baseEnv = { ...process.env, ...env, TERM: pty?.term ?? env.TERM ?? 'xterm' };
@@ -166,6 +175,23 @@ export class SshNode {
         ? spawn('script', ['-qfec', command ?? `${shell} -i`, '/dev/null'], { env: baseEnv })
         : spawn(shell, command ? ['-c', command] : ['-i'], { env: baseEnv });
       this.procs.add(child);
+      // Every exec and shell session is recorded, as a Teleport node in "node" recording mode.
+      const rec = new SessionRecorder(this.recordingsDir, {
+        clusterName: this.authority.clusterName,
+        user: who.user,
+        login: who.login,
+        serverId: this.node.id,
+        serverHostname: this.node.name,
+        serverAddr: `127.0.0.1:${this.port}`,
+        remoteAddr: who.remoteIp,
+        terminalSize: pty ? `${pty.cols}:${pty.rows}` : '',
+        command: command ? [command] : [],
+        interactive: !!pty,
+      });
+      recorder = rec;
+      this.log('session start', { node: this.node.name, session: rec.sessionId, file: rec.file });
+      child.stdout.on('data', (d: Buffer) => rec.print(d));
+      child.stderr.on('data', (d: Buffer) => rec.print(d));
       ch.pipe(child.stdin);
       child.stdout.pipe(ch, { end: false });
       child.stderr.pipe(pty ? ch : ch.stderr, { end: false });
@@ -176,6 +202,7 @@ export class SshNode {
       });
       child.on('close', (code, signal) => {
         this.procs.delete(child);
+        rec.end().catch((err: Error) => this.log('recording failed', { error: err.message }));
         if (signal) ch.exit(signal.replace(/^SIG/, ''), false, '');
         else ch.exit(code ?? 0);
         ch.end();

@@ -3,7 +3,10 @@
 // service (teleport-proxy-ssh-grpc / teleport-proxy-grpc-mtls) and the Auth service
 // (teleport-auth@<hex cluster>.teleport.cluster.local), each with its own certificate.
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
@@ -114,6 +117,10 @@ export class DevCluster {
   private readonly proxySshServer: ProxySshServer;
   /** In-process SSH nodes (config nodes without an address). */
   readonly sshNodes: SshNode[] = [];
+  /** Where in-process nodes write session recordings (`<session id>.tar`). */
+  recordingsDir = '';
+  /** The recordings dir is a temp dir (no --data-dir): removed on stop. */
+  private tempRecordings = false;
   private readonly sockets = new Set<net.Socket>();
   /** Separate-port mode (tls_routing: false): the proxy's own port for gRPC, like 3023. */
   private readonly sshListener?: net.Server;
@@ -207,6 +214,10 @@ export class DevCluster {
       hostCert(authority, 'Proxy', hostId),
       hostCert(authority, 'Auth', hostId),
     ]);
+    // Session recordings of in-process nodes: <data-dir>/recordings, else a temp dir.
+    const recordingsDir = opts.dataDir
+      ? path.join(opts.dataDir, 'recordings')
+      : fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-devcluster-recordings-'));
     // Nodes with no address are served in-process (real commands, as this OS user).
     const sshNodes: SshNode[] = [];
     const nodes = [];
@@ -220,13 +231,15 @@ export class DevCluster {
         id: String(n.id ?? stableId(n.name)),
         labels: Object.fromEntries(Object.entries(n.labels ?? {}).map(([k, v]) => [k, String(v)])),
       };
-      const node = new SshNode(info, authority, cfg, log);
+      const node = new SshNode(info, authority, cfg, log, recordingsDir);
       await node.listen();
       sshNodes.push(node);
       nodes.push({ ...n, id: info.id, addr: `127.0.0.1:${node.port}` });
     }
     const dc = new DevCluster({ ...cfg, nodes }, authority, { web, proxy, auth }, log);
     dc.sshNodes.push(...sshNodes);
+    dc.recordingsDir = recordingsDir;
+    dc.tempRecordings = !opts.dataDir;
     await dc.listen(host, port);
     return dc;
   }
@@ -338,6 +351,7 @@ export class DevCluster {
     this.proxySshServer.stop();
     for (const s of this.sockets) s.destroy();
     await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop())]);
+    if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });
     this.httpServer.close();
   }
 }

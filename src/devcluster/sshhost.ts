@@ -2,7 +2,7 @@
 // host CA on an ssh2 Server, and user-certificate authentication against the user CA.
 import { generateKeyPairSync } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { Connection, PublicKeyAuthContext } from 'ssh2';
+import type { ClientInfo, Connection, PublicKeyAuthContext } from 'ssh2';
 import { marshalCertificateLine, signSshCertificate, type SshCertificate } from '../auth/ssh/cert.js';
 import { marshalSshPrivateKey, sshPublicKeyBlob } from '../auth/ssh/keys.js';
 import { verifyUserAuthSignature, verifyUserCert } from '../ssh/ssh2certs.js';
@@ -16,7 +16,7 @@ const HOST_CERT_TTL_MS = 365 * 24 * 3600_000;
 export function hostCertServer(
   authority: Authority,
   opts: { keyId: string; principals: string[]; role: 'Node' | 'Proxy' },
-  onConnection: (conn: Connection) => void,
+  onConnection: (conn: Connection, info: ClientInfo) => void,
 ): SshServer {
   const { privateKey } = generateKeyPairSync('ed25519');
   const cert = signSshCertificate({

@@ -94,6 +94,48 @@ describe('in-process dev cluster nodes', () => {
     expect(r.stdout).toMatch(/back home$/);
   });
 
+  it('records every session in the upstream format; tshjs play replays it', async () => {
+    const before = new Set(fs.readdirSync(cluster.recordingsDir));
+    const r = await tshjsProcess(['ssh', 'root@dev-1', 'echo recorded-output; echo to-stderr >&2'], {
+      home: alice,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    // The recording is closed right after the session; wait for the file to settle.
+    let file = '';
+    for (let i = 0; i < 50 && !file; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      file = fs.readdirSync(cluster.recordingsDir).find((f) => !before.has(f) && f.endsWith('.tar')) ?? '';
+    }
+    expect(file).toMatch(/^[0-9a-f-]{36}\.tar$/);
+    const full = path.join(cluster.recordingsDir, file);
+    let json = await tshjsProcess(['play', full, '--format', 'json'], { home: alice });
+    for (let i = 0; i < 20 && !json.stdout.includes('session.end'); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      json = await tshjsProcess(['play', full, '--format', 'json'], { home: alice });
+    }
+    expect(json.code, json.stderr).toBe(0);
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({
+      ei: 0,
+      event: 'session.start',
+      code: 'T2000I',
+      user: 'alice',
+      login: 'root',
+      sid: file.slice(0, -4),
+    });
+    expect(events.at(-1)).toMatchObject({ event: 'session.end', code: 'T2004I' });
+    const printed = events.filter((e) => e.event === 'print');
+    expect(printed.length).toBeGreaterThan(0);
+    expect(printed[0]).toMatchObject({ ci: 0, offset: 0 });
+    const text = await tshjsProcess(['play', full, '--speed', '8'], { home: alice });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('recorded-output');
+    expect(text.stdout).toContain('to-stderr');
+  });
+
   it('the real OpenSSH client reaches an in-process node through tshjs config', async () => {
     const cfg = path.join(alice, 'ssh_config');
     fs.writeFileSync(cfg, (await tshjs(['config'], { home: alice })).stdout);
