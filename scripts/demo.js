@@ -74,6 +74,10 @@ try {
   // SSH through the proxy (TransportService.ProxySSH) to the dev cluster's in-process node.
   step('ssh', 'tshjs', ['ssh', 'root@node-1', 'echo "hello from $(hostname) as $(id -un)"; exit 0']);
   step('ssh fan-out', 'tshjs', ['ssh', 'root@env=prod', 'uname -s']);
+  // The node recorded those sessions in upstream's format; replay one.
+  const recDir = path.join(dataDir, 'recordings');
+  const recordings = fs.existsSync(recDir) ? fs.readdirSync(recDir).filter((f) => f.endsWith('.tar')) : [];
+  if (recordings.length) step('play', 'tshjs', ['play', path.join(recDir, recordings[0]), '--speed', '8']);
   process.stdout.write(`\n${bold('Files tshjs wrote (the same layout real tsh uses):')}\n`);
   for (const f of fs.readdirSync(home, { recursive: true }).map(String).sort()) {
     const st = fs.statSync(path.join(home, f));
