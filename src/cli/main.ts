@@ -301,20 +301,44 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
     );
 
   addGlobals(program.command('play'))
-    .description('Replay a recorded session from a local recording file')
-    .argument('<session-id|file>', 'path to a recording file (*.tar); session IDs are not supported yet')
+    .description('Replay a recorded session from the cluster or a local recording file')
+    .argument('<session-id|file>', 'session ID, or path to a recording file (*.tar)')
     .addOption(formatOption())
     .option('--speed <n>', 'Playback speed, 0.5 to 8 (text format)')
     .option('--skip-idle-time', 'Cap pauses in the playback at 500 ms (text format)')
     .action(
       async (target: string, o: { format: string; speed?: string; skipIdleTime?: boolean }, cmd: Command) => {
         const { runPlay } = await import('../commands/play.js');
-        code = await runPlay((await context(cmd)).io, {
+        code = await runPlay(await context(cmd), {
           target,
           format: o.format,
           speed: o.speed,
           skipIdleTime: o.skipIdleTime,
         });
+      },
+    );
+
+  const recordings = program
+    .command('recordings')
+    .alias('recording')
+    .description('View and control session recordings');
+  addGlobals(recordings.command('ls'))
+    .description('List recorded sessions')
+    .addOption(formatOption())
+    .option('--from-utc <date>', 'Start of time range in which recordings are listed. Format 2006-01-02')
+    .option('--to-utc <date>', 'End of time range in which recordings are listed. Format 2006-01-02')
+    .option('--limit <n>', 'Maximum number of recordings to show', '50')
+    .option(
+      '--last <duration>',
+      'Duration into the past from which session recordings should be listed, e.g. 5h30m40s',
+    )
+    .action(
+      async (
+        o: { format: string; fromUtc?: string; toUtc?: string; limit?: string; last?: string },
+        cmd: Command,
+      ) => {
+        const { runRecordingsLs } = await import('../commands/recordings.js');
+        code = await runRecordingsLs(await context(cmd), o);
       },
     );
 

@@ -1,16 +1,25 @@
-// tshjs play <file.tar>: replay or export a session recording stored in a local file.
+// tshjs play <file.tar|session-id>: replay or export a session recording.
 //
 // As tsh (tool/tsh/common/play.go), an argument ending in ".tar" is a local file in the
-// proto-stream format (the ".tar" name is historical; it is not a tar archive); anything
-// else is a session ID, which would be streamed from the cluster (not supported yet).
+// proto-stream format (the ".tar" name is historical; it is not a tar archive); so is any
+// other existing file. Anything else must be a session ID (a UUID), whose events are streamed
+// from the cluster (AuthService.StreamSessionEvents).
 //   --format text  real-time playback: SessionPrint data to stdout, paced by each event's
 //                  DelayMilliseconds (lib/player timing), --speed and --skip-idle-time.
-//   --format json  one compact JSON object per event and line (lib/events/playback.go Export).
-//   --format yaml  refused for local files, as upstream ("json" is the only supported format).
+//   --format json  file: one compact JSON object per event and line (lib/events/playback.go
+//                  Export); cluster: one indented array, `uid` dropped (play.go exportSession).
+//   --format yaml  refused for local files, as upstream ("json" is the only supported format);
+//                  cluster: one YAML document per event, separated by "---" lines.
 import { once } from 'node:events';
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IO } from '../cli/io.js';
+import { goEscape } from '../cli/output.js';
+import { ClientContext } from '../client/context.js';
+import { grpcError } from '../client/grpc/errors.js';
+import { withClusterClient } from '../client/session.js';
+import { yaml } from '../util/lazy.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
 import { eventDelayMs, eventToJSON, parseTerminalSize } from '../recording/events.js';
 import { RecordingError, RecordingReader, type UnknownEvent } from '../recording/reader.js';
@@ -80,17 +89,87 @@ async function write(io: IO, data: string | Uint8Array): Promise<void> {
   if (!io.stdout.write(data)) await once(io.stdout, 'drain');
 }
 
-export async function runPlay(io: IO, o: PlayOptions): Promise<number> {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether the argument names a session (a UUID, as tsh requires) rather than a file. */
+export function isSessionId(target: string): boolean {
+  return UUID.test(target);
+}
+
+/**
+ * Go's json.Indent of compact JSON (as MarshalIndent): each element on its own line starting
+ * with prefix + indent per level; empty objects/arrays stay "{}"/"[]"; the first line gets no
+ * prefix. HTML-unsafe characters are escaped as Go's encoding/json does.
+ */
+export function goIndentJSON(compact: string, prefix: string, indent: string): string {
+  let out = '';
+  let depth = 0;
+  let inStr = false;
+  const nl = (): string => `\n${prefix}${indent.repeat(depth)}`;
+  for (let i = 0; i < compact.length; i++) {
+    const c = compact[i];
+    if (inStr) {
+      out += c;
+      if (c === '\\') out += compact[++i];
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        inStr = true;
+        out += c;
+        break;
+      case '{':
+      case '[': {
+        const close = c === '{' ? '}' : ']';
+        if (compact[i + 1] === close) {
+          out += c + close;
+          i++;
+          break;
+        }
+        depth++;
+        out += c + nl();
+        break;
+      }
+      case '}':
+      case ']':
+        depth--;
+        out += nl() + c;
+        break;
+      case ',':
+        out += `,${nl()}`;
+        break;
+      case ':':
+        out += ': ';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return goEscape(out);
+}
+
+/** The event without its `uid`, as tsh clears it before exporting ("so output matches file export"). */
+function withoutId(ev: OneOf): OneOf {
+  if (!ev.Event?.value.Metadata) return ev;
+  const value = { ...ev.Event.value, Metadata: { ...ev.Event.value.Metadata, ID: '' } };
+  return { Event: { ...ev.Event, value } as OneOf['Event'] };
+}
+
+export async function runPlay(ioOrCtx: IO | ClientContext, o: PlayOptions): Promise<number> {
+  const ctx = ioOrCtx instanceof ClientContext ? ioOrCtx : undefined;
+  const io = ctx ? ctx.io : (ioOrCtx as IO);
   const format = (o.format ?? 'text').toLowerCase();
   if (!['text', 'json', 'yaml'].includes(format)) {
     throw badParameter(`unsupported format "${format}", use text, json or yaml`);
   }
   const speed = parseSpeed(o.speed);
-  if (!isLocalRecording(o.target)) {
-    throw new TshError(
-      `playing recordings from the cluster is not supported yet: "${o.target}" is not a local recording file (*.tar)`,
-      'bad-parameter',
-    );
+  if (!isLocalRecording(o.target) && !fs.existsSync(o.target)) {
+    if (!isSessionId(o.target)) {
+      throw badParameter(`'${o.target}' is not a valid session ID (must be GUID)`);
+    }
+    if (!ctx) throw badParameter('playing a recording from the cluster needs a cluster context');
+    return playFromCluster(ctx, o.target, format, speed, o);
   }
   if (format === 'yaml') throw badParameter('unsupported format "yaml", "json" is the only supported format');
   if (format === 'json' && o.speed !== undefined && speed !== 1) {
@@ -128,6 +207,56 @@ export async function runPlay(io: IO, o: PlayOptions): Promise<number> {
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+async function playFromCluster(
+  ctx: ClientContext,
+  sid: string,
+  format: string,
+  speed: number,
+  o: PlayOptions,
+): Promise<number> {
+  const io = ctx.io;
+  if (format !== 'text' && o.speed !== undefined && speed !== 1) {
+    io.stderr.write('WARNING: --speed is not applicable for formats other than text\n');
+  }
+  return withClusterClient(ctx, async (cc) => {
+    const stream = cc.auth.streamSessionEvents({ SessionID: sid, StartIndex: 0 });
+    const events = async function* (): AsyncGenerator<OneOf> {
+      try {
+        for await (const ev of stream as AsyncIterable<OneOf>) yield ev;
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code === 5 /* NOT_FOUND */)
+          throw new TshError(`Recording for session ${sid} not found.`, 'not-found');
+        throw grpcError(err, 'stream session events');
+      } finally {
+        stream.cancel();
+      }
+    };
+    if (format === 'json') {
+      let n = 0;
+      for await (const ev of events()) {
+        const compact = eventToJSON(withoutId(ev));
+        if (compact === undefined) continue;
+        await write(io, `${n++ === 0 ? '[\n' : ',\n'}    ${goIndentJSON(compact, '    ', '    ')}`);
+      }
+      await write(io, n === 0 ? '[\n]\n' : ']\n');
+      return 0;
+    }
+    if (format === 'yaml') {
+      let n = 0;
+      for await (const ev of events()) {
+        const compact = eventToJSON(withoutId(ev));
+        if (compact === undefined) continue;
+        const doc = yaml().stringify(JSON.parse(compact), { lineWidth: 0, sortMapEntries: true });
+        await write(io, `${n++ === 0 ? '' : '---\n'}${doc}`);
+      }
+      return 0;
+    }
+    await playText(io, events(), [], { speed, skipIdleTime: !!o.skipIdleTime, sleep: o.sleep ?? realSleep });
+    return 0;
+  });
 }
 
 /** Real-time playback of a terminal session (lib/player timing, lib/client playSession output). */

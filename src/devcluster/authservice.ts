@@ -4,6 +4,7 @@ import {
   status,
   type sendUnaryData,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
@@ -25,6 +26,9 @@ import {
 } from './predicate.js';
 import type { Catalog, CatalogEntry } from './resources.js';
 import { loginsFor, roleAllows, userRoles } from './rbac.js';
+import { SessionEventStore, SessionEventsError } from './sessionevents.js';
+import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import type { StreamSessionEventsRequest } from '../gen/teleport/legacy/client/proto/authservice.js';
 
 /** Server page size when the client sends none, and the largest it may ask for. */
 export const DEFAULT_PAGE = 1000;
@@ -65,7 +69,8 @@ function unary<Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Res | Promise<
         (res) => cb(null, res),
         (err: unknown) => {
           const e = err as Error;
-          if (e instanceof GrpcError) cb({ code: e.code, details: e.message });
+          if (e instanceof GrpcError || e instanceof SessionEventsError)
+            cb({ code: e.code, details: e.message });
           else if (e instanceof PredicateError) cb({ code: status.INVALID_ARGUMENT, details: e.message });
           else cb({ code: status.INTERNAL, details: e?.message ?? String(e) });
         },
@@ -141,9 +146,12 @@ export function authService(opts: {
   cfg: DevClusterConfig;
   catalog: Catalog;
   publicAddr: () => string;
+  /** Where session recordings (<sid>.tar) are; read on every call. */
+  recordingsDir?: () => string;
   log?: Log;
 }): UntypedServiceImplementation {
   const { cfg, catalog, log } = opts;
+  const recordings = new SessionEventStore(opts.recordingsDir ?? (() => ''));
   const unimplemented = unary(() => {
     throw new GrpcError(status.UNIMPLEMENTED, 'not implemented by tshjs-devcluster');
   });
@@ -202,6 +210,19 @@ export function authService(opts: {
       });
       return { Resources: page.resources, NextKey: page.nextKey };
     }),
+    streamSessionEvents: (call: ServerWritableStream<StreamSessionEventsRequest, OneOf>) => {
+      Promise.resolve()
+        .then(() => recordings.stream(call, cfg, callerUser(call as never, cfg)))
+        .then(
+          () => call.end(),
+          (err: unknown) => {
+            const e = err as Error;
+            const code = e instanceof GrpcError || e instanceof SessionEventsError ? e.code : status.INTERNAL;
+            call.emit('error', { code, details: e?.message ?? String(e) });
+          },
+        );
+    },
+    getSessionEvents: unary((call) => recordings.search(call.request, cfg, callerUser(call, cfg))),
     getSshTargets: unimplemented,
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,

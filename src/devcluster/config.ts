@@ -21,6 +21,8 @@ export interface RoleConfig {
   forward_agent?: boolean;
   port_forwarding?: boolean;
   permit_x11_forwarding?: boolean;
+  /** Options: see every session recording (else only the user's own sessions). */
+  view_all_sessions?: boolean;
 }
 
 export interface UserConfig {

@@ -182,7 +182,13 @@ export class DevCluster {
 
     this.authGrpc.addService(
       AuthServiceService,
-      authService({ cfg: config, catalog: this.catalog, publicAddr: () => this.addr, log }),
+      authService({
+        cfg: config,
+        catalog: this.catalog,
+        publicAddr: () => this.addr,
+        recordingsDir: () => this.recordingsDir,
+        log,
+      }),
     );
     this.authGrpc.addService(PresenceServiceService, presenceService(config));
     const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());

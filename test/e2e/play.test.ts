@@ -149,7 +149,8 @@ describe('tshjs play (process)', () => {
 
   it.each([
     [['play', 'missing.tar'], /^ERROR: open .*missing\.tar: no such file or directory$/],
-    [['play', SID], /^ERROR: playing recordings from the cluster is not supported yet/],
+    // A session ID is fetched from the cluster, which needs a login first.
+    [['play', SID], /^ERROR: Not logged in/],
     [
       ['play', 'session.tar', '--format', 'yaml'],
       /^ERROR: unsupported format "yaml", "json" is the only supported format$/,

@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -20,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Empty } from "../../../../google/protobuf/empty.js";
 import { Timestamp } from "../../../../google/protobuf/timestamp.js";
+import { OneOf } from "../../types/events/events.js";
 import {
   AppServerV3,
   DatabaseServerV3,
@@ -42,6 +45,40 @@ import {
 export const protobufPackage = "proto";
 
 export const protobufFileName = "teleport/legacy/client/proto/authservice.proto";
+
+/** Order of returned events by time. */
+export enum Order {
+  DESCENDING = 0,
+  ASCENDING = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function orderFromJSON(object: any): Order {
+  switch (object) {
+    case 0:
+    case "DESCENDING":
+      return Order.DESCENDING;
+    case 1:
+    case "ASCENDING":
+      return Order.ASCENDING;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Order.UNRECOGNIZED;
+  }
+}
+
+export function orderToJSON(object: Order): string {
+  switch (object) {
+    case Order.DESCENDING:
+      return "DESCENDING";
+    case Order.ASCENDING:
+      return "ASCENDING";
+    case Order.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface PingRequest {
 }
@@ -227,6 +264,31 @@ export interface ResolveSSHTargetResponse {
 
 export interface GetWindowsDesktopsResponse {
   Desktops: WindowsDesktopV3[];
+}
+
+/** StreamSessionEventsRequest names a session recording to stream. */
+export interface StreamSessionEventsRequest {
+  /** SessionID is the session's UUID. */
+  SessionID: string;
+  /** StartIndex: the index of the event to resume the stream after; 0 = new stream. */
+  StartIndex: number;
+}
+
+/** GetSessionEventsRequest searches session.end (and other session-end) events. */
+export interface GetSessionEventsRequest {
+  /** Oldest and newest event time (upstream: stdtime, non-nullable). */
+  StartDate?: Date | undefined;
+  EndDate?: Date | undefined;
+  Limit: number;
+  /** LastKey of the previous page, else empty. */
+  StartKey: string;
+  Order: Order;
+}
+
+export interface Events {
+  Items: OneOf[];
+  /** Set when more events remain: the StartKey of the next page. */
+  LastKey: string;
 }
 
 function createBasePingRequest(): PingRequest {
@@ -3395,6 +3457,309 @@ export const GetWindowsDesktopsResponse: MessageFns<GetWindowsDesktopsResponse> 
   },
 };
 
+function createBaseStreamSessionEventsRequest(): StreamSessionEventsRequest {
+  return { SessionID: "", StartIndex: 0 };
+}
+
+export const StreamSessionEventsRequest: MessageFns<StreamSessionEventsRequest> = {
+  encode(message: StreamSessionEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.SessionID !== "") {
+      writer.uint32(10).string(message.SessionID);
+    }
+    if (message.StartIndex !== 0) {
+      writer.uint32(16).int32(message.StartIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamSessionEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamSessionEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.SessionID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.StartIndex = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamSessionEventsRequest {
+    return {
+      SessionID: isSet(object.SessionID) ? globalThis.String(object.SessionID) : "",
+      StartIndex: isSet(object.StartIndex) ? globalThis.Number(object.StartIndex) : 0,
+    };
+  },
+
+  toJSON(message: StreamSessionEventsRequest): unknown {
+    const obj: any = {};
+    if (message.SessionID !== "") {
+      obj.SessionID = message.SessionID;
+    }
+    if (message.StartIndex !== 0) {
+      obj.StartIndex = Math.round(message.StartIndex);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamSessionEventsRequest>, I>>(base?: I): StreamSessionEventsRequest {
+    return StreamSessionEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamSessionEventsRequest>, I>>(object: I): StreamSessionEventsRequest {
+    const message = createBaseStreamSessionEventsRequest();
+    message.SessionID = object.SessionID ?? "";
+    message.StartIndex = object.StartIndex ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetSessionEventsRequest(): GetSessionEventsRequest {
+  return { StartDate: undefined, EndDate: undefined, Limit: 0, StartKey: "", Order: 0 };
+}
+
+export const GetSessionEventsRequest: MessageFns<GetSessionEventsRequest> = {
+  encode(message: GetSessionEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.StartDate !== undefined) {
+      Timestamp.encode(toTimestamp(message.StartDate), writer.uint32(10).fork()).join();
+    }
+    if (message.EndDate !== undefined) {
+      Timestamp.encode(toTimestamp(message.EndDate), writer.uint32(18).fork()).join();
+    }
+    if (message.Limit !== 0) {
+      writer.uint32(24).int32(message.Limit);
+    }
+    if (message.StartKey !== "") {
+      writer.uint32(34).string(message.StartKey);
+    }
+    if (message.Order !== 0) {
+      writer.uint32(40).int32(message.Order);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSessionEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSessionEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.StartDate = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.EndDate = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.Limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.StartKey = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.Order = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSessionEventsRequest {
+    return {
+      StartDate: isSet(object.StartDate) ? fromJsonTimestamp(object.StartDate) : undefined,
+      EndDate: isSet(object.EndDate) ? fromJsonTimestamp(object.EndDate) : undefined,
+      Limit: isSet(object.Limit) ? globalThis.Number(object.Limit) : 0,
+      StartKey: isSet(object.StartKey) ? globalThis.String(object.StartKey) : "",
+      Order: isSet(object.Order) ? orderFromJSON(object.Order) : 0,
+    };
+  },
+
+  toJSON(message: GetSessionEventsRequest): unknown {
+    const obj: any = {};
+    if (message.StartDate !== undefined) {
+      obj.StartDate = message.StartDate.toISOString();
+    }
+    if (message.EndDate !== undefined) {
+      obj.EndDate = message.EndDate.toISOString();
+    }
+    if (message.Limit !== 0) {
+      obj.Limit = Math.round(message.Limit);
+    }
+    if (message.StartKey !== "") {
+      obj.StartKey = message.StartKey;
+    }
+    if (message.Order !== 0) {
+      obj.Order = orderToJSON(message.Order);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetSessionEventsRequest>, I>>(base?: I): GetSessionEventsRequest {
+    return GetSessionEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetSessionEventsRequest>, I>>(object: I): GetSessionEventsRequest {
+    const message = createBaseGetSessionEventsRequest();
+    message.StartDate = object.StartDate ?? undefined;
+    message.EndDate = object.EndDate ?? undefined;
+    message.Limit = object.Limit ?? 0;
+    message.StartKey = object.StartKey ?? "";
+    message.Order = object.Order ?? 0;
+    return message;
+  },
+};
+
+function createBaseEvents(): Events {
+  return { Items: [], LastKey: "" };
+}
+
+export const Events: MessageFns<Events> = {
+  encode(message: Events, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.Items) {
+      OneOf.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.LastKey !== "") {
+      writer.uint32(18).string(message.LastKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Events {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvents();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Items.push(OneOf.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.LastKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Events {
+    return {
+      Items: globalThis.Array.isArray(object?.Items) ? object.Items.map((e: any) => OneOf.fromJSON(e)) : [],
+      LastKey: isSet(object.LastKey) ? globalThis.String(object.LastKey) : "",
+    };
+  },
+
+  toJSON(message: Events): unknown {
+    const obj: any = {};
+    if (message.Items?.length) {
+      obj.Items = message.Items.map((e) => OneOf.toJSON(e));
+    }
+    if (message.LastKey !== "") {
+      obj.LastKey = message.LastKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Events>, I>>(base?: I): Events {
+    return Events.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Events>, I>>(object: I): Events {
+    const message = createBaseEvents();
+    message.Items = object.Items?.map((e) => OneOf.fromPartial(e)) || [];
+    message.LastKey = object.LastKey ?? "";
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   ping: {
@@ -3472,6 +3837,30 @@ export const AuthServiceService = {
       Buffer.from(GetDomainNameResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDomainNameResponse => GetDomainNameResponse.decode(value),
   },
+  /**
+   * Session recordings: the events of one recording, and the audit search for
+   * session.end events (tsh play <sid>, tsh recordings ls).
+   */
+  streamSessionEvents: {
+    path: "/proto.AuthService/StreamSessionEvents" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: StreamSessionEventsRequest): Buffer =>
+      Buffer.from(StreamSessionEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamSessionEventsRequest => StreamSessionEventsRequest.decode(value),
+    responseSerialize: (value: OneOf): Buffer => Buffer.from(OneOf.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OneOf => OneOf.decode(value),
+  },
+  getSessionEvents: {
+    path: "/proto.AuthService/GetSessionEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetSessionEventsRequest): Buffer =>
+      Buffer.from(GetSessionEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetSessionEventsRequest => GetSessionEventsRequest.decode(value),
+    responseSerialize: (value: Events): Buffer => Buffer.from(Events.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Events => Events.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -3486,6 +3875,12 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * name. GetDomainName returns the auth server's local cluster name too.
    */
   getDomainName: handleUnaryCall<Empty, GetDomainNameResponse>;
+  /**
+   * Session recordings: the events of one recording, and the audit search for
+   * session.end events (tsh play <sid>, tsh recordings ls).
+   */
+  streamSessionEvents: handleServerStreamingCall<StreamSessionEventsRequest, OneOf>;
+  getSessionEvents: handleUnaryCall<GetSessionEventsRequest, Events>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -3594,6 +3989,31 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDomainNameResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Session recordings: the events of one recording, and the audit search for
+   * session.end events (tsh play <sid>, tsh recordings ls).
+   */
+  streamSessionEvents(request: StreamSessionEventsRequest, options?: Partial<CallOptions>): ClientReadableStream<OneOf>;
+  streamSessionEvents(
+    request: StreamSessionEventsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<OneOf>;
+  getSessionEvents(
+    request: GetSessionEventsRequest,
+    callback: (error: ServiceError | null, response: Events) => void,
+  ): ClientUnaryCall;
+  getSessionEvents(
+    request: GetSessionEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Events) => void,
+  ): ClientUnaryCall;
+  getSessionEvents(
+    request: GetSessionEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Events) => void,
   ): ClientUnaryCall;
 }
 

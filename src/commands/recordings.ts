@@ -1,0 +1,150 @@
+// tshjs recordings ls: the session recordings of the cluster (tool/tsh/common/tsh.go
+// onRecordings -> client GetPaginatedSessions -> AuthService.GetSessionEvents, newest first;
+// output as tool/common/common.go ShowSessions).
+//   text  table ID | Type | Participants | Hostname | Timestamp, one row per session.end
+//   json  json.MarshalIndent(events, "", "    ") of the full events
+//   yaml  the events as one YAML sequence (ghodss/yaml: keys sorted)
+import type { ClientContext } from '../client/context.js';
+import { withClusterClient } from '../client/session.js';
+import { YamlSequenceWriter } from '../cli/output.js';
+import { Table } from '../cli/table.js';
+import { parseGoDuration } from '../devcluster/duration.js';
+import { Order } from '../gen/teleport/legacy/client/proto/authservice.js';
+import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import { eventToJSON } from '../recording/events.js';
+import { badParameter } from '../util/errors.js';
+import { goIndentJSON } from './play.js';
+
+/** lib/defaults TshTctlSessionListLimit / TshTctlSessionDayLimit. */
+export const DEFAULT_LIMIT = 50;
+export const DAY_LIMIT = 365;
+/** Page size of each GetSessionEvents call (apidefaults.DefaultChunkSize). */
+export const PAGE_SIZE = 1000;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface RecordingsLsOptions {
+  format?: string;
+  fromUtc?: string;
+  toUtc?: string;
+  last?: string;
+  limit?: string | number;
+}
+
+/** Go layout "2006-01-02" in UTC (defaults.TshTctlSessionListTimeFormat). */
+function parseDate(flag: string, v: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!d || d.getUTCDate() !== Number(m![3])) {
+    throw badParameter(`parsing time "${v}" as "2006-01-02": cannot parse --${flag} (expected YYYY-MM-DD)`);
+  }
+  return d;
+}
+
+export function recordingsRange(o: RecordingsLsOptions, now = new Date()): { from: Date; to: Date } {
+  if (o.last !== undefined) {
+    if (o.fromUtc !== undefined || o.toUtc !== undefined) {
+      throw badParameter("use of 'since' is mutually exclusive with 'from-utc' and 'to-utc' flags");
+    }
+    let ms: number;
+    try {
+      ms = parseGoDuration(o.last);
+    } catch {
+      throw badParameter(`time: invalid duration "${o.last}"`);
+    }
+    return { from: new Date(now.getTime() - ms), to: now };
+  }
+  const from = o.fromUtc !== undefined ? parseDate('from-utc', o.fromUtc) : new Date(now.getTime() - DAY_MS);
+  const to = o.toUtc !== undefined ? parseDate('to-utc', o.toUtc) : now;
+  const days = Math.floor((to.getTime() - from.getTime()) / DAY_MS);
+  if (days > DAY_LIMIT) {
+    throw badParameter(
+      `date range for recording listing too large: ${days} days specified: limit ${DAY_LIMIT} days`,
+    );
+  }
+  return { from, to };
+}
+
+function parseLimit(v: string | number | undefined): number {
+  if (v === undefined) return DEFAULT_LIMIT;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 0) throw badParameter(`--limit must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** constants.HumanDateFormatSeconds: "Jan _2 15:04:05 UTC". */
+export function humanDateSeconds(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const day = String(d.getUTCDate()).padStart(2, ' ');
+  return `${MONTHS[d.getUTCMonth()]} ${day} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
+}
+
+export async function runRecordingsLs(ctx: ClientContext, o: RecordingsLsOptions): Promise<number> {
+  const format = (o.format ?? 'text').toLowerCase();
+  if (!['text', 'json', 'yaml'].includes(format)) throw badParameter(`unknown format "${format}"`);
+  const { from, to } = recordingsRange(o);
+  const max = parseLimit(o.limit);
+  const events: OneOf[] = [];
+  await withClusterClient(ctx, async (cc) => {
+    let startKey = '';
+    // GetPaginatedSessions: pages until LastKey is empty or the limit is reached.
+    while (max === 0 || events.length < max) {
+      const want = max === 0 ? PAGE_SIZE : Math.min(PAGE_SIZE, max - events.length);
+      const page = await cc.call(
+        cc.auth,
+        cc.auth.getSessionEvents,
+        { StartDate: from, EndDate: to, Limit: want, StartKey: startKey, Order: Order.DESCENDING },
+        'list session recordings',
+      );
+      events.push(...page.Items);
+      startKey = page.LastKey;
+      if (!startKey) break;
+    }
+  });
+  if (max > 0) events.splice(max);
+  const out = ctx.io.stdout;
+  if (format === 'json') {
+    const items = events.map((e) => eventToJSON(e)).filter((s): s is string => s !== undefined);
+    out.write(
+      items.length === 0
+        ? '[]\n'
+        : `[\n    ${items.map((s) => goIndentJSON(s, '    ', '    ')).join(',\n    ')}\n]\n`,
+    );
+    return 0;
+  }
+  if (format === 'yaml') {
+    const w = new YamlSequenceWriter(out);
+    for (const e of events) {
+      const s = eventToJSON(e);
+      if (s !== undefined) w.write(JSON.parse(s));
+    }
+    w.end();
+    return 0;
+  }
+  const t = new Table([
+    { title: 'ID' },
+    { title: 'Type' },
+    { title: 'Participants' },
+    { title: 'Hostname' },
+    { title: 'Timestamp' },
+  ]);
+  for (const e of events) {
+    if (e.Event?.$case !== 'SessionEnd') {
+      ctx.io.stderr.write(
+        `WARNING: unsupported event type: expected SessionEnd: got: ${e.Event?.$case ?? 'unknown'}\n`,
+      );
+      continue;
+    }
+    const v = e.Event.value;
+    t.addRow([
+      v.Session?.SessionID ?? '',
+      v.Connection?.Protocol ?? '',
+      v.Participants.join(', '),
+      v.Server?.ServerHostname ?? '',
+      humanDateSeconds(v.Metadata?.Time ?? new Date(0)),
+    ]);
+  }
+  out.write(t.toString());
+  return 0;
+}
