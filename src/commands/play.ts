@@ -16,8 +16,10 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IO } from '../cli/io.js';
 import { goEscape } from '../cli/output.js';
+import { PlaybackControls } from './playcontrols.js';
 import { ClientContext } from '../client/context.js';
 import { grpcError } from '../client/grpc/errors.js';
+import type { ClusterClient } from '../client/cluster.js';
 import { withClusterClient } from '../client/session.js';
 import { yaml } from '../util/lazy.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
@@ -198,14 +200,39 @@ export async function runPlay(ioOrCtx: IO | ClientContext, o: PlayOptions): Prom
       }
       return 0;
     }
-    await playText(io, reader, unknown, {
-      speed,
-      skipIdleTime: !!o.skipIdleTime,
-      sleep: o.sleep ?? realSleep,
-    });
+    const reopened: fs.ReadStream[] = [];
+    try {
+      await playText(io, reader, unknown, {
+        speed,
+        skipIdleTime: !!o.skipIdleTime,
+        sleep: o.sleep ?? realSleep,
+        reopen: () => {
+          const stream = fs.createReadStream(o.target, { highWaterMark: 64 * 1024 });
+          reopened.push(stream);
+          return new RecordingReader(stream);
+        },
+      });
+    } finally {
+      for (const s of reopened) s.destroy();
+    }
     return 0;
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+/** The events of a session streamed from the cluster (StreamSessionEvents from index 0). */
+async function* fromCluster(cc: ClusterClient, sid: string): AsyncGenerator<OneOf> {
+  const stream = cc.auth.streamSessionEvents({ SessionID: sid, StartIndex: 0 });
+  try {
+    for await (const ev of stream as AsyncIterable<OneOf>) yield ev;
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    if (code === 5 /* NOT_FOUND */)
+      throw new TshError(`Recording for session ${sid} not found.`, 'not-found');
+    throw grpcError(err, 'stream session events');
+  } finally {
+    stream.cancel();
   }
 }
 
@@ -221,19 +248,7 @@ async function playFromCluster(
     io.stderr.write('WARNING: --speed is not applicable for formats other than text\n');
   }
   return withClusterClient(ctx, async (cc) => {
-    const stream = cc.auth.streamSessionEvents({ SessionID: sid, StartIndex: 0 });
-    const events = async function* (): AsyncGenerator<OneOf> {
-      try {
-        for await (const ev of stream as AsyncIterable<OneOf>) yield ev;
-      } catch (err) {
-        const code = (err as { code?: number }).code;
-        if (code === 5 /* NOT_FOUND */)
-          throw new TshError(`Recording for session ${sid} not found.`, 'not-found');
-        throw grpcError(err, 'stream session events');
-      } finally {
-        stream.cancel();
-      }
-    };
+    const events = () => fromCluster(cc, sid);
     if (format === 'json') {
       let n = 0;
       for await (const ev of events()) {
@@ -254,7 +269,12 @@ async function playFromCluster(
       }
       return 0;
     }
-    await playText(io, events(), [], { speed, skipIdleTime: !!o.skipIdleTime, sleep: o.sleep ?? realSleep });
+    await playText(io, events(), [], {
+      speed,
+      skipIdleTime: !!o.skipIdleTime,
+      sleep: o.sleep ?? realSleep,
+      reopen: () => fromCluster(cc, sid),
+    });
     return 0;
   });
 }
@@ -262,44 +282,100 @@ async function playFromCluster(
 /** Real-time playback of a terminal session (lib/player timing, lib/client playSession output). */
 async function playText(
   io: IO,
-  events: AsyncIterable<OneOf>,
+  source: AsyncIterable<OneOf>,
   unknown: UnknownEvent[],
-  o: { speed: number; skipIdleTime: boolean; sleep: (ms: number) => Promise<void> },
+  o: {
+    speed: number;
+    skipIdleTime: boolean;
+    sleep: (ms: number) => Promise<void>;
+    /** Reads the recording again from the start (seeking backwards on a terminal). */
+    reopen?: () => AsyncIterable<OneOf>;
+  },
 ): Promise<void> {
   const tty = !!io.stdout.isTTY;
+  const controls = PlaybackControls.forIO(io);
   const checkUnknown = (): void => {
     if (unknown.some((u) => APP_SESSION_FIELDS.has(u.field))) throw badParameter(NOT_INTERACTIVE);
   };
-  if (tty) await write(io, '\x1b[2J\x1b[1;1H'); // clear screen, cursor to 1,1
-  let lastDelay = 0;
-  for await (const ev of events) {
-    checkUnknown();
-    switch (ev.Event?.$case) {
-      case 'WindowsDesktopSessionStart':
-      case 'DesktopRecording':
-        throw badParameter(DESKTOP_NOT_PLAYABLE);
-      case 'DatabaseSessionStart':
-        throw badParameter(NOT_INTERACTIVE);
-      case 'SessionStart':
-      case 'Resize': {
-        const size = parseTerminalSize(ev.Event.value.TerminalSize);
-        if (tty && size) await write(io, `\x1b[8;${size.height};${size.width}t`);
-        break;
-      }
-      case 'SessionPrint': {
-        const delay = eventDelayMs(ev) ?? 0;
-        if (delay > 0 && delay >= lastDelay) {
-          let wait = (delay - lastDelay) / o.speed;
-          if (o.skipIdleTime) wait = Math.min(wait, MAX_IDLE_MS);
-          if (wait > 0) await o.sleep(wait);
+  try {
+    let events = source;
+    // The recording time (ms) shown so far; output up to it is written without waiting.
+    let clock = 0;
+    // Seek target: output up to here is shown at once (also after reading again from the start).
+    let skipUntil = 0;
+    let restart = true;
+    while (restart) {
+      restart = false;
+      if (tty) await write(io, '\x1b[2J\x1b[1;1H'); // clear screen, cursor to 1,1
+      clock = 0;
+      for await (const ev of events) {
+        checkUnknown();
+        switch (ev.Event?.$case) {
+          case 'WindowsDesktopSessionStart':
+          case 'DesktopRecording':
+            throw badParameter(DESKTOP_NOT_PLAYABLE);
+          case 'DatabaseSessionStart':
+            throw badParameter(NOT_INTERACTIVE);
+          case 'SessionStart':
+          case 'Resize': {
+            const size = parseTerminalSize(ev.Event.value.TerminalSize);
+            if (tty && size) await write(io, `\x1b[8;${size.height};${size.width}t`);
+            break;
+          }
+          case 'SessionPrint': {
+            const delay = eventDelayMs(ev) ?? 0;
+            // Up to a seek target (also when replaying from the start after seeking back): no waiting.
+            if (delay <= skipUntil) clock = delay;
+            while (delay > clock) {
+              if (controls) {
+                await controls.waitWhilePaused();
+                if (controls.quit) return;
+                if (controls.seek !== 0) {
+                  const target = Math.max(0, clock + controls.seek);
+                  controls.seek = 0;
+                  if (target < clock && o.reopen) {
+                    // Back: read again from the start, showing output up to the target at once.
+                    skipUntil = target;
+                    events = o.reopen();
+                    restart = true;
+                    break;
+                  }
+                  skipUntil = Math.max(skipUntil, target);
+                  clock = Math.max(clock, target);
+                  continue;
+                }
+              }
+              let wait = (delay - clock) / o.speed;
+              const capped = o.skipIdleTime && wait > MAX_IDLE_MS;
+              if (capped) wait = MAX_IDLE_MS;
+              if (!controls) {
+                await o.sleep(wait);
+                clock = delay;
+                break;
+              }
+              const t0 = Date.now();
+              await controls.sleep(wait);
+              // A key may have cut the sleep short: advance by the time that really passed.
+              clock =
+                capped && Date.now() - t0 >= wait
+                  ? delay
+                  : Math.min(delay, clock + (Date.now() - t0) * o.speed);
+            }
+            if (restart) break;
+            if (controls?.quit) return;
+            // As upstream's player, the next wait counts from this event's delay.
+            clock = Math.max(delay, skipUntil);
+            if (ev.Event.value.Data.length > 0) await write(io, ev.Event.value.Data);
+            break;
+          }
+          default:
+            break;
         }
-        lastDelay = delay;
-        if (ev.Event.value.Data.length > 0) await write(io, ev.Event.value.Data);
-        break;
+        if (restart) break;
       }
-      default:
-        break;
     }
+    checkUnknown();
+  } finally {
+    controls?.close();
   }
-  checkUnknown();
 }
