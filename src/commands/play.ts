@@ -23,6 +23,7 @@ import type { ClusterClient } from '../client/cluster.js';
 import { withClusterClient } from '../client/session.js';
 import { yaml } from '../util/lazy.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import { translateDatabaseSession } from '../recording/postgres.js';
 import { eventDelayMs, eventToJSON, parseTerminalSize } from '../recording/events.js';
 import { RecordingError, RecordingReader, type UnknownEvent } from '../recording/reader.js';
 import { TshError, badParameter } from '../util/errors.js';
@@ -298,7 +299,8 @@ async function playText(
     if (unknown.some((u) => APP_SESSION_FIELDS.has(u.field))) throw badParameter(NOT_INTERACTIVE);
   };
   try {
-    let events = source;
+    // Postgres sessions become terminal output first (upstream translates before playing).
+    let events = translateDatabaseSession(source);
     // The recording time (ms) shown so far; output up to it is written without waiting.
     let clock = 0;
     // Seek target: output up to here is shown at once (also after reading again from the start).
@@ -336,7 +338,7 @@ async function playText(
                   if (target < clock && o.reopen) {
                     // Back: read again from the start, showing output up to the target at once.
                     skipUntil = target;
-                    events = o.reopen();
+                    events = translateDatabaseSession(o.reopen());
                     restart = true;
                     break;
                   }
