@@ -1,5 +1,8 @@
 // Machine output shared by commands: tsh's JSON (2-space indent) and YAML.
+import { goEscape } from '../util/gojson.js';
 import { yaml } from '../util/lazy.js';
+
+export { goEscape };
 
 export const FORMATS = ['text', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -23,11 +26,6 @@ export function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
       .sort()
       .map((k) => [k, r[k]]),
   );
-}
-
-/** Go's encoding/json escapes <, >, & and U+2028/9 inside strings (HTML-safe default). */
-export function goEscape(json: string): string {
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

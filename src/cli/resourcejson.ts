@@ -34,6 +34,7 @@ import type {
   ServerV2,
   WindowsDesktopV3,
 } from '../gen/teleport/legacy/types/types.js';
+import { goEscape } from '../util/gojson.js';
 
 /** A JSON value as produced by these converters. */
 export type GoJSON = string | number | boolean | null | GoJSON[] | { [key: string]: GoJSON };
@@ -382,7 +383,5 @@ export function windowsDesktopJSON(w: WindowsDesktopV3): GoJSONObject {
  * JSON.stringify plus Go's HTML-safe escaping of <, >, & and U+2028/U+2029.
  */
 export function goMarshalIndent(v: unknown): string {
-  return JSON.stringify(v, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => {
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
+  return goEscape(JSON.stringify(v, null, 2));
 }

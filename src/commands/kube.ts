@@ -4,7 +4,7 @@ import type { ClientContext } from '../client/context.js';
 import { collectResources } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../cli/labels.js';
-import type { Format } from '../cli/output.js';
+import { sortedRecord, type Format } from '../cli/output.js';
 import { dedupeByName, printListing } from './buffered.js';
 import { resourceFilter, type FilterOptions } from './listfilter.js';
 
@@ -45,18 +45,10 @@ export async function runKubeLs(ctx: ClientContext, o: KubeLsOptions): Promise<n
       const l = labels(k);
       return {
         kube_cluster_name: k.Metadata?.Name ?? '',
-        labels: Object.keys(l).length ? sortKeys(l) : null,
+        labels: Object.keys(l).length ? sortedRecord(l) : null,
         selected: selected(k),
       };
     },
   );
   return 0;
-}
-
-function sortKeys(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(r)
-      .sort()
-      .map((k) => [k, r[k]]),
-  );
 }

@@ -13,6 +13,7 @@ import {
   readTlv,
   type Tlv,
 } from './der.js';
+import { goEscape } from '../../util/gojson.js';
 
 export const OID = {
   commonName: '2.5.4.3',
@@ -446,9 +447,5 @@ export function goTraitsJson(traits: Record<string, string[]> | undefined): stri
 }
 
 function goJsonString(s: string): string {
-  // Go additionally escapes <, >, & and U+2028/2029 (encoding/json HTML-safe default).
-  return JSON.stringify(s).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return goEscape(JSON.stringify(s));
 }
