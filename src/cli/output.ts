@@ -2,8 +2,6 @@
 import { goEscape } from '../util/gojson.js';
 import { yaml } from '../util/lazy.js';
 
-export { goEscape };
-
 export const FORMATS = ['text', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
 

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IO } from '../cli/io.js';
-import { goEscape } from '../cli/output.js';
+import { goEscape } from '../util/gojson.js';
 import { PlaybackControls } from './playcontrols.js';
 import { ClientContext } from '../client/context.js';
 import { grpcError } from '../client/grpc/errors.js';
