@@ -26,22 +26,10 @@ import {
 } from './predicate.js';
 import type { Catalog, CatalogEntry } from './resources.js';
 import { loginsFor, roleAllows, userRoles } from './rbac.js';
-import { SessionEventStore, SessionEventsError } from './sessionevents.js';
+import { SessionEventStore } from './sessionevents.js';
+import { DEFAULT_PAGE, GrpcError, MAX_PAGE } from './grpcerror.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
 import type { StreamSessionEventsRequest } from '../gen/teleport/legacy/client/proto/authservice.js';
-
-/** Server page size when the client sends none, and the largest it may ask for. */
-export const DEFAULT_PAGE = 1000;
-export const MAX_PAGE = 10_000;
-
-export class GrpcError extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The Teleport user behind a call: from the verified client certificate. */
 export function callerUser(call: ServerUnaryCall<unknown, unknown>, cfg: DevClusterConfig): UserConfig {
@@ -69,8 +57,7 @@ function unary<Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Res | Promise<
         (res) => cb(null, res),
         (err: unknown) => {
           const e = err as Error;
-          if (e instanceof GrpcError || e instanceof SessionEventsError)
-            cb({ code: e.code, details: e.message });
+          if (e instanceof GrpcError) cb({ code: e.code, details: e.message });
           else if (e instanceof PredicateError) cb({ code: status.INVALID_ARGUMENT, details: e.message });
           else cb({ code: status.INTERNAL, details: e?.message ?? String(e) });
         },
@@ -217,7 +204,7 @@ export function authService(opts: {
           () => call.end(),
           (err: unknown) => {
             const e = err as Error;
-            const code = e instanceof GrpcError || e instanceof SessionEventsError ? e.code : status.INTERNAL;
+            const code = e instanceof GrpcError ? e.code : status.INTERNAL;
             call.emit('error', { code, details: e?.message ?? String(e) });
           },
         );

@@ -20,19 +20,7 @@ import type { OneOf, SessionEnd } from '../gen/teleport/legacy/types/events/even
 import { RecordingReader } from '../recording/reader.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { userRoles } from './rbac.js';
-
-/** Page size when the client sends none, and the largest it may ask for. */
-export const DEFAULT_EVENTS_PAGE = 1000;
-export const MAX_EVENTS_PAGE = 10_000;
-
-export class SessionEventsError extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { DEFAULT_PAGE, GrpcError, MAX_PAGE } from './grpcerror.js';
 
 const SESSION_ID = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
 
@@ -110,15 +98,15 @@ export class SessionEventStore {
     user: UserConfig,
   ): Promise<void> {
     const { SessionID, StartIndex } = call.request;
-    if (!SessionID) throw new SessionEventsError(status.INVALID_ARGUMENT, 'missing parameter SessionID');
+    if (!SessionID) throw new GrpcError(status.INVALID_ARGUMENT, 'missing parameter SessionID');
     const file = this.fileOf(SessionID);
     if (!file) {
-      throw new SessionEventsError(status.NOT_FOUND, `recording for session ${SessionID} is not found`);
+      throw new GrpcError(status.NOT_FOUND, `recording for session ${SessionID} is not found`);
     }
     if (!canViewAllSessions(cfg, user)) {
       const s = await this.summary(file);
       if (!s?.users.has(user.name)) {
-        throw new SessionEventsError(
+        throw new GrpcError(
           status.PERMISSION_DENIED,
           `access denied to session ${SessionID} for user "${user.name}"`,
         );
@@ -134,8 +122,8 @@ export class SessionEventStore {
 
   /** GetSessionEvents: session.end events in [StartDate, EndDate], paged. */
   async search(req: GetSessionEventsRequest, cfg: DevClusterConfig, user: UserConfig): Promise<Events> {
-    if (req.Limit < 0) throw new SessionEventsError(status.INVALID_ARGUMENT, 'negative parameter limit');
-    const limit = Math.min(req.Limit || DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE);
+    if (req.Limit < 0) throw new GrpcError(status.INVALID_ARGUMENT, 'negative parameter limit');
+    const limit = Math.min(req.Limit || DEFAULT_PAGE, MAX_PAGE);
     const from = req.StartDate?.getTime() ?? -Infinity;
     const to = req.EndDate?.getTime() ?? Infinity;
     const all = canViewAllSessions(cfg, user);
