@@ -9,8 +9,8 @@ const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)
 type Command = CommandType;
 import type { ClientContext, GlobalOptions, Logger } from '../client/context.js';
 import { TshError, errorLine } from '../util/errors.js';
-import { processIO, type IO } from './io.js';
-import { FORMATS, type Format } from './output.js';
+import { processIO, type IO } from '../term/io.js';
+import { FORMATS, type Format } from '../output/output.js';
 
 function intArg(name: string) {
   return (v: string) => {

@@ -10,7 +10,7 @@ import {
 import { TshError } from '../util/errors.js';
 import { grpcError } from './grpc/errors.js';
 import type { Duplex } from 'node:stream';
-import { frameDuplex } from './grpc/framestream.js';
+import { frameDuplex } from '../wire/framestream.js';
 import {
   CHANNEL_OPTIONS,
   authGrpcCredentials,

@@ -1,7 +1,7 @@
 // What every command shares: resolved global options, the profile and key stores, IO.
 import { defaultHome } from '../auth/keypaths.js';
 import { ProfileStore, profileNameFromAddr, type Profile } from '../auth/profile.js';
-import type { IO } from '../cli/io.js';
+import type { IO } from '../term/io.js';
 import { normalizeProxyAddr } from './addr.js';
 
 export interface GlobalOptions {

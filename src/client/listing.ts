@@ -8,16 +8,10 @@ import type {
   PaginatedResource,
 } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { ClusterClient } from './cluster.js';
+import type { ResourceFilter } from './filter.js';
 
 /** defaults.DefaultChunkSize */
 export const DEFAULT_PAGE_SIZE = 1000;
-
-export interface ResourceFilter {
-  labels?: Record<string, string>;
-  search?: string[];
-  predicate?: string;
-  includeLogins?: boolean;
-}
 
 function isTooLarge(err: unknown): boolean {
   const cause = (err as { cause?: { code?: number } }).cause;

@@ -8,7 +8,7 @@ import { profileNameFromAddr, splitHostPort, type Profile } from '../auth/profil
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
-import type { Prompter } from '../cli/prompt.js';
+import type { Prompter } from '../term/prompt.js';
 import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import type { ClientContext } from './context.js';

@@ -3,11 +3,11 @@ import type { AppV3 } from '../gen/teleport/legacy/types/types.js';
 import type { ClientContext } from '../client/context.js';
 import { collectResources } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
-import { labelsString, sortedLabels } from '../cli/labels.js';
-import type { Format } from '../cli/output.js';
-import { appJSON } from '../cli/resourcejson.js';
-import { dedupeByName, printListing } from './buffered.js';
-import { resourceFilter, type FilterOptions } from './listfilter.js';
+import { labelsString, sortedLabels } from '../output/labels.js';
+import type { Format } from '../output/output.js';
+import { appJSON } from '../output/resourcejson.js';
+import { dedupeByName, printListing } from '../output/listing.js';
+import { resourceFilter, type FilterOptions } from '../client/filter.js';
 
 export interface AppsLsOptions extends FilterOptions {
   format: Format;

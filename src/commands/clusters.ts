@@ -1,12 +1,12 @@
 // tshjs clusters: the root cluster (named by the proxy's certificate) and leaf clusters.
 import type { ClientContext } from '../client/context.js';
 import { withClusterClient } from '../client/session.js';
-import type { Format } from '../cli/output.js';
+import type { Format } from '../output/output.js';
 import { status } from '@grpc/grpc-js';
 import type { ClusterClient } from '../client/cluster.js';
-import { sortedLabels } from '../cli/labels.js';
+import { sortedLabels } from '../output/labels.js';
 import type { RemoteClusterV3 } from '../gen/teleport/legacy/types/types.js';
-import { printListing } from './buffered.js';
+import { printListing } from '../output/listing.js';
 
 export interface ClustersOptions {
   format: Format;

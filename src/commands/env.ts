@@ -1,6 +1,6 @@
 // tshjs env: shell exports for the active profile (tsh onEnvironment).
 import type { ClientContext } from '../client/context.js';
-import { serialize, type Format } from '../cli/output.js';
+import { serialize, type Format } from '../output/output.js';
 import { loadStatuses } from './status.js';
 import { TshError } from '../util/errors.js';
 

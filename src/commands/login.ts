@@ -1,9 +1,9 @@
 // tshjs login: log in and print the status block, or write an identity file with --out.
-import { StdioPrompter } from '../cli/prompt.js';
+import { StdioPrompter } from '../term/prompt.js';
 import type { ClientContext } from '../client/context.js';
 import { login } from '../client/login.js';
 import { TshError } from '../util/errors.js';
-import type { Format } from '../cli/output.js';
+import type { Format } from '../output/output.js';
 import { runStatus } from './status.js';
 import { userInfo } from 'node:os';
 

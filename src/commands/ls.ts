@@ -3,11 +3,12 @@ import type { ServerV2 } from '../gen/teleport/legacy/types/types.js';
 import type { ClientContext } from '../client/context.js';
 import { listUnified } from '../client/listing.js';
 import { withClusterClient } from '../client/session.js';
-import { labelsString, sortedLabels } from '../cli/labels.js';
-import { JsonArrayWriter, YamlSequenceWriter } from '../cli/output.js';
-import { serverJSON } from '../cli/resourcejson.js';
-import { Table } from '../cli/table.js';
-import { resourceFilter, terminalWidth, type FilterOptions } from './listfilter.js';
+import { labelsString, sortedLabels } from '../output/labels.js';
+import { JsonArrayWriter, YamlSequenceWriter } from '../output/output.js';
+import { serverJSON } from '../output/resourcejson.js';
+import { Table } from '../output/table.js';
+import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import { terminalWidth } from '../term/io.js';
 
 export type LsFormat = 'text' | 'json' | 'yaml' | 'names';
 

@@ -14,9 +14,9 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { IO } from '../cli/io.js';
-import { goEscape } from '../util/gojson.js';
-import { PlaybackControls } from './playcontrols.js';
+import type { IO } from '../term/io.js';
+import { goIndentJSON } from '../format/gojson.js';
+import { PlaybackControls } from '../recording/playcontrols.js';
 import { ClientContext } from '../client/context.js';
 import { grpcError } from '../client/grpc/errors.js';
 import type { ClusterClient } from '../client/cluster.js';
@@ -97,59 +97,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether the argument names a session (a UUID, as tsh requires) rather than a file. */
 export function isSessionId(target: string): boolean {
   return UUID.test(target);
-}
-
-/**
- * Go's json.Indent of compact JSON (as MarshalIndent): each element on its own line starting
- * with prefix + indent per level; empty objects/arrays stay "{}"/"[]"; the first line gets no
- * prefix. HTML-unsafe characters are escaped as Go's encoding/json does.
- */
-export function goIndentJSON(compact: string, prefix: string, indent: string): string {
-  let out = '';
-  let depth = 0;
-  let inStr = false;
-  const nl = (): string => `\n${prefix}${indent.repeat(depth)}`;
-  for (let i = 0; i < compact.length; i++) {
-    const c = compact[i];
-    if (inStr) {
-      out += c;
-      if (c === '\\') out += compact[++i];
-      else if (c === '"') inStr = false;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        inStr = true;
-        out += c;
-        break;
-      case '{':
-      case '[': {
-        const close = c === '{' ? '}' : ']';
-        if (compact[i + 1] === close) {
-          out += c + close;
-          i++;
-          break;
-        }
-        depth++;
-        out += c + nl();
-        break;
-      }
-      case '}':
-      case ']':
-        depth--;
-        out += nl() + c;
-        break;
-      case ',':
-        out += `,${nl()}`;
-        break;
-      case ':':
-        out += ': ';
-        break;
-      default:
-        out += c;
-    }
-  }
-  return goEscape(out);
 }
 
 /** The event without its `uid`, as tsh clears it before exporting ("so output matches file export"). */

@@ -6,14 +6,14 @@
 //   yaml  the events as one YAML sequence (ghodss/yaml: keys sorted)
 import type { ClientContext } from '../client/context.js';
 import { withClusterClient } from '../client/session.js';
-import { YamlSequenceWriter } from '../cli/output.js';
-import { Table } from '../cli/table.js';
-import { parseGoDuration } from '../devcluster/duration.js';
+import { YamlSequenceWriter } from '../output/output.js';
+import { Table } from '../output/table.js';
+import { parseGoDuration } from '../format/duration.js';
 import { Order } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
 import { eventToJSON } from '../recording/events.js';
 import { badParameter } from '../util/errors.js';
-import { goIndentJSON } from './play.js';
+import { goIndentJSON } from '../format/gojson.js';
 
 /** lib/defaults TshTctlSessionListLimit / TshTctlSessionDayLimit. */
 export const DEFAULT_LIMIT = 50;

@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import type { ClientContext } from '../client/context.js';
 import { withClusterClient } from '../client/session.js';
-import { download, openSftp, upload } from '../ssh/scp.js';
+import { download, openSftp, upload } from '../ssh/sftp.js';
 import { connectNode } from '../ssh/session.js';
 import { TshError } from '../util/errors.js';
 

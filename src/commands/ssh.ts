@@ -4,7 +4,7 @@
 import * as net from 'node:net';
 import { userInfo } from 'node:os';
 import type { Client } from 'ssh2';
-import { parseLabelSpec } from '../cli/labels.js';
+import { parseLabelSpec } from '../client/filter.js';
 import type { ClientContext } from '../client/context.js';
 import type { ClusterClient } from '../client/cluster.js';
 import { listUnified } from '../client/listing.js';

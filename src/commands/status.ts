@@ -8,8 +8,8 @@ import {
   statusFromCerts,
   type ProfileStatus,
 } from '../client/status.js';
-import { serialize, type Format } from '../cli/output.js';
-import { statusDocument, statusText } from '../cli/statusformat.js';
+import { serialize, type Format } from '../output/output.js';
+import { statusDocument, statusText } from '../output/statusformat.js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import { TshError } from '../util/errors.js';
 

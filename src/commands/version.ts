@@ -1,6 +1,6 @@
 // tshjs version: tsh's text line and JSON keys (version, gitref, runtime, proxyVersion, proxyPublicAddress).
 import type { ClientContext } from '../client/context.js';
-import { serialize, type Format } from '../cli/output.js';
+import { serialize, type Format } from '../output/output.js';
 import { TELEPORT_COMPAT_VERSION, VERSION } from '../version.js';
 
 export interface VersionOptions {

@@ -556,14 +556,14 @@ export function matchLabels(filter: Record<string, string>, labels: Record<strin
   return Object.entries(filter).every(([k, v]) => own(labels, k) === v);
 }
 
-export interface ResourceFilter {
+export interface MatchFilter {
   predicate?: PredicateAst;
   labels?: Record<string, string>;
   searchKeywords?: string[];
 }
 
 /** All filters, in upstream's order (predicate first, so its errors surface even if labels miss). */
-export function matchResource(resource: PredicateResource, filter: ResourceFilter): boolean {
+export function matchResource(resource: PredicateResource, filter: MatchFilter): boolean {
   if (filter.predicate && !evaluatePredicate(filter.predicate, resource)) return false;
   if (filter.labels && !matchLabels(filter.labels, resource.labels)) return false;
   return matchSearchKeywords(filter.searchKeywords ?? [], resource);

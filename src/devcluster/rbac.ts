@@ -1,7 +1,7 @@
 // Role evaluation for certificate issuance: logins with trait interpolation, TTL caps,
 // SSH permissions (a small subset of lib/services/role.go semantics).
 import type { DevClusterConfig, RoleConfig, UserConfig } from './config.js';
-import { parseGoDuration } from './duration.js';
+import { parseGoDuration } from '../format/duration.js';
 
 /** Upstream's default role max_session_ttl is 30h. */
 export const DEFAULT_MAX_SESSION_TTL_MS = 30 * 3600_000;

@@ -18,10 +18,10 @@ import {
   ALPN_PROXY_SSH_GRPC,
   decodeClusterName,
   encodeClusterName,
-} from '../client/grpc/dial.js';
+} from '../wire/alpn.js';
 import { AuthServiceService } from '../gen/teleport/legacy/client/proto/authservice.js';
 import { TransportServiceService } from '../gen/teleport/transport/v1/transport_service.js';
-import { peekClientHello } from '../proxy/clienthello.js';
+import { peekClientHello } from '../wire/clienthello.js';
 import { authService } from './authservice.js';
 import { caAlgorithms, caPin, loadOrCreateAuthority, type Authority } from './authority.js';
 import { demoConfig, type DevClusterConfig } from './config.js';

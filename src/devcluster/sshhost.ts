@@ -5,7 +5,7 @@ import ssh2 from 'ssh2';
 import type { ClientInfo, Connection, PublicKeyAuthContext } from 'ssh2';
 import { marshalCertificateLine, signSshCertificate, type SshCertificate } from '../auth/ssh/cert.js';
 import { marshalSshPrivateKey, sshPublicKeyBlob } from '../auth/ssh/keys.js';
-import { verifyUserAuthSignature, verifyUserCert } from '../ssh/ssh2certs.js';
+import { verifyUserAuthSignature, verifyUserCert } from '../wire/ssh2certs.js';
 import type { Authority } from './authority.js';
 
 export type SshServer = InstanceType<typeof ssh2.Server>;

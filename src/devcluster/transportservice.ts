@@ -2,7 +2,7 @@
 // byte-tunnel streams (ProxySSH, ProxyCluster, ProxyWindowsDesktopSession).
 import type { Duplex } from 'node:stream';
 import { status, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { frameDuplex } from '../client/grpc/framestream.js';
+import { frameDuplex } from '../wire/framestream.js';
 import type {
   ProxyClusterRequest,
   ProxyClusterResponse,

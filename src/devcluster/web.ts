@@ -6,7 +6,7 @@ import { verifyTotp } from '../auth/totp.js';
 import { hostSigners, type Authority } from './authority.js';
 import { issueUserCerts } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
-import { formatGoDuration } from './duration.js';
+import { formatGoDuration } from '../format/duration.js';
 import { accessInfo } from './rbac.js';
 
 export interface WebContext {

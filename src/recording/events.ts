@@ -7,12 +7,11 @@
 // (lib/events/playback.go Export -> utils.FastMarshal: json-iterator, no HTML escaping).
 // The keys below are only those of the fields our events.proto subset declares.
 import type { Metadata, OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import { goString } from '../format/gojson.js';
+import { GO_ZERO_TIME, goTimeJSON } from '../format/gotime.js';
 
 export type EventCase = NonNullable<OneOf['Event']>['$case'];
 export type AnyEvent = NonNullable<OneOf['Event']>['value'];
-
-/** Go's zero time.Time, which non-nullable timestamps marshal to when unset. */
-export const GO_ZERO_TIME = new Date('0001-01-01T00:00:00Z');
 
 // Event type strings (lib/events/api.go) used when an event carries no Metadata.Type.
 const DEFAULT_TYPES: Partial<Record<EventCase, string>> = {
@@ -341,22 +340,6 @@ const EVENT_FIELDS: Record<EventCase, Field[]> = {
   ],
 };
 
-/** A Go JSON string: like JSON.stringify, but \b and \f as \u escapes (as encoding/json). */
-function goString(s: string): string {
-  return JSON.stringify(s).replace(/\\([\\bf])/g, (m, c: string) =>
-    c === '\\' ? m : c === 'b' ? '\\u0008' : '\\u000c',
-  );
-}
-
-/** Go's time.Time JSON form (RFC 3339, UTC "Z", fraction without trailing zeros). */
-export function goTime(d: Date): string {
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  return iso.replace(/\.(\d+)Z$/, (_m, frac: string) => {
-    const t = frac.replace(/0+$/, '');
-    return t ? `.${t}Z` : 'Z';
-  });
-}
-
 function scalar(kind: Kind, v: unknown): string {
   switch (kind) {
     case 'str':
@@ -366,7 +349,7 @@ function scalar(kind: Kind, v: unknown): string {
     case 'bool':
       return v === true ? 'true' : 'false';
     case 'time':
-      return goString(goTime(v instanceof Date ? v : GO_ZERO_TIME));
+      return goString(goTimeJSON(v instanceof Date ? v : undefined));
     case 'list': {
       const a = Array.isArray(v) ? v : [];
       if (a.length === 0) return 'null';

@@ -3,7 +3,7 @@
 // then the raw SSH byte stream in `ssh` frames.
 import type { Duplex } from 'node:stream';
 import type { ClusterClient } from '../client/cluster.js';
-import { frameDuplex } from '../client/grpc/framestream.js';
+import { frameDuplex } from '../wire/framestream.js';
 import { grpcError } from '../client/grpc/errors.js';
 import type { ProxySSHRequest, ProxySSHResponse } from '../gen/teleport/transport/v1/transport_service.js';
 import { TshError } from '../util/errors.js';

@@ -6,7 +6,7 @@ import * as tls from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import ssh2, { type ClientChannel } from 'ssh2';
 import { splitHostPort } from '../auth/profile.js';
-import { ALPN_PROXY_SSH } from '../client/grpc/dial.js';
+import { ALPN_PROXY_SSH } from '../wire/alpn.js';
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { AgentStream, keyRingIdentities } from './agentproto.js';
 import { FileKeyStore } from '../auth/keystore.js';
@@ -15,7 +15,7 @@ import { profileNameFromAddr } from '../auth/profile.js';
 import type { ClusterClient } from '../client/cluster.js';
 import { TshError } from '../util/errors.js';
 import { dialHost } from './dialhost.js';
-import { clientCertAuthOptions, hostCertAlgorithms, hostCertVerifier } from './ssh2certs.js';
+import { clientCertAuthOptions, hostCertAlgorithms, hostCertVerifier } from '../wire/ssh2certs.js';
 
 export interface NodeTarget {
   /** Name, UUID or address the user gave (or the node's UUID for label targets). */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientContext } from '../../src/client/context.js';
 import { ClusterClient } from '../../src/client/cluster.js';
-import { authAlpn, decodeClusterName, encodeClusterName } from '../../src/client/grpc/dial.js';
+import { authAlpn, decodeClusterName, encodeClusterName } from '../../src/wire/alpn.js';
 import { AlpnChannelCredentials } from '../../src/client/grpc/alpncredentials.js';
 import { loadClientIdentity, type ClientIdentity } from '../../src/client/identity.js';
 import { AuthServiceClient } from '../../src/gen/teleport/legacy/client/proto/authservice.js';

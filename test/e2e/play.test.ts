@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IO } from '../../src/cli/io.js';
+import type { IO } from '../../src/term/io.js';
 import { runPlay } from '../../src/commands/play.js';
 import { OneOf, type Metadata } from '../../src/gen/teleport/legacy/types/events/events.js';
 import { PART_HEADER_SIZE, decodePartHeader } from '../../src/recording/header.js';

@@ -18,7 +18,7 @@ import {
   verifyUserAuthSignature,
   verifyUserCert,
   type SshCertError,
-} from '../../src/ssh/ssh2certs.js';
+} from '../../src/wire/ssh2certs.js';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SSHD = '/usr/sbin/sshd';

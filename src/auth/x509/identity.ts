@@ -13,7 +13,7 @@ import {
   readTlv,
   type Tlv,
 } from './der.js';
-import { goEscape } from '../../util/gojson.js';
+import { goEscape } from '../../format/gojson.js';
 
 export const OID = {
   commonName: '2.5.4.3',

@@ -5,32 +5,8 @@ import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { decodeTlsIdentity } from '../../auth/x509/identity.js';
 import { TELEPORT_COMPAT_VERSION } from '../../version.js';
 import type { ClientIdentity } from '../identity.js';
+import { ALPN_PROXY_SSH_GRPC, API_DOMAIN, authAlpn, encodeClusterName } from '../../wire/alpn.js';
 import { AlpnChannelCredentials } from './alpncredentials.js';
-
-/** api/constants APIDomain. */
-export const API_DOMAIN = 'teleport.cluster.local';
-/** ALPN of the proxy's gRPC server (TransportService); what tsh's proxy client offers. */
-export const ALPN_PROXY_SSH_GRPC = 'teleport-proxy-ssh-grpc';
-/** Legacy: SSH to the proxy inside TLS on the web port (lib/srv/alpnproxy/common/protocols.go). */
-export const ALPN_PROXY_SSH = 'teleport-proxy-ssh';
-/** Proxy gRPC with mTLS; accepted by the dev cluster too. */
-export const ALPN_PROXY_GRPC_MTLS = 'teleport-proxy-grpc-mtls';
-/** Prefix of the Auth ALPN; the target cluster follows, encoded. */
-export const ALPN_AUTH_PREFIX = 'teleport-auth@';
-
-/** hex(name) + ".teleport.cluster.local": hex hides dots so a *.teleport.cluster.local SAN matches. */
-export function encodeClusterName(name: string): string {
-  return `${Buffer.from(name, 'utf8').toString('hex')}.${API_DOMAIN}`;
-}
-
-export function decodeClusterName(sni: string): string | undefined {
-  const m = /^([0-9a-f]+)\.teleport\.cluster\.local$/.exec(sni);
-  return m ? Buffer.from(m[1], 'hex').toString('utf8') : undefined;
-}
-
-export function authAlpn(cluster: string): string {
-  return `${ALPN_AUTH_PREFIX}${encodeClusterName(cluster)}`;
-}
 
 /** Adds the `version` metadata tsh sends on every call (api/metadata). */
 export const versionInterceptor: Interceptor = (options, nextCall) =>

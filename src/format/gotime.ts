@@ -1,0 +1,69 @@
+// Go's time formatting as tsh prints it: Time.String(), RFC 3339 and time.Time's JSON form.
+
+/** Go's zero time.Time (0001-01-01T00:00:00Z). */
+export const GO_ZERO_TIME = new Date('0001-01-01T00:00:00Z');
+
+function pad(n: number, w = 2): string {
+  return String(Math.abs(n)).padStart(w, '0');
+}
+
+function offset(d: Date, sep: string): string {
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  return `${sign}${pad(Math.floor(Math.abs(off) / 60))}${sep}${pad(Math.abs(off) % 60)}`;
+}
+
+function zoneAbbrev(d: Date): string {
+  if (
+    d.getTimezoneOffset() === 0 &&
+    /^(UTC|Etc\/UTC|GMT|)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone ?? '')
+  ) {
+    return 'UTC';
+  }
+  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+    .formatToParts(d)
+    .find((p) => p.type === 'timeZoneName');
+  return part?.value ?? offset(d, '');
+}
+
+/** Go Time.String() for a local time with whole seconds: "2006-01-02 15:04:05 -0700 MST". */
+export function goTimeString(d: Date): string {
+  const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${date} ${time} ${offset(d, '')} ${zoneAbbrev(d)}`;
+}
+
+/** Go's JSON form of a local time.Time (RFC 3339, "Z" for UTC). */
+export function goRFC3339(d: Date): string {
+  const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const off = d.getTimezoneOffset() === 0 ? 'Z' : offset(d, ':');
+  return `${date}T${time}${off}`;
+}
+
+/** Duration.String() of a whole-minute duration with the trailing "0s" trimmed, like tsh. */
+export function humanValidFor(ms: number): string {
+  if (ms <= 0) return 'EXPIRED';
+  if (ms < 60_000) return 'valid for <1m';
+  const mins = Math.floor(ms / 60_000);
+  const h = Math.floor(mins / 60);
+  const m = mins % 60;
+  const s = h ? `${h}h${m}m0s` : `${m}m0s`;
+  return `valid for ${s.replace(/[0s]+$/, '')}`;
+}
+
+/**
+ * time.Time.MarshalJSON for a UTC time (gogoproto stdtime fields decode to
+ * UTC): RFC 3339 with "Z" and the fractional part only when non-zero, trailing
+ * zeros trimmed. ts-proto Dates carry millisecond precision, so sub-ms nanos
+ * from the wire are already lost. `undefined` renders as the zero time.
+ * Used for resource JSON and audit events alike.
+ */
+export function goTimeJSON(d: Date | undefined): string {
+  if (d === undefined) d = GO_ZERO_TIME;
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ (UTC)
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso);
+  if (!m) return iso;
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return frac ? `${m[1]}.${frac}Z` : `${m[1]}Z`;
+}
