@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'src/gen/', 'coverage/'] },
@@ -20,7 +21,9 @@ export default tseslint.config(
         URL: 'readonly',
       },
     },
+    plugins: { tshjs: layers },
     rules: {
+      'tshjs/layers': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

@@ -1,4 +1,5 @@
-// tshjs as a library: the same cores the CLI uses.
+// tshjs as a library: the same cores the CLI uses. The dev cluster is a separate entry
+// (`tshjs/devcluster`), so importing this one never loads its servers.
 export { VERSION, TELEPORT_COMPAT_VERSION } from './version.js';
 export { TshError, type ErrorKind } from './util/errors.js';
 
@@ -41,10 +42,10 @@ export { totp, verifyTotp } from './auth/totp.js';
 // Talking to a cluster.
 export { WebClient, WebApiError, type PingResponse, type SSHLoginResponse } from './client/webapi.js';
 export { normalizeProxyAddr } from './client/addr.js';
-export { ClientContext, type GlobalOptions } from './client/context.js';
+export { TeleportClient, type SessionSearch } from './client/teleport.js';
+export type { ClientConfig, Logger } from './client/config.js';
+export { loadClientIdentity, type ClientIdentity } from './client/identity.js';
+export { resourceFilter, parseLabelSpec, parseSearchKeywords, type ResourceFilter } from './client/filter.js';
 export { login, type LoginOptions, type LoginResult } from './client/login.js';
+export type { Prompter } from './term/prompt.js';
 export { profileStatus, statusFromCerts, type ProfileStatus } from './client/status.js';
-
-// The dev cluster.
-export { DevCluster, type DevClusterOptions, type ReadyInfo } from './devcluster/server.js';
-export { demoConfig, loadConfigFile, normalizeConfig, type DevClusterConfig } from './devcluster/config.js';

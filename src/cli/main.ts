@@ -1,16 +1,83 @@
-// tshjs command line: global flags as tsh, thin commands loaded lazily so `version` stays fast.
+// tshjs command line: a registry of command modules, global flags as tsh has them, and error
+// reporting. Only the module of the command being run is loaded, so `tshjs version` stays fast.
 import { createRequire } from 'node:module';
-import type { Command as CommandType } from 'commander';
+import type { Command as CommandType, Option as OptionType } from 'commander';
+import type { AnyCommand, CommandModule, FlagSpec } from '../commands/command.js';
+import type { ContextDeps, GlobalOptions } from '../commands/context.js';
+import { TshError, errorLine } from '../util/errors.js';
+import { processIO, type IO } from '../term/io.js';
 
 // require() skips the ESM-to-CJS export scan of commander, a measurable part of startup.
 const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)(
   'commander',
 ) as typeof import('commander');
-type Command = CommandType;
-import type { ClientContext, GlobalOptions, Logger } from '../client/context.js';
-import { TshError, errorLine } from '../util/errors.js';
-import { processIO, type IO } from '../term/io.js';
-import { FORMATS, type Format } from '../output/output.js';
+
+/** Top-level command words and the module that declares them (a group's module declares all of it). */
+const REGISTRY: Record<string, () => Promise<CommandModule>> = {
+  version: () => import('../commands/version.js'),
+  login: () => import('../commands/login.js'),
+  logout: () => import('../commands/logout.js'),
+  status: () => import('../commands/status.js'),
+  env: () => import('../commands/env.js'),
+  ls: () => import('../commands/ls.js'),
+  apps: () => import('../commands/apps.js'),
+  db: () => import('../commands/db.js'),
+  kube: () => import('../commands/kube.js'),
+  desktop: () => import('../commands/desktop.js'),
+  clusters: () => import('../commands/clusters.js'),
+  ssh: () => import('../commands/ssh.js'),
+  scp: () => import('../commands/scp.js'),
+  play: () => import('../commands/play.js'),
+  recordings: () => import('../commands/recordings.js'),
+  proxy: () => import('../commands/proxy.js'),
+  config: () => import('../commands/config.js'),
+};
+const ALIASES: Record<string, string> = { recording: 'recordings' };
+
+/** Global flags tsh accepts before or after the command, and the env vars that back them. */
+const GLOBAL_FLAGS: ReadonlyArray<FlagSpec & { key?: keyof GlobalOptions; env?: string }> = [
+  {
+    flags: '--proxy <host:port>',
+    description: 'Teleport proxy address',
+    key: 'proxy',
+    env: 'TELEPORT_PROXY',
+  },
+  { flags: '--user <name>', description: 'Teleport user', key: 'user', env: 'TELEPORT_USER' },
+  { flags: '--ttl <minutes>', description: 'Minutes to live for a session', parse: 'int' },
+  {
+    flags: '-i, --identity <file>',
+    description: 'Identity file',
+    key: 'identity',
+    env: 'TELEPORT_IDENTITY_FILE',
+  },
+  { flags: '--insecure', description: 'Do not verify the server certificate (test clusters only)' },
+  {
+    flags: '--auth <connector>',
+    description: 'Name of authentication connector',
+    key: 'auth',
+    env: 'TELEPORT_AUTH',
+  },
+  { flags: '-l, --login <login>', description: 'Remote host login', key: 'login', env: 'TELEPORT_LOGIN' },
+  { flags: '-d, --debug', description: 'Verbose logging to stderr', key: 'debug', env: 'TELEPORT_DEBUG' },
+  { flags: '--skip-version-check', description: 'Skip version checking between server and client' },
+];
+/** Global options whose value is the next word (so it is not taken for a command name). */
+const VALUE_FLAGS = new Set(['--proxy', '--user', '--ttl', '-i', '--identity', '--auth', '-l', '--login']);
+
+/** The command word of argv (aliases resolved), or undefined (none given, unknown, or help). */
+export function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (VALUE_FLAGS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    const name = ALIASES[a] ?? a;
+    return name in REGISTRY ? name : undefined;
+  }
+  return undefined;
+}
 
 function intArg(name: string) {
   return (v: string) => {
@@ -20,118 +87,46 @@ function intArg(name: string) {
   };
 }
 
-const COMMANDS = new Set([
-  'version',
-  'login',
-  'logout',
-  'status',
-  'env',
-  'ls',
-  'apps',
-  'db',
-  'kube',
-  'desktop',
-  'clusters',
-  'ssh',
-  'scp',
-  'play',
-  'recordings',
-  'recording',
-  'proxy',
-  'config',
-]);
-/** Global options whose value is the next word (so it is not taken for a command name). */
-const VALUE_FLAGS = new Set(['--proxy', '--user', '--ttl', '-i', '--identity', '--auth', '-l', '--login']);
+function toOption(f: FlagSpec): OptionType {
+  const o = new Option(f.flags, f.description);
+  if (f.choices) o.choices(f.choices);
+  if (f.default !== undefined) o.default(f.default);
+  if (f.parse === 'int') o.argParser(intArg(o.long ?? f.flags));
+  if (f.parse === 'list') o.argParser((v: string, prev: string[] = []) => [...prev, v]);
+  return o;
+}
 
-/** The command word of argv, or undefined (none given, or help asked for). */
-export function commandName(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (VALUE_FLAGS.has(a)) {
-      i++;
-      continue;
-    }
-    if (a.startsWith('-')) continue;
-    if (a === 'recording') return 'recordings';
-    return COMMANDS.has(a) ? a : undefined;
+function addFlags(cmd: CommandType, flags: ReadonlyArray<FlagSpec & { env?: string }>): CommandType {
+  for (const f of flags) {
+    cmd.addOption(toOption(f.env ? { ...f, description: `${f.description} (env: ${f.env})` } : f));
   }
-  return undefined;
+  return cmd;
 }
 
-/** Repeatable options (-L a -L b). */
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Global flags and the env vars that back them; env is read from the injected IO, not process.env. */
-const GLOBAL_ENV: Array<[keyof GlobalOptions, string]> = [
-  ['proxy', 'TELEPORT_PROXY'],
-  ['user', 'TELEPORT_USER'],
-  ['identity', 'TELEPORT_IDENTITY_FILE'],
-  ['auth', 'TELEPORT_AUTH'],
-  ['login', 'TELEPORT_LOGIN'],
-  ['debug', 'TELEPORT_DEBUG'],
-  ['cluster', 'TELEPORT_CLUSTER'],
-];
-
-/** tsh accepts global flags before or after the subcommand; add them to every command. */
-function addGlobals(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--proxy <host:port>', 'Teleport proxy address (env: TELEPORT_PROXY)'))
-    .addOption(new Option('--user <name>', 'Teleport user (env: TELEPORT_USER)'))
-    .addOption(new Option('--ttl <minutes>', 'Minutes to live for a session').argParser(intArg('--ttl')))
-    .addOption(new Option('-i, --identity <file>', 'Identity file (env: TELEPORT_IDENTITY_FILE)'))
-    .addOption(new Option('--insecure', 'Do not verify the server certificate (test clusters only)'))
-    .addOption(new Option('--auth <connector>', 'Name of authentication connector (env: TELEPORT_AUTH)'))
-    .addOption(new Option('-l, --login <login>', 'Remote host login (env: TELEPORT_LOGIN)'))
-    .addOption(new Option('-d, --debug', 'Verbose logging to stderr (env: TELEPORT_DEBUG)'))
-    .addOption(new Option('--skip-version-check', 'Skip version checking between server and client'));
+/** The global options of a parsed command, with TELEPORT_* from the injected env as fallbacks. */
+function globalOptions(cmd: CommandType, env: NodeJS.ProcessEnv): GlobalOptions {
+  const g = { ...cmd.optsWithGlobals() } as Record<string, unknown>;
+  for (const f of GLOBAL_FLAGS) {
+    if (f.key && f.env && g[f.key] === undefined && env[f.env]) g[f.key] = env[f.env];
+  }
+  // TELEPORT_DEBUG=false/0 means off.
+  g.debug = !!g.debug && !['false', '0'].includes(String(g.debug));
+  g.cluster ??= env.TELEPORT_CLUSTER || undefined;
+  return g as GlobalOptions;
 }
 
-function formatOption(extra: string[] = []): InstanceType<typeof Option> {
-  return new Option('-f, --format <format>', 'Output format').choices([...FORMATS, ...extra]).default('text');
-}
-
-function clusterOption(): InstanceType<typeof Option> {
-  return new Option('-c, --cluster <name>', 'Teleport cluster (env: TELEPORT_CLUSTER)');
-}
-
-async function makeLogger(debug: boolean, io: IO): Promise<Logger> {
-  if (!debug) return () => {};
+async function makeLogger(debug: boolean) {
+  if (!debug) return undefined;
   const { pino } = await import('pino');
   const logger = pino({ level: 'debug', base: undefined }, pino.destination({ dest: 2, sync: true }));
-  void io;
-  return (msg, fields) => logger.debug(fields ?? {}, msg);
+  return (msg: string, fields?: Record<string, unknown>) => logger.debug(fields ?? {}, msg);
 }
 
-export interface RunResult {
-  code: number;
-}
-
-export async function run(argv: string[], io: IO = processIO()): Promise<number> {
-  let ctxPromise: Promise<ClientContext> | undefined;
-  let debug = false;
-  const context = async (cmd: Command): Promise<ClientContext> => {
-    const g = { ...(cmd.optsWithGlobals() as GlobalOptions & { debug?: unknown }) } as Record<
-      string,
-      unknown
-    >;
-    for (const [key, envVar] of GLOBAL_ENV) {
-      if (g[key] === undefined && io.env[envVar] !== undefined && io.env[envVar] !== '')
-        g[key] = io.env[envVar];
-    }
-    // TELEPORT_DEBUG=false/0 means off.
-    debug = !!g.debug && !['false', '0'].includes(String(g.debug));
-    const { ClientContext } = await import('../client/context.js');
-    const opts = { ...g, debug } as GlobalOptions;
-    ctxPromise = Promise.resolve(new ClientContext(io, opts, await makeLogger(debug, io)));
-    return ctxPromise;
-  };
-
+/** Runs tshjs with argv (without node and script); returns the exit code. */
+export async function run(argv: string[], io: IO = processIO(), deps: ContextDeps = {}): Promise<number> {
   let code = 0;
-  // Register only the command being run (parsing ~20 command definitions is measurable at
-  // startup); with no command name, or for help, register them all.
-  const target = commandName(argv);
-  const want = (name: string) => !target || target === name;
-  const program = addGlobals(new Command('tshjs'))
+  let debug = false;
+  const program = addFlags(new Command('tshjs'), GLOBAL_FLAGS)
     .description('tshjs: a headless TypeScript client for Teleport, compatible with tsh')
     // Lets `ssh host cmd -la` keep "-la" for the remote command (passThroughOptions below).
     .enablePositionalOptions()
@@ -143,304 +138,41 @@ export async function run(argv: string[], io: IO = processIO()): Promise<number>
       outputError: (s, write) => write(`ERROR: ${s.replace(/^error: /, '')}`),
     });
 
-  if (want('version')) {
-    addGlobals(program.command('version'))
-      .description('Print the tshjs and Teleport versions')
-      .addOption(formatOption())
-      .option('--client', 'Show the client version only (no proxy round trip)')
-      .action(async (o: { format: Format; client?: boolean }, cmd: Command) => {
-        const { runVersion } = await import('../commands/version.js');
-        code = await runVersion(await context(cmd), o);
-      });
-  }
+  const action = (def: AnyCommand) =>
+    async function (this: CommandType, ...params: unknown[]): Promise<void> {
+      const cmd = params[params.length - 1] as CommandType;
+      const args = params.slice(0, -2);
+      const g = globalOptions(cmd, io.env);
+      debug = !!g.debug;
+      const { CommandContext } = await import('../commands/context.js');
+      const ctx = new CommandContext(io, g, await makeLogger(debug), deps);
+      try {
+        code = await def.run(def.options(args, cmd.opts()), ctx);
+      } finally {
+        ctx.close();
+      }
+    };
 
-  if (want('login')) {
-    addGlobals(program.command('login'))
-      .description('Log in to a cluster and retrieve the session certificate')
-      .argument('[proxy]', 'proxy address (same as --proxy)')
-      .addOption(formatOption())
-      .addOption(clusterOption())
-      .option('-o, --out <file>', 'Write an identity file to this path instead of saving a profile')
-      .option('--otp <code>', 'One-time password (else prompted, or read as the second line of stdin)')
-      .action(
-        async (
-          proxyArg: string | undefined,
-          o: { format: Format; out?: string; otp?: string },
-          cmd: Command,
-        ) => {
-          const { runLogin } = await import('../commands/login.js');
-          code = await runLogin(await context(cmd), { ...o, proxyArg });
-        },
+  // Register only the command being run (parsing ~20 command definitions is measurable at
+  // startup); with no command name, or for help, register them all.
+  const target = commandName(argv);
+  const names = target ? [target] : Object.keys(REGISTRY);
+  for (const name of names) {
+    const mod = await REGISTRY[name]();
+    let parent: CommandType = program;
+    if (mod.group) {
+      parent = program.command(mod.group.name).description(mod.group.description);
+      for (const a of mod.group.aliases ?? []) parent.alias(a);
+    }
+    for (const def of mod.commands) {
+      const cmd = addFlags(parent.command(def.path[def.path.length - 1]), GLOBAL_FLAGS).description(
+        def.description,
       );
-  }
-
-  if (want('logout')) {
-    addGlobals(program.command('logout'))
-      .description('Delete a cluster certificate')
-      .action(async (_o: unknown, cmd: Command) => {
-        const { runLogout } = await import('../commands/logout.js');
-        code = runLogout(await context(cmd));
-      });
-  }
-
-  if (want('status')) {
-    addGlobals(program.command('status'))
-      .description('Display the list of proxy servers and retrieved certificates')
-      .addOption(formatOption())
-      .option('-v, --verbose', 'Show extra status information')
-      .action(async (o: { format: Format; verbose?: boolean }, cmd: Command) => {
-        const { runStatus } = await import('../commands/status.js');
-        code = runStatus(await context(cmd), o);
-      });
-  }
-
-  if (want('env')) {
-    addGlobals(program.command('env'))
-      .description('Print commands to set Teleport session environment variables')
-      .addOption(formatOption())
-      .option('--unset', 'Print commands to clear Teleport session environment variables')
-      .action(async (o: { format: Format; unset?: boolean }, cmd: Command) => {
-        const { runEnv } = await import('../commands/env.js');
-        code = runEnv(await context(cmd), o);
-      });
-  }
-
-  const listCommand = (cmd: Command, description: string, extraFormats: string[] = []) =>
-    addGlobals(cmd)
-      .description(description)
-      .argument('[labels...]', 'labels to filter by, e.g. env=prod,team=a')
-      .addOption(formatOption(extraFormats))
-      .addOption(clusterOption())
-      .option('-v, --verbose', 'One-line output (for text format), including IDs')
-      .option(
-        '--search <keywords>',
-        'List of comma separated search keywords or phrases enclosed in quotations',
-      )
-      .option('--query <predicate>', 'Query by predicate language enclosed in single quotes');
-
-  type ListOpts = { format: Format; verbose?: boolean; search?: string; query?: string; quiet?: boolean };
-
-  if (want('ls')) {
-    listCommand(program.command('ls'), 'List remote SSH nodes', ['names']).action(
-      async (labels: string[], o: ListOpts, cmd: Command) => {
-        const { runLs } = await import('../commands/ls.js');
-        code = await runLs(await context(cmd), { ...o, format: o.format as 'text', labels });
-      },
-    );
-  }
-
-  if (want('apps')) {
-    const apps = program.command('apps').description('View and control proxied applications');
-    listCommand(apps.command('ls'), 'List available applications').action(
-      async (labels: string[], o: ListOpts, cmd: Command) => {
-        const { runAppsLs } = await import('../commands/apps.js');
-        code = await runAppsLs(await context(cmd), { ...o, labels });
-      },
-    );
-  }
-
-  if (want('db')) {
-    const db = program.command('db').description('View and control proxied databases');
-    listCommand(db.command('ls'), 'List all available databases').action(
-      async (labels: string[], o: ListOpts, cmd: Command) => {
-        const { runDbLs } = await import('../commands/db.js');
-        code = await runDbLs(await context(cmd), { ...o, labels });
-      },
-    );
-  }
-
-  if (want('kube')) {
-    const kube = program.command('kube').description('Manage available Kubernetes clusters');
-    listCommand(kube.command('ls'), 'Get a list of Kubernetes clusters')
-      .option('-q, --quiet', 'Quiet mode')
-      .action(async (labels: string[], o: ListOpts, cmd: Command) => {
-        const { runKubeLs } = await import('../commands/kube.js');
-        code = await runKubeLs(await context(cmd), { ...o, labels });
-      });
-  }
-
-  if (want('desktop')) {
-    const desktop = program.command('desktop').description('Windows desktops');
-    listCommand(desktop.command('ls'), 'List Windows desktops').action(
-      async (labels: string[], o: ListOpts, cmd: Command) => {
-        const { runDesktopLs } = await import('../commands/desktop.js');
-        code = await runDesktopLs(await context(cmd), { ...o, labels });
-      },
-    );
-  }
-
-  if (want('clusters')) {
-    addGlobals(program.command('clusters'))
-      .description('List available Teleport clusters')
-      .addOption(formatOption())
-      .option('-q, --quiet', 'Quiet mode')
-      .option('-v, --verbose', 'Verbose table output, shows full label output')
-      .action(async (o: ListOpts, cmd: Command) => {
-        const { runClusters } = await import('../commands/clusters.js');
-        code = await runClusters(await context(cmd), o);
-      });
-  }
-
-  if (want('ssh')) {
-    addGlobals(program.command('ssh'))
-      .description('Run shell or execute a command on a remote SSH node')
-      .argument('<[user@]host>', 'node name, UUID, or a label selector (user@env=prod)')
-      .argument('[command...]', 'command to run')
-      .addOption(clusterOption())
-      .option('-p, --port <port>', 'SSH port on a remote host', intArg('--port'))
-      .option('-t, --tty', 'Allocate TTY')
-      .option('-T, --no-tty', 'Disable TTY allocation')
-      .option(
-        '-L, --forward <spec>',
-        'Forward localhost connections to remote server ([bind:]port:host:hostport)',
-        collect,
-      )
-      .option(
-        '-R, --remote-forward <spec>',
-        'Forward remote connections to localhost ([bind:]port:host:hostport)',
-        collect,
-      )
-      .option(
-        '-D, --dynamic-forward <spec>',
-        'SOCKS5 proxy on localhost through the node ([bind:]port)',
-        collect,
-      )
-      .option('-A, --forward-agent', 'Forward our in-memory key and certificate (SSH agent) to the node')
-      .option('-N, --no-remote-exec', "Don't execute remote command, useful for port forwarding")
-      .passThroughOptions()
-      .action(
-        async (
-          target: string,
-          command: string[],
-          o: {
-            port?: number;
-            tty?: boolean;
-            forward?: string[];
-            remoteForward?: string[];
-            dynamicForward?: string[];
-            remoteExec?: boolean;
-            forwardAgent?: boolean;
-          },
-          cmd: Command,
-        ) => {
-          const { runSsh } = await import('../commands/ssh.js');
-          // commander keeps an explicit "--" as the first word of the command; drop it.
-          const words = command[0] === '--' ? command.slice(1) : command;
-          code = await runSsh(await context(cmd), {
-            target,
-            command: words,
-            tty: o.tty === true,
-            noTty: o.tty === false,
-            port: o.port,
-            local: o.forward,
-            remote: o.remoteForward,
-            dynamic: o.dynamicForward,
-            noCommand: o.remoteExec === false,
-            forwardAgent: o.forwardAgent === true,
-          });
-        },
-      );
-  }
-
-  if (want('scp')) {
-    addGlobals(program.command('scp'))
-      .description('Transfer files to a remote SSH node')
-      .argument('<paths...>', 'SOURCE... DEST, a remote path is [user@]host:path')
-      .addOption(clusterOption())
-      .option('-r, --recursive', 'Recursive copy of subdirectories')
-      .option('-p, --preserve', 'Preserves access and modification times from the original file')
-      .option('-P, --port <port>', 'Port to connect to on the remote host', intArg('--port'))
-      .option('-q, --quiet', 'Quiet mode')
-      .action(
-        async (
-          paths: string[],
-          o: { recursive?: boolean; preserve?: boolean; port?: number; quiet?: boolean },
-          cmd: Command,
-        ) => {
-          const { runScp } = await import('../commands/scp.js');
-          code = await runScp(await context(cmd), {
-            sources: paths.slice(0, -1),
-            dest: paths.length > 1 ? paths[paths.length - 1] : '',
-            recursive: o.recursive,
-            preserve: o.preserve,
-            port: o.port,
-            quiet: o.quiet,
-          });
-        },
-      );
-  }
-
-  if (want('play')) {
-    addGlobals(program.command('play'))
-      .description('Replay a recorded session from the cluster or a local recording file')
-      .argument('<session-id|file>', 'session ID, or path to a recording file (*.tar)')
-      .addOption(formatOption())
-      .option('--speed <n>', 'Playback speed, 0.5 to 8 (text format)')
-      .option('--skip-idle-time', 'Cap pauses in the playback at 500 ms (text format)')
-      .action(
-        async (
-          target: string,
-          o: { format: string; speed?: string; skipIdleTime?: boolean },
-          cmd: Command,
-        ) => {
-          const { runPlay } = await import('../commands/play.js');
-          code = await runPlay(await context(cmd), {
-            target,
-            format: o.format,
-            speed: o.speed,
-            skipIdleTime: o.skipIdleTime,
-          });
-        },
-      );
-  }
-
-  if (want('recordings')) {
-    const recordings = program
-      .command('recordings')
-      .alias('recording')
-      .description('View and control session recordings');
-    addGlobals(recordings.command('ls'))
-      .description('List recorded sessions')
-      .addOption(formatOption())
-      .option('--from-utc <date>', 'Start of time range in which recordings are listed. Format 2006-01-02')
-      .option('--to-utc <date>', 'End of time range in which recordings are listed. Format 2006-01-02')
-      .option('--limit <n>', 'Maximum number of recordings to show', '50')
-      .option(
-        '--last <duration>',
-        'Duration into the past from which session recordings should be listed, e.g. 5h30m40s',
-      )
-      .action(
-        async (
-          o: { format: string; fromUtc?: string; toUtc?: string; limit?: string; last?: string },
-          cmd: Command,
-        ) => {
-          const { runRecordingsLs } = await import('../commands/recordings.js');
-          code = await runRecordingsLs(await context(cmd), o);
-        },
-      );
-  }
-
-  if (want('proxy')) {
-    const proxy = program
-      .command('proxy')
-      .description('Run local TLS proxy allowing connecting to Teleport in single-port mode');
-    addGlobals(proxy.command('ssh'))
-      .description('Start local TLS proxy for ssh connections when using Teleport in single-port mode')
-      .argument('<[user@]host[:port]>', 'target node')
-      .addOption(clusterOption())
-      .action(async (target: string, _o: unknown, cmd: Command) => {
-        const { runProxySsh } = await import('../commands/proxyssh.js');
-        code = await runProxySsh(await context(cmd), { target });
-      });
-  }
-
-  if (want('config')) {
-    addGlobals(program.command('config'))
-      .description('Print OpenSSH configuration details')
-      .action(async (_o: unknown, cmd: Command) => {
-        const { runConfig } = await import('../commands/config.js');
-        code = runConfig(await context(cmd));
-      });
+      for (const a of def.args ?? []) cmd.argument(a.name, a.description);
+      addFlags(cmd, def.flags ?? []);
+      if (def.passThrough) cmd.passThroughOptions();
+      cmd.action(action(def));
+    }
   }
 
   try {

@@ -3,11 +3,11 @@
 import type { KeyObject } from 'node:crypto';
 import { readIdentityFile, identityPrivateKey } from '../auth/identityfile.js';
 import { FileKeyStore } from '../auth/keystore.js';
-import { profileCluster, profileName } from '../auth/profile.js';
+import { ProfileStore, profileCluster, profileName } from '../auth/profile.js';
 import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
 import { TshError } from '../util/errors.js';
 import { normalizeProxyAddr } from './addr.js';
-import type { ClientContext } from './context.js';
+import { configHome, selectedProfile, type ClientConfig } from './config.js';
 
 export interface ClientIdentity {
   username: string;
@@ -38,12 +38,16 @@ function checkValid(id: TlsIdentity, where: string): void {
   }
 }
 
-export function loadClientIdentity(ctx: ClientContext): ClientIdentity {
-  if (ctx.opts.identity) return fromIdentityFile(ctx);
-  const profile = ctx.selectedProfile();
+/** The credentials of the selected profile (or of the identity file the config names). */
+export function loadClientIdentity(
+  config: ClientConfig,
+  profiles = new ProfileStore(configHome(config)),
+): ClientIdentity {
+  if (config.identityFile) return fromIdentityFile(config);
+  const profile = selectedProfile(config, profiles);
   if (!profile) throw new TshError('Not logged in; run "tshjs login --proxy=HOST --user=NAME"', 'not-found');
   const name = profileName(profile);
-  const keys = new FileKeyStore(ctx.home);
+  const keys = new FileKeyStore(configHome(config));
   const ring = keys.readKeyRing(name, profile.username ?? '', profileCluster(profile));
   const tls = decodeTlsIdentity(ring.tlsCert);
   checkValid(tls, profile.webProxyAddr);
@@ -58,7 +62,7 @@ export function loadClientIdentity(ctx: ClientContext): ClientIdentity {
     sshKey: ring.sshKey,
     trustedCAs: keys.readTrustedTLS(name),
     rootCluster: tls.issuerCommonName,
-    cluster: ctx.opts.cluster || profileCluster(profile),
+    cluster: config.cluster || profileCluster(profile),
     webProxyAddr: profile.webProxyAddr,
     sshProxyAddr: profile.sshProxyAddr,
     tlsRouting: !!profile.tlsRoutingEnabled,
@@ -66,9 +70,9 @@ export function loadClientIdentity(ctx: ClientContext): ClientIdentity {
   };
 }
 
-function fromIdentityFile(ctx: ClientContext): ClientIdentity {
-  const file = ctx.opts.identity!;
-  if (!ctx.opts.proxy)
+function fromIdentityFile(config: ClientConfig): ClientIdentity {
+  const file = config.identityFile!;
+  if (!config.proxy)
     throw new TshError(`--proxy is required with an identity file (${file})`, 'bad-parameter');
   const idf = readIdentityFile(file);
   if (!idf.tlsCert) throw new TshError(`identity file ${file} has no TLS certificate`, 'bad-parameter');
@@ -83,8 +87,8 @@ function fromIdentityFile(ctx: ClientContext): ClientIdentity {
     sshKey: key,
     trustedCAs: idf.tlsCAs,
     rootCluster: tls.issuerCommonName,
-    cluster: ctx.opts.cluster || tls.routeToCluster || tls.issuerCommonName,
-    webProxyAddr: normalizeProxyAddr(ctx.opts.proxy),
+    cluster: config.cluster || tls.routeToCluster || tls.issuerCommonName,
+    webProxyAddr: normalizeProxyAddr(config.proxy),
     tlsRouting: true,
     tls,
     knownHosts: idf.knownHosts,

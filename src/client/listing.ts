@@ -2,6 +2,7 @@
 // pages of `limit`, start key = previous NextKey, until it is empty. Yields page by page so
 // callers can stream 100k resources without holding them all.
 import { status } from '@grpc/grpc-js';
+import { grpcCode } from './grpc/errors.js';
 import type {
   ListResourcesRequest,
   ListUnifiedResourcesRequest,
@@ -14,8 +15,7 @@ import type { ResourceFilter } from './filter.js';
 export const DEFAULT_PAGE_SIZE = 1000;
 
 function isTooLarge(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: number } }).cause;
-  return cause?.code === status.RESOURCE_EXHAUSTED;
+  return grpcCode(err) === status.RESOURCE_EXHAUSTED;
 }
 
 /**

@@ -4,14 +4,14 @@ import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { generateUserKeys, marshalTLSPublicKey, normalizeSuite, sameKey } from '../auth/keygen.js';
 import { buildIdentityFile, writeIdentityFile } from '../auth/identityfile.js';
 import { FileKeyStore, type KeyRing, type TrustedCerts } from '../auth/keystore.js';
-import { profileNameFromAddr, splitHostPort, type Profile } from '../auth/profile.js';
+import { ProfileStore, profileNameFromAddr, splitHostPort, type Profile } from '../auth/profile.js';
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import type { Prompter } from '../term/prompt.js';
 import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
-import type { ClientContext } from './context.js';
+import { configHome, noLog, type ClientConfig } from './config.js';
 import { versionWarning } from './versioncheck.js';
 import {
   DEFAULT_SSH_PORT,
@@ -124,17 +124,20 @@ function checkCertsMatchKeys(sshCert: string, tlsCert: string, sshKey: KeyObject
   }
 }
 
-export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginResult> {
+/** Logs in and saves keys, CAs and profile under the config's home (or writes an identity file). */
+export async function login(config: ClientConfig, o: LoginOptions): Promise<LoginResult> {
+  const log = config.log ?? noLog;
+  const home = configHome(config);
   const webAddr = normalizeProxyAddr(o.proxy);
   const web = new WebClient({
     proxyAddr: webAddr,
     insecure: o.insecure,
-    ca: trustedRootsFromEnv(ctx.io.env),
+    ca: trustedRootsFromEnv(config.env ?? process.env),
     userAgent: `tshjs/${TELEPORT_COMPAT_VERSION}`,
   });
   if (o.insecure) o.warn(`WARNING: You are using insecure connection to Teleport proxy https://${webAddr}\n`);
   try {
-    ctx.log('ping', { proxy: webAddr });
+    log('ping', { proxy: webAddr });
     const ping = await web.ping(o.authConnector && o.authConnector !== 'local' ? o.authConnector : undefined);
     if (!o.skipVersionCheck) {
       const w = versionWarning(ping.min_client_version, ping.server_version, TELEPORT_COMPAT_VERSION);
@@ -154,7 +157,7 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
     }
     const suite = normalizeSuite(ping.auth.signature_algorithm_suite);
     const keys = generateUserKeys(suite, { single: !!o.out });
-    ctx.log('generated keys', { suite, ssh: keys.ssh.asymmetricKeyType, tls: keys.tls.asymmetricKeyType });
+    log('generated keys', { suite, ssh: keys.ssh.asymmetricKeyType, tls: keys.tls.asymmetricKeyType });
 
     const password = await o.prompter.password(`Enter password for Teleport user ${o.user}:`);
     const keyFields = {
@@ -217,12 +220,13 @@ export async function login(ctx: ClientContext, o: LoginOptions): Promise<LoginR
     const profile = profileFromPing(ping, webAddr, resp.username, clusterName, {
       authConnector: o.authConnector,
     });
-    const keyStore = new FileKeyStore(ctx.home);
+    const keyStore = new FileKeyStore(home);
+    const profiles = new ProfileStore(home);
     keyStore.locked(() => {
       keyStore.writeTrustedCerts(proxyHost, trusted);
       keyStore.writeKeyRing(ring);
-      ctx.profiles.write(profile);
-      ctx.profiles.setCurrent(proxyHost);
+      profiles.write(profile);
+      profiles.setCurrent(proxyHost);
     });
     return { profile, username: resp.username, clusterName };
   } finally {

@@ -1,25 +1,23 @@
 // tshjs apps ls: applications from app servers (ListResources "app_server").
 import type { AppV3 } from '../gen/teleport/legacy/types/types.js';
-import type { ClientContext } from '../client/context.js';
-import { collectResources } from '../client/listing.js';
-import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../output/labels.js';
-import type { Format } from '../output/output.js';
+import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { appJSON } from '../output/resourcejson.js';
-import { dedupeByName, printListing } from '../output/listing.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface AppsLsOptions extends FilterOptions {
   format: Format;
   verbose?: boolean;
 }
 
-export async function fetchApps(ctx: ClientContext, o: FilterOptions): Promise<AppV3[]> {
-  const apps = await withClusterClient(ctx, (cc) =>
-    collectResources(cc, 'app_server', resourceFilter(o), (r) =>
+async function fetchApps(ctx: CommandContext, o: FilterOptions): Promise<AppV3[]> {
+  const apps = await ctx
+    .client()
+    .collect('app_server', resourceFilter(o), (r) =>
       r.resource?.$case === 'AppServer' ? r.resource.value.Spec?.App : undefined,
-    ),
-  );
+    );
   return dedupeByName(apps, (a) => a.Metadata?.Name ?? '').sort((a, b) =>
     cmp(a.Metadata?.Name, b.Metadata?.Name),
   );
@@ -29,11 +27,23 @@ function cmp(a = '', b = ''): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export async function runAppsLs(ctx: ClientContext, o: AppsLsOptions): Promise<number> {
+export const appsLs = defineCommand<AppsLsOptions>({
+  path: ['apps', 'ls'],
+  description: 'List available applications',
+  args: [labelsArg],
+  flags: [formatFlag(), ...listingFlags],
+  options: listingOptions,
+  run: runAppsLs,
+});
+
+export const group = { name: 'apps', description: 'View and control proxied applications' };
+export const commands = [appsLs];
+
+export async function runAppsLs(o: AppsLsOptions, ctx: CommandContext): Promise<number> {
   const apps = await fetchApps(ctx, o);
   const labels = (a: AppV3) => a.Metadata?.Labels ?? {};
   printListing(
-    ctx,
+    ctx.io.stdout,
     o.format,
     apps,
     o.verbose

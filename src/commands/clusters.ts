@@ -1,12 +1,8 @@
 // tshjs clusters: the root cluster (named by the proxy's certificate) and leaf clusters.
-import type { ClientContext } from '../client/context.js';
-import { withClusterClient } from '../client/session.js';
-import type { Format } from '../output/output.js';
-import { status } from '@grpc/grpc-js';
-import type { ClusterClient } from '../client/cluster.js';
 import { sortedLabels } from '../output/labels.js';
-import type { RemoteClusterV3 } from '../gen/teleport/legacy/types/types.js';
-import { printListing } from '../output/listing.js';
+import { printListing, type Format } from '../output/printer.js';
+import { defineCommand, formatFlag } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface ClustersOptions {
   format: Format;
@@ -22,39 +18,28 @@ interface ClusterInfo {
   selected: boolean;
 }
 
-/** Leaf clusters via PresenceService.ListRemoteClusters, page by page; none on servers without it. */
-async function leafClusters(cc: ClusterClient): Promise<RemoteClusterV3[]> {
-  const out: RemoteClusterV3[] = [];
-  let pageToken = '';
-  for (;;) {
-    try {
-      const res = await cc.call(
-        cc.presence,
-        cc.presence.listRemoteClusters,
-        { pageSize: 0, pageToken },
-        'list leaf clusters',
-      );
-      out.push(...res.remoteClusters);
-      if (!res.nextPageToken) return out;
-      pageToken = res.nextPageToken;
-    } catch (err) {
-      // Older clusters (and ones without the RPC) have no leaf listing here.
-      if ((err as { cause?: { code?: number } }).cause?.code === status.UNIMPLEMENTED) return out;
-      throw err;
-    }
-  }
-}
+export const clusters = defineCommand<ClustersOptions>({
+  path: ['clusters'],
+  description: 'List available Teleport clusters',
+  flags: [
+    formatFlag(),
+    { flags: '-q, --quiet', description: 'Quiet mode' },
+    { flags: '-v, --verbose', description: 'Verbose table output, shows full label output' },
+  ],
+  options: (_args, f) => ({
+    format: f.format as Format,
+    quiet: f.quiet === true,
+    verbose: f.verbose === true,
+  }),
+  run: runClusters,
+});
 
-export async function runClusters(ctx: ClientContext, o: ClustersOptions): Promise<number> {
-  const { root, selected, leaves } = await withClusterClient(ctx, async (cc) => {
-    // Any proxy call completes the handshake that tells us the proxy's cluster name.
-    await cc.call(cc.transport, cc.transport.getClusterDetails, {}, 'cluster details');
-    return {
-      root: cc.proxyClusterName ?? cc.identity.rootCluster,
-      selected: cc.identity.cluster,
-      leaves: await leafClusters(cc),
-    };
-  });
+export const commands = [clusters];
+
+export async function runClusters(o: ClustersOptions, ctx: CommandContext): Promise<number> {
+  const tc = ctx.client();
+  const { root, selected } = await tc.clusterNames();
+  const leaves = await tc.remoteClusters();
   const clusters: ClusterInfo[] = [
     { cluster_name: root, status: 'online', cluster_type: 'root', labels: null, selected: root === selected },
     ...leaves.map((l) => ({
@@ -66,7 +51,7 @@ export async function runClusters(ctx: ClientContext, o: ClustersOptions): Promi
     })),
   ];
   printListing(
-    ctx,
+    ctx.io.stdout,
     o.format,
     clusters,
     {

@@ -3,8 +3,9 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profileCluster, profileName, splitHostPort } from '../auth/profile.js';
-import type { ClientContext } from '../client/context.js';
 import { TshError } from '../util/errors.js';
+import { defineCommand } from './command.js';
+import type { CommandContext } from './context.js';
 
 /** Default node SSH port (defaults.SSHServerListenPort). */
 const NODE_PORT = 3022;
@@ -47,7 +48,16 @@ export function openSSHConfig(opts: {
   return out;
 }
 
-export function runConfig(ctx: ClientContext, o: ConfigOptions = {}): number {
+export const config = defineCommand<ConfigOptions>({
+  path: ['config'],
+  description: 'Print OpenSSH configuration details',
+  options: () => ({}),
+  run: async (o, ctx) => runConfig(o, ctx),
+});
+
+export const commands = [config];
+
+export function runConfig(o: ConfigOptions, ctx: CommandContext): number {
   const profile = ctx.selectedProfile();
   if (!profile) throw new TshError('Not logged in; run "tshjs login" first', 'not-found');
   const name = profileName(profile);
@@ -63,7 +73,7 @@ export function runConfig(ctx: ClientContext, o: ConfigOptions = {}): number {
       knownHosts: paths.knownHosts(),
       identityFile: paths.userSSHKey(name, user),
       certificateFile: paths.sshCert(name, user, root),
-      login: ctx.opts.login,
+      login: ctx.globals.login,
       self: selfBin(),
     }),
   );

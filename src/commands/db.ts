@@ -1,13 +1,11 @@
 // tshjs db ls: databases from database servers (ListResources "db_server"), tsh's columns.
 import type { DatabaseV3 } from '../gen/teleport/legacy/types/types.js';
-import type { ClientContext } from '../client/context.js';
-import { collectResources } from '../client/listing.js';
-import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../output/labels.js';
-import type { Format } from '../output/output.js';
+import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { databaseJSON } from '../output/resourcejson.js';
-import { dedupeByName, printListing } from '../output/listing.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface DbLsOptions extends FilterOptions {
   format: Format;
@@ -30,12 +28,24 @@ function dbType(_d: DatabaseV3): string {
   return 'self-hosted';
 }
 
-export async function runDbLs(ctx: ClientContext, o: DbLsOptions): Promise<number> {
-  const found = await withClusterClient(ctx, (cc) =>
-    collectResources(cc, 'db_server', resourceFilter(o), (r) =>
+export const dbLs = defineCommand<DbLsOptions>({
+  path: ['db', 'ls'],
+  description: 'List all available databases',
+  args: [labelsArg],
+  flags: [formatFlag(), ...listingFlags],
+  options: listingOptions,
+  run: runDbLs,
+});
+
+export const group = { name: 'db', description: 'View and control proxied databases' };
+export const commands = [dbLs];
+
+export async function runDbLs(o: DbLsOptions, ctx: CommandContext): Promise<number> {
+  const found = await ctx
+    .client()
+    .collect('db_server', resourceFilter(o), (r) =>
       r.resource?.$case === 'DatabaseServer' ? r.resource.value.Spec?.Database : undefined,
-    ),
-  );
+    );
   const dbs = dedupeByName(found, (d) => d.Metadata?.Name ?? '').sort((a, b) =>
     (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
   );
@@ -43,7 +53,7 @@ export async function runDbLs(ctx: ClientContext, o: DbLsOptions): Promise<numbe
   const users = '(unknown)';
   const labels = (d: DatabaseV3) => d.Metadata?.Labels ?? {};
   printListing(
-    ctx,
+    ctx.io.stdout,
     o.format,
     dbs,
     o.verbose

@@ -1,30 +1,40 @@
 // tshjs desktop ls (tsh has no equivalent): Windows desktops via ListResources "windows_desktop".
 import type { WindowsDesktopV3 } from '../gen/teleport/legacy/types/types.js';
-import type { ClientContext } from '../client/context.js';
-import { collectResources } from '../client/listing.js';
-import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../output/labels.js';
-import type { Format } from '../output/output.js';
+import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { windowsDesktopJSON } from '../output/resourcejson.js';
-import { dedupeByName, printListing } from '../output/listing.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface DesktopLsOptions extends FilterOptions {
   format: Format;
   verbose?: boolean;
 }
 
-export async function runDesktopLs(ctx: ClientContext, o: DesktopLsOptions): Promise<number> {
-  const found = await withClusterClient(ctx, (cc) =>
-    collectResources(cc, 'windows_desktop', resourceFilter(o), (r) =>
+export const desktopLs = defineCommand<DesktopLsOptions>({
+  path: ['desktop', 'ls'],
+  description: 'List Windows desktops',
+  args: [labelsArg],
+  flags: [formatFlag(), ...listingFlags],
+  options: listingOptions,
+  run: runDesktopLs,
+});
+
+export const group = { name: 'desktop', description: 'Windows desktops' };
+export const commands = [desktopLs];
+
+export async function runDesktopLs(o: DesktopLsOptions, ctx: CommandContext): Promise<number> {
+  const found = await ctx
+    .client()
+    .collect('windows_desktop', resourceFilter(o), (r) =>
       r.resource?.$case === 'WindowsDesktop' ? r.resource.value : undefined,
-    ),
-  );
+    );
   const desktops = dedupeByName(found, (d) => d.Header?.Metadata?.Name ?? '');
   const name = (d: WindowsDesktopV3) => d.Header?.Metadata?.Name ?? '';
   const labels = (d: WindowsDesktopV3) => d.Header?.Metadata?.Labels ?? {};
   printListing(
-    ctx,
+    ctx.io.stdout,
     o.format,
     desktops,
     o.verbose

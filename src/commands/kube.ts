@@ -1,12 +1,10 @@
 // tshjs kube ls: Kubernetes clusters from kube servers (ListResources "kube_server").
 import type { KubernetesClusterV3 } from '../gen/teleport/legacy/types/types.js';
-import type { ClientContext } from '../client/context.js';
-import { collectResources } from '../client/listing.js';
-import { withClusterClient } from '../client/session.js';
 import { labelsString, sortedLabels } from '../output/labels.js';
-import { sortedRecord, type Format } from '../output/output.js';
-import { dedupeByName, printListing } from '../output/listing.js';
+import { dedupeByName, printListing, sortedRecord, type Format } from '../output/printer.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface KubeLsOptions extends FilterOptions {
   format: Format;
@@ -14,12 +12,24 @@ export interface KubeLsOptions extends FilterOptions {
   quiet?: boolean;
 }
 
-export async function runKubeLs(ctx: ClientContext, o: KubeLsOptions): Promise<number> {
-  const found = await withClusterClient(ctx, (cc) =>
-    collectResources(cc, 'kube_server', resourceFilter(o), (r) =>
+export const kubeLs = defineCommand<KubeLsOptions>({
+  path: ['kube', 'ls'],
+  description: 'Get a list of Kubernetes clusters',
+  args: [labelsArg],
+  flags: [formatFlag(), ...listingFlags, { flags: '-q, --quiet', description: 'Quiet mode' }],
+  options: (args, f) => ({ ...listingOptions(args, f), quiet: f.quiet === true }),
+  run: runKubeLs,
+});
+
+export const group = { name: 'kube', description: 'Manage available Kubernetes clusters' };
+export const commands = [kubeLs];
+
+export async function runKubeLs(o: KubeLsOptions, ctx: CommandContext): Promise<number> {
+  const found = await ctx
+    .client()
+    .collect('kube_server', resourceFilter(o), (r) =>
       r.resource?.$case === 'KubernetesServer' ? r.resource.value.Spec?.Cluster : undefined,
-    ),
-  );
+    );
   const clusters = dedupeByName(found, (k) => k.Metadata?.Name ?? '').sort((a, b) =>
     (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
   );
@@ -27,7 +37,7 @@ export async function runKubeLs(ctx: ClientContext, o: KubeLsOptions): Promise<n
   const selected = (_k: KubernetesClusterV3) => false;
   const labels = (k: KubernetesClusterV3) => k.Metadata?.Labels ?? {};
   printListing(
-    ctx,
+    ctx.io.stdout,
     o.format,
     clusters,
     o.quiet

@@ -1,11 +1,11 @@
 // tshjs login: log in and print the status block, or write an identity file with --out.
-import { StdioPrompter } from '../term/prompt.js';
-import type { ClientContext } from '../client/context.js';
-import { login } from '../client/login.js';
-import { TshError } from '../util/errors.js';
-import type { Format } from '../output/output.js';
-import { runStatus } from './status.js';
 import { userInfo } from 'node:os';
+import { profileNameFromAddr } from '../auth/profile.js';
+import { normalizeProxyAddr } from '../client/addr.js';
+import { TshError } from '../util/errors.js';
+import { clusterFlag, defineCommand, formatFlag, type Format } from './command.js';
+import type { CommandContext } from './context.js';
+import { runStatus } from './status.js';
 
 export interface LoginCommandOptions {
   format: Format;
@@ -15,6 +15,33 @@ export interface LoginCommandOptions {
   proxyArg?: string;
 }
 
+export const login = defineCommand<LoginCommandOptions>({
+  path: ['login'],
+  description: 'Log in to a cluster and retrieve the session certificate',
+  args: [{ name: '[proxy]', description: 'proxy address (same as --proxy)' }],
+  flags: [
+    formatFlag(),
+    clusterFlag,
+    {
+      flags: '-o, --out <file>',
+      description: 'Write an identity file to this path instead of saving a profile',
+    },
+    {
+      flags: '--otp <code>',
+      description: 'One-time password (else prompted, or read as the second line of stdin)',
+    },
+  ],
+  options: (args, f) => ({
+    format: f.format as Format,
+    out: f.out as string | undefined,
+    otp: f.otp as string | undefined,
+    proxyArg: args[0] as string | undefined,
+  }),
+  run: runLogin,
+});
+
+export const commands = [login];
+
 function defaultUser(): string {
   try {
     return userInfo().username;
@@ -23,40 +50,35 @@ function defaultUser(): string {
   }
 }
 
-export async function runLogin(ctx: ClientContext, o: LoginCommandOptions): Promise<number> {
-  const proxy = o.proxyArg || ctx.opts.proxy || ctx.selectedProfile()?.webProxyAddr;
+export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Promise<number> {
+  const g = ctx.globals;
+  const proxy = o.proxyArg || g.proxy || ctx.selectedProfile()?.webProxyAddr;
   if (!proxy)
     throw new TshError(
       'no proxy address given; pass --proxy=host:port or set TELEPORT_PROXY',
       'bad-parameter',
     );
-  const user = ctx.opts.user || ctx.selectedProfile()?.username || defaultUser();
+  const user = g.user || ctx.selectedProfile()?.username || defaultUser();
   if (!user) throw new TshError('no user given; pass --user', 'bad-parameter');
-  if (ctx.opts.ttl !== undefined && (!Number.isInteger(ctx.opts.ttl) || ctx.opts.ttl <= 0)) {
-    throw new TshError(`--ttl must be a positive number of minutes, got ${ctx.opts.ttl}`, 'bad-parameter');
+  if (g.ttl !== undefined && (!Number.isInteger(g.ttl) || g.ttl <= 0)) {
+    throw new TshError(`--ttl must be a positive number of minutes, got ${g.ttl}`, 'bad-parameter');
   }
-  const prompter = new StdioPrompter(ctx.io);
-  try {
-    const res = await login(ctx, {
-      proxy,
-      user,
-      ttl: ctx.opts.ttl,
-      otp: o.otp,
-      out: o.out,
-      insecure: ctx.opts.insecure,
-      authConnector: ctx.opts.auth,
-      skipVersionCheck: ctx.opts.skipVersionCheck,
-      warn: (t) => ctx.io.stderr.write(t),
-      prompter,
-    });
-    if (res.identityFile) {
-      ctx.io.stdout.write(`\nThe certificate has been written to ${res.identityFile}\n`);
-      return 0;
-    }
-  } finally {
-    prompter.close();
+  const res = await ctx.client({ proxy }).login({
+    proxy,
+    user,
+    ttl: g.ttl,
+    otp: o.otp,
+    out: o.out,
+    insecure: g.insecure,
+    authConnector: g.auth,
+    skipVersionCheck: g.skipVersionCheck,
+    warn: (t) => ctx.io.stderr.write(t),
+    prompter: ctx.prompter(),
+  });
+  if (res.identityFile) {
+    ctx.io.stdout.write(`\nThe certificate has been written to ${res.identityFile}\n`);
+    return 0;
   }
   // The status block for the profile just written, as tsh prints after login.
-  const statusCtx = Object.create(ctx, { opts: { value: { ...ctx.opts, proxy } } }) as ClientContext;
-  return runStatus(statusCtx, { format: o.format });
+  return runStatus({ format: o.format, activeProfile: profileNameFromAddr(normalizeProxyAddr(proxy)) }, ctx);
 }

@@ -1,45 +1,25 @@
-// tshjs logout: tsh onLogout's cases and messages.
-import * as fs from 'node:fs';
-import { FileKeyStore } from '../auth/keystore.js';
+// tshjs logout: tsh onLogout's cases and messages (the file work is src/auth/logout.ts).
+import { hasAnyLogin, logoutAll, logoutUser, usersAtProxy } from '../auth/logout.js';
 import { profileNameFromAddr } from '../auth/profile.js';
-import type { ClientContext } from '../client/context.js';
 import { normalizeProxyAddr } from '../client/addr.js';
+import { defineCommand } from './command.js';
+import type { CommandContext } from './context.js';
 
-/** Users with keys under keys/<proxy>/ (files named <user>.key or <user>.crt). */
-function usersAtProxy(ctx: ClientContext, proxyHost: string): string[] {
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(ctx.profiles.paths.proxyKeyDir(proxyHost));
-  } catch {
-    return [];
-  }
-  const users = new Set<string>();
-  for (const n of names) {
-    const m = /^(.+)\.(key|crt)$/.exec(n);
-    if (m && !n.startsWith('.')) users.add(m[1]);
-  }
-  return [...users].sort();
-}
+export type LogoutOptions = Record<string, never>;
 
-function logoutUser(ctx: ClientContext, proxyHost: string, user: string): boolean {
-  const keys = new FileKeyStore(ctx.home);
-  return keys.locked(() => {
-    const found = keys.deleteKeyRing(proxyHost, user);
-    const p = ctx.profiles.read(proxyHost);
-    if (p && (p.username ?? '') === user) {
-      ctx.profiles.remove(proxyHost);
-      if (ctx.profiles.currentName() === proxyHost)
-        fs.rmSync(ctx.profiles.paths.currentProfile(), { force: true });
-    }
-    return found;
-  });
-}
+export const logout = defineCommand<LogoutOptions>({
+  path: ['logout'],
+  description: 'Delete a cluster certificate',
+  options: () => ({}),
+  run: async (o, ctx) => runLogout(o, ctx),
+});
 
-export function runLogout(ctx: ClientContext): number {
+export const commands = [logout];
+
+export function runLogout(_o: LogoutOptions, ctx: CommandContext): number {
   const out = ctx.io.stdout;
-  const { proxy, user } = ctx.opts;
-  const anyProfile = ctx.profiles.listNames().length > 0 || fs.existsSync(ctx.profiles.paths.keysDir());
-  if (!anyProfile) {
+  const { proxy, user } = ctx.globals;
+  if (!hasAnyLogin(ctx.home)) {
     out.write('All users logged out.\n');
     return 0;
   }
@@ -47,7 +27,7 @@ export function runLogout(ctx: ClientContext): number {
     const host = profileNameFromAddr(normalizeProxyAddr(proxy));
     let who = user;
     if (!who) {
-      const users = usersAtProxy(ctx, host);
+      const users = usersAtProxy(ctx.home, host);
       if (users.length === 0) {
         out.write('All users logged out.\n');
         return 0;
@@ -60,7 +40,7 @@ export function runLogout(ctx: ClientContext): number {
       }
       who = users[0];
     }
-    if (!logoutUser(ctx, host, who)) {
+    if (!logoutUser(ctx.home, host, who)) {
       out.write(`User ${who} already logged out from ${host}.\n`);
       return 1;
     }
@@ -73,8 +53,7 @@ export function runLogout(ctx: ClientContext): number {
     );
     return 0;
   }
-  const keys = new FileKeyStore(ctx.home);
-  keys.locked(() => keys.deleteAll());
+  logoutAll(ctx.home);
   out.write('Logged out all users from all proxies.\n');
   return 0;
 }

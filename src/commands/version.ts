@@ -1,7 +1,8 @@
 // tshjs version: tsh's text line and JSON keys (version, gitref, runtime, proxyVersion, proxyPublicAddress).
-import type { ClientContext } from '../client/context.js';
-import { serialize, type Format } from '../output/output.js';
+import { serialize } from '../output/printer.js';
 import { TELEPORT_COMPAT_VERSION, VERSION } from '../version.js';
+import { defineCommand, formatFlag, type Format } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface VersionOptions {
   format: Format;
@@ -9,31 +10,27 @@ export interface VersionOptions {
   client?: boolean;
 }
 
-async function proxyInfo(ctx: ClientContext): Promise<{ version: string; publicAddr: string } | undefined> {
-  const profile = ctx.selectedProfile();
-  if (!profile) return undefined;
-  const { WebClient, trustedRootsFromEnv } = await import('../client/webapi.js');
-  const web = new WebClient({
-    proxyAddr: profile.webProxyAddr,
-    insecure: ctx.opts.insecure,
-    ca: trustedRootsFromEnv(ctx.io.env),
-    timeoutMs: 5_000,
-  });
-  try {
-    const ping = await web.ping();
-    return { version: ping.server_version, publicAddr: ping.proxy.ssh?.public_addr ?? '' };
-  } finally {
-    web.close();
-  }
-}
+export const version = defineCommand<VersionOptions>({
+  path: ['version'],
+  description: 'Print the tshjs and Teleport versions',
+  flags: [
+    formatFlag(),
+    { flags: '--client', description: 'Show the client version only (no proxy round trip)' },
+  ],
+  options: (_args, f) => ({ format: f.format as Format, client: f.client === true }),
+  run: runVersion,
+});
 
-export async function runVersion(ctx: ClientContext, o: VersionOptions): Promise<number> {
+export const commands = [version];
+
+export async function runVersion(o: VersionOptions, ctx: CommandContext): Promise<number> {
   const gitref = `tshjs-v${VERSION}`;
   const runtime = `node${process.versions.node}`;
   let proxy: { version: string; publicAddr: string } | undefined;
   if (!o.client) {
     try {
-      proxy = await proxyInfo(ctx);
+      const ping = await ctx.client().pingProxy();
+      if (ping) proxy = { version: ping.server_version, publicAddr: ping.proxy.ssh?.public_addr ?? '' };
     } catch (err) {
       ctx.io.stderr.write(`Failed to fetch proxy version: ${(err as Error).message}\n`);
     }

@@ -1,6 +1,6 @@
 // tsh status output: the text block and the profileInfo JSON/YAML shape.
 import { goRFC3339, goTimeString, humanValidFor } from '../format/gotime.js';
-import { sortedRecord } from './output.js';
+import { sortedRecord } from './printer.js';
 import type { ProfileStatus } from '../client/status.js';
 
 const LABEL_WIDTH = 20;

@@ -1,24 +1,18 @@
 // The package entry works as a library: import by name, run a login without the CLI.
 import * as fs from 'node:fs';
-import { Readable, PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { tempHome } from '../helpers/cluster.js';
 
 describe("import from 'tshjs'", () => {
   it('logs in through the library API against an in-process dev cluster, then stops cleanly', async () => {
     const lib = await import('tshjs');
+    const { DevCluster } = await import('tshjs/devcluster');
     const before = process.getActiveResourcesInfo().filter((r) => /TCP|TLS/.test(r)).length;
-    const dc = await lib.DevCluster.start({ listen: '127.0.0.1:0' });
+    const dc = await DevCluster.start({ listen: '127.0.0.1:0' });
     const home = tempHome();
-    const io = {
-      stdin: Readable.from([]),
-      stdout: new PassThrough(),
-      stderr: new PassThrough(),
-      env: { TELEPORT_HOME: home },
-    };
-    const ctx = new lib.ClientContext(io, { insecure: true });
+    const tc = new lib.TeleportClient({ home, insecure: true });
     const warnings: string[] = [];
-    const res = await lib.login(ctx, {
+    const res = await tc.login({
       proxy: dc.proxyAddr,
       user: 'alice',
       insecure: true,

@@ -43,3 +43,13 @@ export function grpcError(err: unknown, what: string): Error {
       return new TshError(`${what}: ${details}`, 'internal', 1, { cause: err });
   }
 }
+
+/**
+ * The gRPC status code of a failed call, whether the error is grpc-js's own or one of ours
+ * wrapping it (grpcError keeps it as `cause`); undefined for anything else.
+ */
+export function grpcCode(err: unknown): status | undefined {
+  if (isServiceError(err)) return err.code;
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return isServiceError(cause) ? cause.code : undefined;
+}

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateKey } from '../../../src/auth/keygen.js';
 import { marshalCertificateLine, signSshCertificate, USER_CERT } from '../../../src/auth/ssh/cert.js';
 import { goRFC3339, goTimeString, humanValidFor } from '../../../src/format/gotime.js';
-import { toJSON } from '../../../src/output/output.js';
+import { toJSON } from '../../../src/output/printer.js';
 import { profileInfo, statusDocument, statusText } from '../../../src/output/statusformat.js';
 import {
   applyEnvOverrides,

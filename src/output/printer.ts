@@ -1,6 +1,9 @@
-// Machine output shared by commands: tsh's JSON (2-space indent) and YAML.
+// Output shared by commands: tsh's JSON (2-space indent) and YAML documents, streamed JSON arrays
+// and YAML sequences, and listings (table or JSON/YAML).
 import { goEscape } from '../format/gojson.js';
+import { terminalWidth } from '../term/io.js';
 import { yaml } from '../util/lazy.js';
+import { Table } from './table.js';
 
 export const FORMATS = ['text', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -58,4 +61,44 @@ export class YamlSequenceWriter {
   end(): void {
     this.out.write(this.count === 0 ? '[]\n\n' : '\n');
   }
+}
+
+/** Keeps the first item of each name (several agents may serve the same resource). */
+export function dedupeByName<T>(items: T[], name: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const n = name(t);
+    if (seen.has(n)) return false;
+    seen.add(n);
+    return true;
+  });
+}
+
+/** A listing as a table (text) or Go-shaped JSON/YAML: the small listings' one output path. */
+export function printListing<T>(
+  out: { write(s: string): unknown; isTTY?: boolean; columns?: number },
+  format: Format,
+  items: T[],
+  text: { titles: string[]; row: (t: T) => string[]; truncate?: string; quiet?: boolean },
+  toJSON: (t: T) => unknown,
+): void {
+  if (format === 'json' || format === 'yaml') {
+    const w = format === 'json' ? new JsonArrayWriter(out) : new YamlSequenceWriter(out);
+    for (const t of items) w.write(toJSON(t));
+    w.end();
+    return;
+  }
+  const rows = items.map(text.row);
+  let table: Table;
+  if (text.quiet) {
+    table = Table.headless(text.titles.length);
+    rows.forEach((r) => table.addRow(r));
+  } else if (text.truncate) {
+    table = Table.withTruncatedColumn(text.titles, rows, text.truncate, terminalWidth(out));
+  } else {
+    table = new Table(text.titles.map((title) => ({ title })));
+    rows.forEach((r) => table.addRow(r));
+  }
+  // tsh prints tables with fmt.Println, hence the blank line after.
+  out.write(`${table.toString()}\n`);
 }
