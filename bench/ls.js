@@ -8,8 +8,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough, Readable } from 'node:stream';
-import { ClientContext } from '../dist/client/context.js';
 import { ClusterClient } from '../dist/client/cluster.js';
 import { loadClientIdentity } from '../dist/client/identity.js';
 import { listUnified } from '../dist/client/listing.js';
@@ -78,13 +76,7 @@ try {
     [path.join(repo, 'bin/tshjs.js'), 'login', `--proxy=${ready.proxy}`, '--user=alice', '--insecure'],
     'pw\n',
   );
-  const io = {
-    stdin: Readable.from([]),
-    stdout: new PassThrough(),
-    stderr: new PassThrough(),
-    env: { TELEPORT_HOME: home },
-  };
-  const id = loadClientIdentity(new ClientContext(io, {}));
+  const id = loadClientIdentity({ home });
 
   async function baseline() {
     const cc = new ClusterClient(id);

@@ -4,22 +4,18 @@
 //   text  table ID | Type | Participants | Hostname | Timestamp, one row per session.end
 //   json  json.MarshalIndent(events, "", "    ") of the full events
 //   yaml  the events as one YAML sequence (ghodss/yaml: keys sorted)
-import type { ClientContext } from '../client/context.js';
-import { withClusterClient } from '../client/session.js';
-import { YamlSequenceWriter } from '../output/output.js';
-import { Table } from '../output/table.js';
 import { parseGoDuration } from '../format/duration.js';
-import { Order } from '../gen/teleport/legacy/client/proto/authservice.js';
-import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import { goIndentJSON } from '../format/gojson.js';
+import { YamlSequenceWriter } from '../output/printer.js';
+import { Table } from '../output/table.js';
 import { eventToJSON } from '../recording/events.js';
 import { badParameter } from '../util/errors.js';
-import { goIndentJSON } from '../format/gojson.js';
+import { defineCommand, formatFlag } from './command.js';
+import type { CommandContext } from './context.js';
 
 /** lib/defaults TshTctlSessionListLimit / TshTctlSessionDayLimit. */
 export const DEFAULT_LIMIT = 50;
 export const DAY_LIMIT = 365;
-/** Page size of each GetSessionEvents call (apidefaults.DefaultChunkSize). */
-export const PAGE_SIZE = 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface RecordingsLsOptions {
@@ -30,11 +26,49 @@ export interface RecordingsLsOptions {
   limit?: string | number;
 }
 
+export const group = {
+  name: 'recordings',
+  description: 'View and control session recordings',
+  aliases: ['recording'],
+};
+
+export const recordingsLs = defineCommand<RecordingsLsOptions>({
+  path: ['recordings', 'ls'],
+  description: 'List recorded sessions',
+  flags: [
+    formatFlag(),
+    {
+      flags: '--from-utc <date>',
+      description: 'Start of time range in which recordings are listed. Format 2006-01-02',
+    },
+    {
+      flags: '--to-utc <date>',
+      description: 'End of time range in which recordings are listed. Format 2006-01-02',
+    },
+    { flags: '--limit <n>', description: 'Maximum number of recordings to show', default: '50' },
+    {
+      flags: '--last <duration>',
+      description: 'Duration into the past from which session recordings should be listed, e.g. 5h30m40s',
+    },
+  ],
+  options: (_args, f) => ({
+    format: f.format as string | undefined,
+    fromUtc: f.fromUtc as string | undefined,
+    toUtc: f.toUtc as string | undefined,
+    limit: f.limit as string | undefined,
+    last: f.last as string | undefined,
+  }),
+  run: runRecordingsLs,
+});
+
+export const commands = [recordingsLs];
+
 /** Go layout "2006-01-02" in UTC (defaults.TshTctlSessionListTimeFormat). */
 function parseDate(flag: string, v: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!d || d.getUTCDate() !== Number(m![3])) {
+  // Date.UTC rolls over (month 13, February 30): a date that does not exist is refused, as Go's.
+  if (!d || d.getUTCMonth() !== Number(m![2]) - 1 || d.getUTCDate() !== Number(m![3])) {
     throw badParameter(`parsing time "${v}" as "2006-01-02": cannot parse --${flag} (expected YYYY-MM-DD)`);
   }
   return d;
@@ -64,7 +98,8 @@ export function recordingsRange(o: RecordingsLsOptions, now = new Date()): { fro
   return { from, to };
 }
 
-function parseLimit(v: string | number | undefined): number {
+/** --limit: a non-negative integer (0 = no limit); DEFAULT_LIMIT when not given. */
+export function parseLimit(v: string | number | undefined): number {
   if (v === undefined) return DEFAULT_LIMIT;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < 0) throw badParameter(`--limit must be a non-negative integer, got "${v}"`);
@@ -80,29 +115,12 @@ export function humanDateSeconds(d: Date): string {
   return `${MONTHS[d.getUTCMonth()]} ${day} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
 }
 
-export async function runRecordingsLs(ctx: ClientContext, o: RecordingsLsOptions): Promise<number> {
+export async function runRecordingsLs(o: RecordingsLsOptions, ctx: CommandContext): Promise<number> {
   const format = (o.format ?? 'text').toLowerCase();
   if (!['text', 'json', 'yaml'].includes(format)) throw badParameter(`unknown format "${format}"`);
-  const { from, to } = recordingsRange(o);
-  const max = parseLimit(o.limit);
-  const events: OneOf[] = [];
-  await withClusterClient(ctx, async (cc) => {
-    let startKey = '';
-    // GetPaginatedSessions: pages until LastKey is empty or the limit is reached.
-    while (max === 0 || events.length < max) {
-      const want = max === 0 ? PAGE_SIZE : Math.min(PAGE_SIZE, max - events.length);
-      const page = await cc.call(
-        cc.auth,
-        cc.auth.getSessionEvents,
-        { StartDate: from, EndDate: to, Limit: want, StartKey: startKey, Order: Order.DESCENDING },
-        'list session recordings',
-      );
-      events.push(...page.Items);
-      startKey = page.LastKey;
-      if (!startKey) break;
-    }
-  });
-  if (max > 0) events.splice(max);
+  const { from, to } = recordingsRange(o, ctx.clock.now());
+  const limit = parseLimit(o.limit);
+  const events = await ctx.client().sessionEnds({ from, to, limit });
   const out = ctx.io.stdout;
   if (format === 'json') {
     const items = events.map((e) => eventToJSON(e)).filter((s): s is string => s !== undefined);

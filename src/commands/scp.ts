@@ -1,11 +1,10 @@
 // tshjs scp [flags] SOURCE... DEST: like tsh scp — a remote operand is [user@]host:path, exactly
 // one side is remote, and the copy runs over SFTP on the node reached through the proxy.
-import { userInfo } from 'node:os';
-import type { ClientContext } from '../client/context.js';
-import { withClusterClient } from '../client/session.js';
-import { download, openSftp, upload } from '../ssh/sftp.js';
-import { connectNode } from '../ssh/session.js';
+import { defaultLogin } from '../ssh/session.js';
+import { parseRemotePath, sftpCopy, type RemotePath } from '../ssh/sftp.js';
 import { TshError } from '../util/errors.js';
+import { clusterFlag, defineCommand } from './command.js';
+import type { CommandContext } from './context.js';
 
 export interface ScpOptions {
   sources: string[];
@@ -16,45 +15,37 @@ export interface ScpOptions {
   quiet?: boolean;
 }
 
-export interface RemotePath {
-  user?: string;
-  host: string;
-  path: string;
-}
+export const scp = defineCommand<ScpOptions>({
+  path: ['scp'],
+  description: 'Transfer files to a remote SSH node',
+  args: [{ name: '<paths...>', description: 'SOURCE... DEST, a remote path is [user@]host:path' }],
+  flags: [
+    clusterFlag,
+    { flags: '-r, --recursive', description: 'Recursive copy of subdirectories' },
+    {
+      flags: '-p, --preserve',
+      description: 'Preserves access and modification times from the original file',
+    },
+    { flags: '-P, --port <port>', description: 'Port to connect to on the remote host', parse: 'int' },
+    { flags: '-q, --quiet', description: 'Quiet mode' },
+  ],
+  options: (args, f) => {
+    const paths = args[0] as string[];
+    return {
+      sources: paths.slice(0, -1),
+      dest: paths.length > 1 ? paths[paths.length - 1] : '',
+      recursive: f.recursive as boolean | undefined,
+      preserve: f.preserve as boolean | undefined,
+      port: f.port as number | undefined,
+      quiet: f.quiet as boolean | undefined,
+    };
+  },
+  run: runScp,
+});
 
-/**
- * `[user@]host:path` → remote; anything else (no colon, or a slash before the first colon, as
- * in "./a:b") is local. IPv6 hosts go in brackets: `[::1]:path`.
- */
-export function parseRemotePath(arg: string): RemotePath | undefined {
-  const at = arg.startsWith('[') ? -1 : arg.indexOf('@');
-  const hostStart = arg.startsWith('[') || at < 0 ? 0 : at + 1;
-  let colon: number;
-  if (arg[hostStart] === '[') {
-    const close = arg.indexOf(']', hostStart);
-    if (close < 0 || arg[close + 1] !== ':') return undefined;
-    colon = close + 1;
-  } else {
-    colon = arg.indexOf(':');
-  }
-  if (colon <= 0 || arg.slice(0, colon).includes('/')) return undefined;
-  const userHost = arg.slice(0, colon);
-  const split = userHost.startsWith('[') ? -1 : userHost.lastIndexOf('@');
-  const user = split >= 0 ? userHost.slice(0, split) || undefined : undefined;
-  const host = (split >= 0 ? userHost.slice(split + 1) : userHost).replace(/^\[(.*)\]$/, '$1');
-  if (!host) return undefined;
-  return { user, host, path: arg.slice(colon + 1) };
-}
+export const commands = [scp];
 
-function defaultLogin(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}
-
-export async function runScp(ctx: ClientContext, o: ScpOptions): Promise<number> {
+export async function runScp(o: ScpOptions, ctx: CommandContext): Promise<number> {
   if (!o.sources.length || !o.dest)
     throw new TshError(
       'need at least one source and a destination: tshjs scp SOURCE... DEST',
@@ -77,37 +68,22 @@ export async function runScp(ctx: ClientContext, o: ScpOptions): Promise<number>
     if (s.host !== remote.host || (s.user ?? '') !== (remote.user ?? ''))
       throw new TshError('all remote sources must be on the same host and login', 'bad-parameter');
   }
-  const login = remote.user || ctx.opts.login || defaultLogin();
-  return withClusterClient(ctx, async (cc) => {
-    const client = await connectNode(
-      cc,
-      { host: remote.host, port: o.port, login, cluster: cc.identity.cluster },
-      { home: ctx.home, log: ctx.log },
-    );
-    try {
-      const sftp = await openSftp(client, remote.host);
-      const opts = {
-        recursive: o.recursive,
-        preserve: o.preserve,
-        quiet: o.quiet,
-        stderr: ctx.io.stderr,
-        host: remote.host,
-      };
-      try {
-        if (dest) await upload(sftp, o.sources, dest.path, opts);
-        else
-          await download(
-            sftp,
-            remoteSources.map((s) => s.path),
-            o.dest,
-            opts,
-          );
-      } finally {
-        sftp.end();
-      }
-      return 0;
-    } finally {
-      client.end();
-    }
-  });
+  const login = remote.user || ctx.globals.login || defaultLogin();
+  const tc = ctx.client();
+  const { cluster } = (await tc.cluster()).identity;
+  await sftpCopy(
+    tc,
+    { host: remote.host, port: o.port, login, cluster },
+    dest
+      ? { direction: 'upload', sources: o.sources, dest: dest.path }
+      : { direction: 'download', sources: remoteSources.map((s) => s.path), dest: o.dest },
+    {
+      recursive: o.recursive,
+      preserve: o.preserve,
+      quiet: o.quiet,
+      stderr: ctx.io.stderr,
+      host: remote.host,
+    },
+  );
+  return 0;
 }

@@ -250,11 +250,6 @@ export class DevCluster {
     return dc;
   }
 
-  /** Later issues register more web-port protocols here (TLS terminated with the web cert). */
-  registerAlpn(protocol: string, handler: AlpnHandler): void {
-    this.handlers.set(protocol, handler);
-  }
-
   private track(s: net.Socket): void {
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));

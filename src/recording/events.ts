@@ -11,8 +11,6 @@ import { goString } from '../format/gojson.js';
 import { GO_ZERO_TIME, goTimeJSON } from '../format/gotime.js';
 
 export type EventCase = NonNullable<OneOf['Event']>['$case'];
-export type AnyEvent = NonNullable<OneOf['Event']>['value'];
-
 // Event type strings (lib/events/api.go) used when an event carries no Metadata.Type.
 const DEFAULT_TYPES: Partial<Record<EventCase, string>> = {
   SessionStart: 'session.start',
@@ -72,12 +70,6 @@ export function parseTerminalSize(size: string): { width: number; height: number
   const m = /^(\d+):(\d+)$/.exec(size);
   if (!m) return undefined;
   return { width: Number(m[1]), height: Number(m[2]) };
-}
-
-/** Whether the event belongs to a desktop session (cannot be played in a terminal). */
-export function isDesktopEvent(o: OneOf): boolean {
-  const c = eventCase(o);
-  return c === 'WindowsDesktopSessionStart' || c === 'DesktopRecording';
 }
 
 // ---------------------------------------------------------------------------

@@ -453,9 +453,4 @@ export class RecordingReader implements AsyncIterable<OneOf> {
   }
 }
 
-/** Convenience: iterate the events of a recording. */
-export function readRecording(input: RecordingInput, opts?: ReaderOptions): RecordingReader {
-  return new RecordingReader(input, opts);
-}
-
 export { RecordingError };

@@ -13,8 +13,7 @@ export const AGENT = {
   SIGN_REQUEST: 13,
   SIGN_RESPONSE: 14,
 } as const;
-/** Sign request flags. */
-export const SSH_AGENT_RSA_SHA2_256 = 2;
+/** Sign request flag for rsa-sha2-512; without it RSA keys sign with rsa-sha2-256 (flag 2). */
 export const SSH_AGENT_RSA_SHA2_512 = 4;
 
 export interface AgentIdentity {

@@ -1,21 +1,22 @@
 // SSH to a node as tsh does: dial through the proxy (ProxySSH), verify the node's host
 // certificate against the cluster host CAs in known_hosts, authenticate with the user cert.
 import * as net from 'node:net';
+import { userInfo } from 'node:os';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import ssh2, { type ClientChannel } from 'ssh2';
-import { splitHostPort } from '../auth/profile.js';
-import { ALPN_PROXY_SSH } from '../wire/alpn.js';
+import { profileNameFromAddr, splitHostPort } from '../auth/profile.js';
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
-import { AgentStream, keyRingIdentities } from './agentproto.js';
-import { FileKeyStore } from '../auth/keystore.js';
 import { parseAuthorizedKey } from '../auth/ssh/keys.js';
-import { profileNameFromAddr } from '../auth/profile.js';
 import type { ClusterClient } from '../client/cluster.js';
+import { grpcCode } from '../client/grpc/errors.js';
+import type { TeleportClient } from '../client/teleport.js';
 import { TshError } from '../util/errors.js';
-import { dialHost } from './dialhost.js';
+import { ALPN_PROXY_SSH } from '../wire/alpn.js';
 import { clientCertAuthOptions, hostCertAlgorithms, hostCertVerifier } from '../wire/ssh2certs.js';
+import { AgentStream, keyRingIdentities } from './agentproto.js';
+import { dialHost } from './dialhost.js';
 
 export interface NodeTarget {
   /** Name, UUID or address the user gave (or the node's UUID for label targets). */
@@ -25,13 +26,21 @@ export interface NodeTarget {
   cluster: string;
 }
 
+/** The login tsh uses when neither user@ nor -l/TELEPORT_LOGIN gives one: the local user. */
+export function defaultLogin(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
 /** Trusted host CA blobs for this proxy from ~/.tsh/known_hosts (or the identity file). */
-export function hostCABlobs(cc: ClusterClient, home: string): Buffer[] {
-  const id = cc.identity;
+export function hostCABlobs(tc: TeleportClient): Buffer[] {
+  const id = tc.identity();
   if (id.knownHosts?.length)
     return id.knownHosts.map((l) => parseAuthorizedKey(l.replace(/^@cert-authority\s+\S+\s+/, '')).blob);
-  const keys = new FileKeyStore(home);
-  return keys
+  return tc.keys
     .readKnownHostCAs(profileNameFromAddr(id.webProxyAddr))
     .map((e) => parseAuthorizedKey(e.line).blob);
 }
@@ -58,7 +67,7 @@ class KeyRingAgent extends BaseAgent {
 }
 
 function isUnimplemented(err: unknown): boolean {
-  return (err as { cause?: { code?: number } }).cause?.code === status.UNIMPLEMENTED;
+  return grpcCode(err) === status.UNIMPLEMENTED;
 }
 
 /** Waits for a connected ssh2 client, with one-line errors. */
@@ -78,7 +87,7 @@ function ready(client: Client, what: string, verifier: ReturnType<typeof hostCer
  * SSH to the proxy — inside TLS with ALPN teleport-proxy-ssh on the web port with TLS routing,
  * else on the proxy SSH port — then the `proxy:<host>:<port>@<cluster>` subsystem.
  */
-async function legacyProxyDial(cc: ClusterClient, target: NodeTarget, home: string): Promise<Duplex> {
+async function legacyProxyDial(tc: TeleportClient, cc: ClusterClient, target: NodeTarget): Promise<Duplex> {
   const id = cc.identity;
   const web = splitHostPort(id.webProxyAddr);
   const transport = await new Promise<Duplex>((resolve, reject) => {
@@ -102,7 +111,7 @@ async function legacyProxyDial(cc: ClusterClient, target: NodeTarget, home: stri
     throw new TshError(`cannot reach the proxy's SSH service: ${err.message}`, 'connection-problem');
   });
   const verifier = hostCertVerifier({
-    caBlobs: hostCABlobs(cc, home),
+    caBlobs: hostCABlobs(tc),
     host: [web.host, 'localhost', id.rootCluster],
   });
   const proxy = new Client();
@@ -138,37 +147,36 @@ async function legacyProxyDial(cc: ClusterClient, target: NodeTarget, home: stri
 }
 
 /** ProxySSH over gRPC, as current tsh; the legacy proxy SSH path when the proxy lacks it. */
-export async function openNodeStream(
-  cc: ClusterClient,
-  target: NodeTarget,
-  opts: { home: string; log?: (m: string, f?: Record<string, unknown>) => void },
-): Promise<Duplex> {
+export async function openNodeStream(tc: TeleportClient, target: NodeTarget): Promise<Duplex> {
+  const cc = await tc.cluster();
   try {
     return await dialHost(cc, `${target.host}:${target.port ?? 0}`, target.cluster);
   } catch (err) {
     if (!isUnimplemented(err)) throw err;
-    opts.log?.('proxy has no ProxySSH; using the proxy SSH subsystem', { host: target.host });
-    return legacyProxyDial(cc, target, opts.home);
+    tc.log('proxy has no ProxySSH; using the proxy SSH subsystem', { host: target.host });
+    return legacyProxyDial(tc, cc, target);
   }
 }
 
+export interface ConnectOptions {
+  /** Host names the node's certificate must carry (default: the target host and host.cluster). */
+  principals?: string[];
+  /** -A: serve our key and certificate to the node over auth-agent@openssh.com. */
+  forwardAgent?: boolean;
+}
+
+/** An authenticated SSH client on the node, reached through the proxy of tc's profile. */
 export async function connectNode(
-  cc: ClusterClient,
+  tc: TeleportClient,
   target: NodeTarget,
-  opts: {
-    home: string;
-    principals?: string[];
-    /** -A: serve our key and certificate to the node over auth-agent@openssh.com. */
-    forwardAgent?: boolean;
-    log?: (m: string, f?: Record<string, unknown>) => void;
-  },
+  opts: ConnectOptions = {},
 ): Promise<Client> {
-  const id = cc.identity;
+  const id = tc.identity();
   if (!id.sshCert || !id.sshKey)
     throw new TshError('no SSH certificate in your credentials; run "tshjs login"', 'relogin');
-  const sock = await openNodeStream(cc, target, opts);
+  const sock = await openNodeStream(tc, target);
   const verifier = hostCertVerifier({
-    caBlobs: hostCABlobs(cc, opts.home),
+    caBlobs: hostCABlobs(tc),
     host: opts.principals ?? [target.host, `${target.host}.${target.cluster}`],
   });
   const client = new Client();
@@ -201,7 +209,7 @@ export async function connectNode(
       keepaliveInterval: 30_000,
     });
   });
-  opts.log?.('ssh connected', { host: target.host, login: target.login });
+  tc.log('ssh connected', { host: target.host, login: target.login });
   return client;
 }
 

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Client, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
+import type { TeleportClient } from '../client/teleport.js';
 import { TshError } from '../util/errors.js';
+import { connectNode, type NodeTarget } from './session.js';
 
 /** Bytes per SFTP READ/WRITE (below every server's packet limit). */
 const CHUNK = 32 * 1024;
@@ -174,6 +176,36 @@ class Window {
 }
 
 // ---- remote paths -----------------------------------------------------------------------------
+
+export interface RemotePath {
+  user?: string;
+  host: string;
+  path: string;
+}
+
+/**
+ * `[user@]host:path` → remote; anything else (no colon, or a slash before the first colon, as
+ * in "./a:b") is local. IPv6 hosts go in brackets: `[::1]:path`.
+ */
+export function parseRemotePath(arg: string): RemotePath | undefined {
+  const at = arg.startsWith('[') ? -1 : arg.indexOf('@');
+  const hostStart = arg.startsWith('[') || at < 0 ? 0 : at + 1;
+  let colon: number;
+  if (arg[hostStart] === '[') {
+    const close = arg.indexOf(']', hostStart);
+    if (close < 0 || arg[close + 1] !== ':') return undefined;
+    colon = close + 1;
+  } else {
+    colon = arg.indexOf(':');
+  }
+  if (colon <= 0 || arg.slice(0, colon).includes('/')) return undefined;
+  const userHost = arg.slice(0, colon);
+  const split = userHost.startsWith('[') ? -1 : userHost.lastIndexOf('@');
+  const user = split >= 0 ? userHost.slice(0, split) || undefined : undefined;
+  const host = (split >= 0 ? userHost.slice(split + 1) : userHost).replace(/^\[(.*)\]$/, '$1');
+  if (!host) return undefined;
+  return { user, host, path: arg.slice(colon + 1) };
+}
 
 /** `~`, `~/x`, "" and relative paths are relative to the login's home (SFTP realpath("."). */
 export function resolveRemotePath(home: string, p: string): string {
@@ -435,4 +467,32 @@ export async function download(
   o: TransferOptions = {},
 ): Promise<void> {
   await new Transfer(sftp, o).download(sources, dest);
+}
+
+export interface CopySpec {
+  /** upload: local sources to a remote dest; download: remote sources to a local dest. */
+  direction: 'upload' | 'download';
+  sources: string[];
+  dest: string;
+}
+
+/** Connects to the node through tc's proxy and copies over its SFTP subsystem. */
+export async function sftpCopy(
+  tc: TeleportClient,
+  target: NodeTarget,
+  spec: CopySpec,
+  o: TransferOptions = {},
+): Promise<void> {
+  const client = await connectNode(tc, target);
+  try {
+    const sftp = await openSftp(client, target.host);
+    try {
+      if (spec.direction === 'upload') await upload(sftp, spec.sources, spec.dest, o);
+      else await download(sftp, spec.sources, spec.dest, o);
+    } finally {
+      sftp.end();
+    }
+  } finally {
+    client.end();
+  }
 }

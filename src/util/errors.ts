@@ -24,7 +24,6 @@ export class TshError extends Error {
   }
 }
 
-export const notFound = (msg: string) => new TshError(msg, 'not-found');
 export const badParameter = (msg: string) => new TshError(msg, 'bad-parameter');
 export const accessDenied = (msg: string) => new TshError(msg, 'access-denied');
 

@@ -2,7 +2,6 @@
 // get through; each wrong one fails loudly with one clear error.
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientContext } from '../../src/client/context.js';
 import { ClusterClient } from '../../src/client/cluster.js';
 import { authAlpn, decodeClusterName, encodeClusterName } from '../../src/wire/alpn.js';
 import { AlpnChannelCredentials } from '../../src/client/grpc/alpncredentials.js';
@@ -10,7 +9,6 @@ import { loadClientIdentity, type ClientIdentity } from '../../src/client/identi
 import { AuthServiceClient } from '../../src/gen/teleport/legacy/client/proto/authservice.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
-import { PassThrough, Readable } from 'node:stream';
 import { TELEPORT_COMPAT_VERSION } from '../../src/version.js';
 
 function ping(id: ClientIdentity, creds: AlpnChannelCredentials): Promise<string> {
@@ -35,13 +33,7 @@ describe('ALPN dialer', () => {
     other = await startCluster({ cluster_name: 'other.localhost' });
     home = tempHome();
     expect((await tshjs(loginArgs(cluster, 'alice'), { home, stdin: 'alice-pw\n' })).code).toBe(0);
-    const io = {
-      stdin: Readable.from([]),
-      stdout: new PassThrough(),
-      stderr: new PassThrough(),
-      env: { TELEPORT_HOME: home },
-    };
-    id = loadClientIdentity(new ClientContext(io, {}));
+    id = loadClientIdentity({ home: home });
   });
   afterAll(async () => {
     await cluster.stop();
@@ -110,13 +102,7 @@ describe('ALPN dialer', () => {
   it('fails with a user cert from another cluster', async () => {
     const h = tempHome();
     expect((await tshjs(loginArgs(other, 'alice'), { home: h, stdin: 'alice-pw\n' })).code).toBe(0);
-    const io = {
-      stdin: Readable.from([]),
-      stdout: new PassThrough(),
-      stderr: new PassThrough(),
-      env: { TELEPORT_HOME: h },
-    };
-    const otherId = loadClientIdentity(new ClientContext(io, {}));
+    const otherId = loadClientIdentity({ home: h });
     await expect(
       ping(id, new AlpnChannelCredentials({ ...good(), cert: otherId.tlsCertPem, key: otherId.tlsKeyPem })),
     ).rejects.toThrow(/UNAVAILABLE|certificate|alert/i);

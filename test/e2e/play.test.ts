@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IO } from '../../src/term/io.js';
 import { runPlay } from '../../src/commands/play.js';
+import { CommandContext } from '../../src/commands/context.js';
 import { OneOf, type Metadata } from '../../src/gen/teleport/legacy/types/events/events.js';
 import { PART_HEADER_SIZE, decodePartHeader } from '../../src/recording/header.js';
 import { RecordingWriter } from '../../src/recording/writer.js';
@@ -209,15 +210,15 @@ describe('text playback clock (in-process)', () => {
     stdout.on('data', (c: Buffer) => (out += c.toString('latin1')));
     const io: IO = { stdin: new PassThrough(), stdout, stderr, env: {} };
     const sleeps: number[] = [];
-    const code = await runPlay(io, {
-      target: rec,
-      speed: opts.speed,
-      skipIdleTime: opts.skipIdleTime,
-      sleep: async (ms) => {
+    const clock = {
+      now: () => new Date(),
+      sleep: async (ms: number) => {
         sleeps.push(ms);
         out += `<${ms}>`;
       },
-    });
+    };
+    const ctx = new CommandContext(io, {}, undefined, { clock });
+    const code = await runPlay({ target: rec, speed: opts.speed, skipIdleTime: opts.skipIdleTime }, ctx);
     return { code, out, sleeps };
   }
 
