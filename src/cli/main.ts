@@ -13,7 +13,7 @@ const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)
 ) as typeof import('commander');
 
 /** Top-level command words and the module that declares them (a group's module declares all of it). */
-const REGISTRY: Record<string, () => Promise<CommandModule>> = {
+export const REGISTRY: Record<string, () => Promise<CommandModule>> = {
   version: () => import('../commands/version.js'),
   login: () => import('../commands/login.js'),
   logout: () => import('../commands/logout.js'),
@@ -32,10 +32,10 @@ const REGISTRY: Record<string, () => Promise<CommandModule>> = {
   proxy: () => import('../commands/proxy.js'),
   config: () => import('../commands/config.js'),
 };
-const ALIASES: Record<string, string> = { recording: 'recordings' };
+export const ALIASES: Record<string, string> = { recording: 'recordings' };
 
 /** Global flags tsh accepts before or after the command, and the env vars that back them. */
-const GLOBAL_FLAGS: ReadonlyArray<FlagSpec & { key?: keyof GlobalOptions; env?: string }> = [
+export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec & { key?: keyof GlobalOptions; env?: string }> = [
   {
     flags: '--proxy <host:port>',
     description: 'Teleport proxy address',
