@@ -2,6 +2,7 @@
 // and YAML sequences, and listings (table or JSON/YAML).
 import { goEscape } from '../format/gojson.js';
 import { terminalWidth } from '../term/io.js';
+import { goYAML } from '../format/goyaml.js';
 import { yaml } from '../util/lazy.js';
 import { Table } from './table.js';
 
@@ -48,13 +49,13 @@ export class JsonArrayWriter {
   }
 }
 
-/** A YAML sequence written item by item (ghodss/yaml sorts keys); "[]" when empty. */
+/** A YAML sequence written item by item as yaml.v2 writes the whole list (ghodss/yaml); "[]" when empty. */
 export class YamlSequenceWriter {
   private count = 0;
   constructor(private readonly out: { write(s: string): unknown }) {}
 
   write(item: unknown): void {
-    this.out.write(yaml().stringify([item], { indentSeq: false, lineWidth: 0, sortMapEntries: true }));
+    this.out.write(goYAML([item]));
     this.count++;
   }
 

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { goIndentJSON } from '../format/gojson.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
 import type { IO } from '../term/io.js';
-import { yaml } from '../util/lazy.js';
+import { goYAML } from '../format/goyaml.js';
 import { eventToJSON } from './events.js';
 
 /** Writes to stdout, waiting for it to drain when its buffer is full. */
@@ -47,7 +47,7 @@ export async function exportSessionYAML(io: IO, events: AsyncIterable<OneOf>): P
   for await (const ev of events) {
     const compact = eventToJSON(withoutId(ev));
     if (compact === undefined) continue;
-    const doc = yaml().stringify(JSON.parse(compact), { lineWidth: 0, sortMapEntries: true });
+    const doc = goYAML(JSON.parse(compact));
     await writeOut(io, `${n++ === 0 ? '' : '---\n'}${doc}`);
   }
 }
