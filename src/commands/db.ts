@@ -4,6 +4,7 @@ import { labelsString, sortedLabels } from '../output/labels.js';
 import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { databaseJSON } from '../output/resourcejson.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import { GO_ZERO_TIME, goFormatUTC } from '../format/gotime.js';
 import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
 import type { CommandContext } from './context.js';
 
@@ -17,10 +18,7 @@ const ORIGIN_LABEL = 'teleport.dev/origin';
 
 /** constants.HumanDateFormatSeconds ("Jan _2 2006 15:04:05 UTC"); zero time when unset. */
 function humanDate(d: Date | undefined): string {
-  if (!d) return 'Jan  1 0001 00:00:00 UTC';
-  const m = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${m} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+  return goFormatUTC(d ?? GO_ZERO_TIME, 'Jan _2 2006 15:04:05 UTC');
 }
 
 /** Database type for the Type column: cloud kinds are not modelled by the dev cluster. */

@@ -6,6 +6,7 @@
 //   yaml  the events as one YAML sequence (ghodss/yaml: keys sorted)
 import { parseGoDuration } from '../format/duration.js';
 import { goIndentJSON } from '../format/gojson.js';
+import { goFormatUTC } from '../format/gotime.js';
 import { YamlSequenceWriter } from '../output/printer.js';
 import { Table } from '../output/table.js';
 import { eventToJSON } from '../recording/events.js';
@@ -106,13 +107,9 @@ export function parseLimit(v: string | number | undefined): number {
   return n;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** constants.HumanDateFormatSeconds: "Jan _2 15:04:05 UTC". */
 export function humanDateSeconds(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  const day = String(d.getUTCDate()).padStart(2, ' ');
-  return `${MONTHS[d.getUTCMonth()]} ${day} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
+  return goFormatUTC(d, 'Jan _2 15:04:05 UTC');
 }
 
 export async function runRecordingsLs(o: RecordingsLsOptions, ctx: CommandContext): Promise<number> {

@@ -67,3 +67,36 @@ export function goTimeJSON(d: Date | undefined): string {
   const frac = (m[2] ?? '').replace(/0+$/, '');
   return frac ? `${m[1]}.${frac}Z` : `${m[1]}Z`;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * Go's Time.Format of a UTC time for the layout elements tsh's human formats use: Mon, Jan,
+ * 2006, 01, 02, _2, 15, 04, 05. Everything else is copied as it is.
+ */
+export function goFormatUTC(d: Date, layout: string): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return layout.replace(/Mon|Jan|2006|01|02|_2|15|04|05/g, (el) => {
+    switch (el) {
+      case 'Mon':
+        return DAYS[d.getUTCDay()];
+      case 'Jan':
+        return MONTHS[d.getUTCMonth()];
+      case '2006':
+        return String(d.getUTCFullYear()).padStart(4, '0');
+      case '01':
+        return p(d.getUTCMonth() + 1);
+      case '02':
+        return p(d.getUTCDate());
+      case '_2':
+        return String(d.getUTCDate()).padStart(2, ' ');
+      case '15':
+        return p(d.getUTCHours());
+      case '04':
+        return p(d.getUTCMinutes());
+      default:
+        return p(d.getUTCSeconds());
+    }
+  });
+}

@@ -2,16 +2,14 @@
 // once a DatabaseSessionStart with protocol postgres is seen, the events that follow become
 // SessionPrint events (queries with a `<db>=> ` prompt, results, prepared statements), with
 // delays measured from the session start.
+import { goFormatUTC } from '../format/gotime.js';
 import type { Metadata, OneOf, SessionPrint } from '../gen/teleport/legacy/types/events/events.js';
 
 const LINE_BREAK = '\r\n';
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** api/utils HumanTimeFormat: Go layout "Mon Jan _2 15:04 UTC". */
 export function humanTime(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())} UTC`;
+  return goFormatUTC(d, 'Mon Jan _2 15:04 UTC');
 }
 
 /** Go's %q for the parameter values of prepared statements (JSON string syntax is close enough for text). */
