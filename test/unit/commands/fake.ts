@@ -3,7 +3,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { ClientConfig } from '../../../src/client/config.js';
 import { TeleportClient } from '../../../src/client/teleport.js';
-import { CommandContext, type GlobalOptions } from '../../../src/commands/context.js';
+import { CommandContext, type ContextDeps, type GlobalOptions } from '../../../src/commands/context.js';
 
 export interface Captured {
   ctx: CommandContext;
@@ -15,6 +15,7 @@ export function fakeContext(
   makeClient: (config: ClientConfig) => TeleportClient,
   globals: GlobalOptions = {},
   env: NodeJS.ProcessEnv = { TELEPORT_HOME: '/nonexistent-tshjs-home' },
+  deps: Omit<ContextDeps, 'client'> = {},
 ): Captured {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -23,7 +24,7 @@ export function fakeContext(
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
   const io = { stdin: Readable.from([]), stdout, stderr, env };
-  const ctx = new CommandContext(io, globals, undefined, { client: makeClient });
+  const ctx = new CommandContext(io, globals, undefined, { ...deps, client: makeClient });
   return {
     ctx,
     stdout: () => Buffer.concat(out).toString(),
