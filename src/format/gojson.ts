@@ -6,8 +6,12 @@ export function goEscape(json: string): string {
   return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+const BACKSPACE_OR_FORMFEED = /[\b\f]/;
+
 /** A Go JSON string: like JSON.stringify, but \b and \f as \u escapes (as encoding/json). */
 export function goString(s: string): string {
+  // Most strings have neither character: skip the regex pass (a hot path of recording export).
+  if (!BACKSPACE_OR_FORMFEED.test(s)) return JSON.stringify(s);
   return JSON.stringify(s).replace(/\\([\\bf])/g, (m, c: string) =>
     c === '\\' ? m : c === 'b' ? '\\u0008' : '\\u000c',
   );

@@ -24,11 +24,21 @@ export function withoutId(ev: OneOf): OneOf {
 
 /** A recording file's events, one compact JSON object per line (lib/events/playback.go Export). */
 export async function exportRecordingJSON(io: IO, events: AsyncIterable<OneOf>): Promise<void> {
+  // Lines are written in batches of about 64 KiB: one write per event costs more than the JSON.
+  let batch = '';
   for await (const ev of events) {
     const line = eventToJSON(ev);
-    if (line !== undefined) await writeOut(io, `${line}\n`);
+    if (line === undefined) continue;
+    batch += `${line}\n`;
+    if (batch.length >= EXPORT_BATCH) {
+      await writeOut(io, batch);
+      batch = '';
+    }
   }
+  if (batch) await writeOut(io, batch);
 }
+
+const EXPORT_BATCH = 64 * 1024;
 
 /** A session's events as tsh play prints them: one array, each event indented by four spaces, no uid. */
 export async function exportSessionJSON(io: IO, events: AsyncIterable<OneOf>): Promise<void> {

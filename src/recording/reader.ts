@@ -30,7 +30,9 @@ import {
 } from './header.js';
 
 /** Input bytes fed to the inflater per write; bounds the output produced per write. */
-const FEED_CHUNK = 16 * 1024;
+const FEED_CHUNK = 64 * 1024;
+/** Output chunk of the inflater: fewer, larger chunks cost less per byte to split into records. */
+const INFLATE_CHUNK = 64 * 1024;
 
 export interface ReaderStats {
   /** Parts read (including the one that failed, if any). */
@@ -329,7 +331,7 @@ export class RecordingReader implements AsyncIterable<OneOf> {
     }
     if (flags & 2) await readWin(2);
 
-    const inflater = zlib.createInflateRaw();
+    const inflater = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
     // Input fed but possibly not yet consumed by the inflater; holds the gzip trailer at the end.
     const fed: Array<{ start: number; buf: Buffer }> = [];
     let fedTotal = 0;
