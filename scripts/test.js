@@ -11,7 +11,11 @@ const report = path.join(repo, '.test-output', 'vitest.json');
 fs.mkdirSync(path.dirname(report), { recursive: true });
 fs.rmSync(report, { force: true });
 
-const build = spawnSync(npx, ['tsc', '-p', 'tsconfig.json'], { cwd: repo, stdio: 'inherit' });
+// The library (tsc) and the CLI bundles (esbuild) the process tests run: scripts/build.js.
+const build = spawnSync(process.execPath, [path.join(repo, 'scripts/build.js')], {
+  cwd: repo,
+  stdio: 'inherit',
+});
 if (build.status !== 0) {
   console.log('build failed');
   console.log('0 passed, 1 failed');

@@ -1,16 +1,16 @@
 // tshjs command line: a registry of command modules, global flags as tsh has them, and error
 // reporting. Only the module of the command being run is loaded, so `tshjs version` stays fast.
-import { createRequire } from 'node:module';
-import type { Command as CommandType, Option as OptionType } from 'commander';
+import {
+  Command,
+  InvalidArgumentError,
+  Option,
+  type Command as CommandType,
+  type Option as OptionType,
+} from 'commander';
 import type { AnyCommand, CommandModule, FlagSpec } from '../commands/command.js';
 import type { ContextDeps, GlobalOptions } from '../commands/context.js';
 import { TshError, errorLine } from '../util/errors.js';
 import { processIO, type IO } from '../term/io.js';
-
-// require() skips the ESM-to-CJS export scan of commander, a measurable part of startup.
-const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)(
-  'commander',
-) as typeof import('commander');
 
 /** Top-level command words and the module that declares them (a group's module declares all of it). */
 export const REGISTRY: Record<string, () => Promise<CommandModule>> = {

@@ -1,5 +1,4 @@
 // Filesystem helpers for the key store: atomic writes and a cross-process lock.
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,7 +18,7 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = KEY_
   ensureDir(path.dirname(file));
   const tmp = path.join(
     path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+    `.${path.basename(file)}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`,
   );
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
@@ -128,7 +127,7 @@ export function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_00
   ensureDir(path.dirname(lockFile));
   const deadline = Date.now() + timeoutMs;
   // pid first (for the liveness check), then a nonce so release only removes our own lock.
-  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  const token = `${process.pid} ${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}`;
   for (;;) {
     try {
       const fd = fs.openSync(lockFile, 'wx', KEY_FILE_MODE);
