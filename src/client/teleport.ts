@@ -6,7 +6,7 @@ import { FileKeyStore } from '../auth/keystore.js';
 import { ProfileStore, type Profile } from '../auth/profile.js';
 import type { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
-import type { RemoteClusterV3, ServerV2 } from '../gen/teleport/legacy/types/types.js';
+import type { RemoteClusterV3, RoleV6, ServerV2, UserV2 } from '../gen/teleport/legacy/types/types.js';
 import { TshError } from '../util/errors.js';
 import type { ClusterClient } from './cluster.js';
 import {
@@ -18,7 +18,8 @@ import {
   type Logger,
 } from './config.js';
 import type { ResourceFilter } from './filter.js';
-import { loadClientIdentity, type ClientIdentity } from './identity.js';
+import type { NodeView } from './listing.js';
+import type { ClientIdentity } from './identity.js';
 import type { LoginOptions, LoginResult } from './login.js';
 import type { PingResponse } from './webapi.js';
 
@@ -55,16 +56,22 @@ export class TeleportClient {
     return selectedProfile(this.config, this.profiles);
   }
 
-  /** The credentials of the selected profile or identity file (checked for expiry once). */
-  identity(): ClientIdentity {
-    this.id ??= loadClientIdentity(this.config, this.profiles);
+  /**
+   * The credentials of the selected profile or identity file (checked for expiry once). Loaded
+   * on first use: certificate decoding is not paid by commands that never need it.
+   */
+  async identity(): Promise<ClientIdentity> {
+    if (!this.id) {
+      const { loadClientIdentity } = await import('./identity.js');
+      this.id ??= loadClientIdentity(this.config, this.profiles);
+    }
     return this.id;
   }
 
   /** gRPC clients for the proxy and the target cluster, opened on first use. */
   async cluster(): Promise<ClusterClient> {
     if (!this.clusterClient) {
-      const id = this.identity();
+      const id = await this.identity();
       const { ClusterClient } = await import('./cluster.js');
       this.log('connecting', { proxy: id.webProxyAddr, cluster: id.cluster, user: id.username });
       this.clusterClient = new ClusterClient(id, { insecure: this.config.insecure, log: this.log });
@@ -101,6 +108,30 @@ export class TeleportClient {
     for await (const page of this.unified(['node'], filter)) {
       yield page.flatMap((r) => (r.resource?.$case === 'Node' ? [r.resource.value] : []));
     }
+  }
+
+  /**
+   * Nodes page by page like nodes(), but each page is decoded node by node as it is iterated (the page
+   * stays encoded until then): a listing that keeps only what it prints never holds a decoded page.
+   */
+  async *nodePages(filter: ResourceFilter): AsyncGenerator<Iterable<ServerV2>> {
+    const cc = await this.cluster();
+    const { listUnifiedLazy } = await import('./listing.js');
+    for await (const page of listUnifiedLazy(cc, ['node'], filter)) {
+      yield (function* () {
+        for (const r of page.Resources) if (r.resource?.$case === 'Node') yield r.resource.value;
+      })();
+    }
+  }
+
+  /**
+   * Like nodePages(), but each node decodes only the fields `tsh ls` prints as text or names
+   * (hostname, name, address, tunnel, labels and command label results): NodeView.
+   */
+  async *nodeViewPages(filter: ResourceFilter): AsyncGenerator<Iterable<NodeView>> {
+    const cc = await this.cluster();
+    const { listUnifiedLazy } = await import('./listing.js');
+    for await (const page of listUnifiedLazy(cc, ['node'], filter)) yield page.nodeViews;
   }
 
   /** ListUnifiedResources pages for the given kinds. */
@@ -153,6 +184,27 @@ export class TeleportClient {
         throw err;
       }
     }
+  }
+
+  /**
+   * The current user as the cluster sees it and the roles its identity names, traits not applied
+   * (AuthService.GetCurrentUserRoles, then GetCurrentUser), which tsh builds its access checker from
+   * (services.NewAccessCheckerForRemoteCluster; `tsh db ls` Allowed Users).
+   */
+  async currentUserRoles(): Promise<{ user: UserV2; roles: RoleV6[] }> {
+    const cc = await this.cluster();
+    const { grpcError } = await import('./grpc/errors.js');
+    const roles: RoleV6[] = [];
+    const stream = cc.auth.getCurrentUserRoles({});
+    try {
+      for await (const r of stream as AsyncIterable<RoleV6>) roles.push(r);
+    } catch (err) {
+      throw grpcError(err, 'get current user roles');
+    } finally {
+      stream.cancel();
+    }
+    const user = await cc.call(cc.auth, cc.auth.getCurrentUser, {}, 'get current user');
+    return { user, roles };
   }
 
   /** The events of a recorded session from index 0 (AuthService.StreamSessionEvents). */

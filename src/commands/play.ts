@@ -111,7 +111,7 @@ async function playSession(
   if (format !== 'text' && o.speed !== undefined && speed !== 1) io.stderr.write(SPEED_NOT_APPLICABLE);
   const tc = ctx.client();
   // Credentials first: a missing login is reported before anything is written (the screen cleared).
-  tc.identity();
+  await tc.identity();
   const events = () => tc.sessionEvents(sid);
   if (format === 'json') await exportSessionJSON(io, events());
   else if (format === 'yaml') await exportSessionYAML(io, events());

@@ -26,16 +26,20 @@ export function withoutId(ev: OneOf): OneOf {
 export async function exportRecordingJSON(io: IO, events: AsyncIterable<OneOf>): Promise<void> {
   // Lines are written in batches of about 64 KiB: one write per event costs more than the JSON.
   let batch = '';
-  for await (const ev of events) {
-    const line = eventToJSON(ev);
-    if (line === undefined) continue;
-    batch += `${line}\n`;
-    if (batch.length >= EXPORT_BATCH) {
-      await writeOut(io, batch);
-      batch = '';
+  try {
+    for await (const ev of events) {
+      const line = eventToJSON(ev);
+      if (line === undefined) continue;
+      batch += `${line}\n`;
+      if (batch.length >= EXPORT_BATCH) {
+        await writeOut(io, batch);
+        batch = '';
+      }
     }
+  } finally {
+    // Also when the recording is damaged: every event before the damage is written.
+    if (batch) await writeOut(io, batch);
   }
-  if (batch) await writeOut(io, batch);
 }
 
 const EXPORT_BATCH = 64 * 1024;

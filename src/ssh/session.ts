@@ -16,7 +16,7 @@ import { TshError } from '../util/errors.js';
 import { ALPN_PROXY_SSH } from '../wire/alpn.js';
 import { clientCertAuthOptions, hostCertAlgorithms, hostCertVerifier } from '../wire/ssh2certs.js';
 import { AgentStream, keyRingIdentities } from './agentproto.js';
-import { dialHost } from './dialhost.js';
+import { dialHost, joinHostPort } from './dialhost.js';
 
 export interface NodeTarget {
   /** Name, UUID or address the user gave (or the node's UUID for label targets). */
@@ -36,8 +36,8 @@ export function defaultLogin(): string {
 }
 
 /** Trusted host CA blobs for this proxy from ~/.tsh/known_hosts (or the identity file). */
-export function hostCABlobs(tc: TeleportClient): Buffer[] {
-  const id = tc.identity();
+export async function hostCABlobs(tc: TeleportClient): Promise<Buffer[]> {
+  const id = await tc.identity();
   if (id.knownHosts?.length)
     return id.knownHosts.map((l) => parseAuthorizedKey(l.replace(/^@cert-authority\s+\S+\s+/, '')).blob);
   return tc.keys
@@ -111,7 +111,7 @@ async function legacyProxyDial(tc: TeleportClient, cc: ClusterClient, target: No
     throw new TshError(`cannot reach the proxy's SSH service: ${err.message}`, 'connection-problem');
   });
   const verifier = hostCertVerifier({
-    caBlobs: hostCABlobs(tc),
+    caBlobs: await hostCABlobs(tc),
     host: [web.host, 'localhost', id.rootCluster],
   });
   const proxy = new Client();
@@ -146,11 +146,16 @@ async function legacyProxyDial(tc: TeleportClient, cc: ClusterClient, target: No
   });
 }
 
+/** The address tsh dials and names in errors: host and the -p port, 0 (the node's own) when none. */
+export function nodeAddr(target: Pick<NodeTarget, 'host' | 'port'>): string {
+  return joinHostPort(target.host, target.port ?? 0);
+}
+
 /** ProxySSH over gRPC, as current tsh; the legacy proxy SSH path when the proxy lacks it. */
 export async function openNodeStream(tc: TeleportClient, target: NodeTarget): Promise<Duplex> {
   const cc = await tc.cluster();
   try {
-    return await dialHost(cc, `${target.host}:${target.port ?? 0}`, target.cluster);
+    return await dialHost(cc, nodeAddr(target), target.cluster);
   } catch (err) {
     if (!isUnimplemented(err)) throw err;
     tc.log('proxy has no ProxySSH; using the proxy SSH subsystem', { host: target.host });
@@ -171,12 +176,12 @@ export async function connectNode(
   target: NodeTarget,
   opts: ConnectOptions = {},
 ): Promise<Client> {
-  const id = tc.identity();
+  const id = await tc.identity();
   if (!id.sshCert || !id.sshKey)
     throw new TshError('no SSH certificate in your credentials; run "tshjs login"', 'relogin');
   const sock = await openNodeStream(tc, target);
   const verifier = hostCertVerifier({
-    caBlobs: hostCABlobs(tc),
+    caBlobs: await hostCABlobs(tc),
     host: opts.principals ?? [target.host, `${target.host}.${target.cluster}`],
   });
   const client = new Client();
@@ -186,8 +191,10 @@ export async function connectNode(
       if (verifier.lastError) {
         reject(new TshError(`host ${target.host} is not trusted: ${verifier.lastError.message}`, 'bad-tls'));
       } else if (err.level === 'client-authentication') {
+        // lib/client/client.go NewNodeClient: the node address as dialled (host:port, port 0
+        // when -p was not given; <uuid>:0 for label targets).
         reject(
-          new TshError(`access denied to ${target.login} connecting to ${target.host}`, 'access-denied'),
+          new TshError(`access denied to ${target.login} connecting to ${nodeAddr(target)}`, 'access-denied'),
         );
       } else {
         reject(new TshError(`ssh to ${target.host} failed: ${err.message}`, 'connection-problem'));
@@ -231,7 +238,9 @@ export function execChannel(
   pty?: { term: string; cols: number; rows: number },
 ): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.exec(command, pty ? { pty } : {}, (err, ch) => (err ? reject(channelError(err)) : resolve(ch)));
+    client.exec(command, pty ? { pty } : {}, (err, ch) =>
+      err ? reject(channelError(err)) : resolve(watchExit(ch)),
+    );
   });
 }
 
@@ -240,17 +249,32 @@ export function shellChannel(
   pty: { term: string; cols: number; rows: number },
 ): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.shell(pty, (err, ch) => (err ? reject(channelError(err)) : resolve(ch)));
+    client.shell(pty, (err, ch) => (err ? reject(channelError(err)) : resolve(watchExit(ch))));
   });
+}
+
+const exits = new WeakMap<ClientChannel, Promise<number>>();
+
+/**
+ * Listens for the channel's exit status from the moment the channel exists: ssh2 emits 'exit' as
+ * it reads the packet, which can come in the same read as the channel's confirmation, before the
+ * caller's `await execChannel(...)` resumes.
+ */
+function watchExit(ch: ClientChannel): ClientChannel {
+  exits.set(
+    ch,
+    new Promise((resolve) => {
+      let code: number | undefined;
+      ch.on('exit', (c: number | null, signal?: string) => {
+        code = c ?? (signal ? 255 : 0);
+      });
+      ch.on('close', () => resolve(code ?? 255));
+    }),
+  );
+  return ch;
 }
 
 /** Waits for the channel to finish; resolves the remote exit code (255 for a signal, as ssh). */
 export function channelExit(ch: ClientChannel): Promise<number> {
-  return new Promise((resolve) => {
-    let code: number | undefined;
-    ch.on('exit', (c: number | null, signal?: string) => {
-      code = c ?? (signal ? 255 : 0);
-    });
-    ch.on('close', () => resolve(code ?? 255));
-  });
+  return exits.get(ch) ?? exits.get(watchExit(ch))!;
 }

@@ -9,14 +9,53 @@ export interface IO {
 }
 
 export function processIO(): IO {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  // Getters: Node creates process.stdin/stdout/stderr on first use (a stream over a TTY, pipe or
+  // file), and a command that never reads stdin should not pay for one.
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    env: process.env,
+  };
 }
 
 export function write(stream: Writable, text: string): void {
   stream.write(text);
 }
 
-/** Terminal width for truncated columns; tsh uses 80 when it cannot tell. */
+/** Terminal width of an output stream (a TTY's columns), 80 when unknown. */
 export function terminalWidth(out: { isTTY?: boolean; columns?: number }): number {
   return out.isTTY && out.columns ? out.columns : 80;
+}
+
+type SizedStdin = {
+  isTTY?: boolean;
+  /** Set by tests (and by TTY streams that know their size). */
+  columns?: number;
+  _handle?: { getWindowSize?: (size: number[]) => number };
+};
+
+/**
+ * The width tsh truncates table columns to: term.GetSize(os.Stdin.Fd()) (asciitable.
+ * MakeTableWithTruncatedColumn), so it is the terminal of **stdin**, whatever stdout is; 80 when stdin
+ * is not a terminal or its size is unknown (or 0). A tty.ReadStream has no `columns`: the size is read
+ * from its handle, as tty.WriteStream does for stdout.
+ */
+export function stdinTerminalWidth(stdin: unknown): number {
+  const s = stdin as SizedStdin;
+  if (!s?.isTTY) return 80;
+  if (typeof s.columns === 'number') return s.columns > 0 ? s.columns : 80;
+  const size: number[] = [];
+  try {
+    if (s._handle?.getWindowSize?.(size) === 0 && size[0] > 0) return size[0];
+  } catch {
+    // not a TTY handle after all
+  }
+  return 80;
 }
