@@ -54,10 +54,10 @@ try {
   process.stdout.write(`TELEPORT_HOME=${home}\n`);
   const proxy = `--proxy=${ready.proxy}`;
   step('login alice', 'tshjs', ['login', proxy, '--user=alice', '--insecure'], 'alice-password\n');
-  const otp = spawnSync(process.execPath, [path.join(repo, 'bin/tshjs-devcluster.js'), 'otp'], {
-    encoding: 'utf8',
-  }).stdout.trim();
-  step('login bob with OTP', 'tshjs', ['login', proxy, '--user=bob', '--insecure'], `bob-password\n${otp}\n`);
+  // The demo cluster is a quick local cluster with second_factor: off, so bob (who has a TOTP
+  // device) is asked no OTP. A config with `second_factor: on` (what every v18 cluster runs)
+  // makes him answer the OTP challenge: `tshjs-devcluster otp` prints the current code.
+  step('login bob', 'tshjs', ['login', proxy, '--user=bob', '--insecure'], 'bob-password\n');
   step('status', 'tshjs', ['status']);
   step('status json', 'tshjs', ['status', '--format=json']);
   step('env', 'tshjs', ['env']);

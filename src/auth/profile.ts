@@ -6,6 +6,7 @@ import { parseFlatYaml } from './flatyaml.js';
 import { TshError } from '../util/errors.js';
 import { readFileIfExists, writeFileAtomic } from '../util/fsutil.js';
 import { KeyPaths } from './keypaths.js';
+import { goDurationString, parseGoDuration } from '../format/duration.js';
 
 /** Upstream writes profile files and current-profile 0660. */
 export const PROFILE_FILE_MODE = 0o660;
@@ -30,6 +31,10 @@ export interface Profile {
   pivSlot: string;
   missingClusterDetails: boolean;
   samlSloEnabled?: boolean;
+  /**
+   * ssh_dial_timeout: a Go time.Duration as yaml.v2 writes it (Duration.String(), e.g. "30s";
+   * left out when zero). Login copies ping's proxy.ssh.dial_timeout here.
+   */
   sshDialTimeout?: string;
   ssoHost?: string;
   /** Keys a newer tsh wrote that we do not know; kept on rewrite. */
@@ -68,6 +73,23 @@ const OBSOLETE_KEYS = new Set(['auth_type', 'forward_ports']);
 
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || v === '' || v === false || (Array.isArray(v) && v.length === 0);
+}
+
+/** api/defaults DefaultIOTimeout: what upstream uses when a profile has no ssh_dial_timeout. */
+export const DEFAULT_SSH_DIAL_TIMEOUT_MS = 30_000;
+
+/**
+ * The profile's SSH dial timeout in milliseconds. As api/profile/profile.go profileFromFile does,
+ * a missing or zero value reads as DefaultIOTimeout; so does one that is not a Go duration.
+ */
+export function profileSshDialTimeoutMs(p: Profile): number {
+  if (!p.sshDialTimeout) return DEFAULT_SSH_DIAL_TIMEOUT_MS;
+  try {
+    const ms = parseGoDuration(p.sshDialTimeout);
+    return ms > 0 ? ms : DEFAULT_SSH_DIAL_TIMEOUT_MS;
+  } catch {
+    return DEFAULT_SSH_DIAL_TIMEOUT_MS;
+  }
 }
 
 /** Profile name = host part of web_proxy_addr (no port). */
@@ -141,6 +163,9 @@ export function decodeProfile(text: string, file = 'profile'): Profile {
     if (v === undefined || v === null) continue;
     if (f.prop === 'dynamicForwardPorts') {
       target[f.prop] = Array.isArray(v) ? v.map(String) : [];
+    } else if (f.prop === 'sshDialTimeout' && typeof v === 'number') {
+      // yaml.v2 reads an integer into a time.Duration as nanoseconds.
+      target[f.prop] = goDurationString(v);
     } else if (typeof p[f.prop] === 'boolean' || /enabled|required|load_all_cas|missing/.test(f.key)) {
       target[f.prop] = v === true || v === 'true';
     } else {

@@ -1,5 +1,7 @@
-// Local (password + OTP) login against a proxy: ping, keys per suite, /webapi/ssh/certs,
-// then save CAs, keys and profile (tool/tsh/common onLogin + lib/client/weblogin.go).
+// Local (password + OTP) login against a proxy: ping, keys per suite, the MFA login ceremony
+// (/webapi/mfa/login/begin + finish, whatever second_factor ping reports, as lib/client/api.go
+// localLogin does since v17), then save CAs, keys and profile (tool/tsh/common onLogin +
+// lib/client/weblogin.go SSHAgentMFALogin).
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { generateUserKeys, marshalTLSPublicKey, normalizeSuite, sameKey } from '../auth/keygen.js';
 import { buildIdentityFile, writeIdentityFile } from '../auth/identityfile.js';
@@ -9,6 +11,7 @@ import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import type { Prompter } from '../term/prompt.js';
+import { goDurationString } from '../format/duration.js';
 import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import { configHome, noLog, type ClientConfig } from './config.js';
@@ -18,12 +21,29 @@ import {
   WebClient,
   trustedRootsFromEnv,
   normalizeProxyAddr,
+  type AuthenticateSSHUserRequest,
   type PingResponse,
   type SSHLoginResponse,
 } from './webapi.js';
 
 /** tsh's default certificate TTL (defaults.CertDuration). */
 export const DEFAULT_TTL_MINUTES = 12 * 60;
+
+/** SSH certificate formats tsh accepts for --cert-format (lib/utils CheckCertificateFormatFlag). */
+export const CERT_FORMATS = ['standard', 'oldssh'] as const;
+
+/** The OTP prompt of lib/client/mfa/cli.go (no device type prefix). */
+export const OTP_PROMPT = 'Enter an OTP code from a device:';
+
+/**
+ * Validates --cert-format as upstream's CheckCertificateFormatFlag does; "" means unspecified
+ * (the role's cert_format decides, and the login body carries no `compatibility`).
+ */
+export function checkCertificateFormat(v: string | undefined): string {
+  if (v === undefined || v === '') return '';
+  if ((CERT_FORMATS as readonly string[]).includes(v)) return v;
+  throw new TshError(`invalid certificate format parameter: ${JSON.stringify(v)}`, 'bad-parameter');
+}
 
 export interface LoginOptions {
   proxy: string;
@@ -34,6 +54,8 @@ export interface LoginOptions {
   out?: string;
   insecure?: boolean;
   authConnector?: string;
+  /** --cert-format: standard | oldssh; unset lets the cluster (the role) decide. */
+  certFormat?: string;
   skipVersionCheck?: boolean;
   /** Warnings (version, MOTD) go here. */
   warn: (text: string) => void;
@@ -82,6 +104,9 @@ export function profileFromPing(
       ? webAddr
       : kube.public_addr || kube.listen_addr || `${splitHostPort(webAddr).host}:3026`;
   const db = (ping.proxy.db ?? {}) as Record<string, string | undefined>;
+  // applyProxySettings copies proxy.ssh.dial_timeout as is; yaml.v2 writes a time.Duration as
+  // its String() form ("30s") and omitempty drops zero.
+  const dialNs = Number(ping.proxy.ssh?.dial_timeout ?? 0);
   return {
     webProxyAddr: webAddr,
     sshProxyAddr: sshProxyAddr(ping, webAddr),
@@ -97,6 +122,7 @@ export function profileFromPing(
     privateKeyPolicy: String(ping.auth.private_key_policy ?? 'none') || 'none',
     pivSlot: String(ping.auth.piv_slot ?? ''),
     missingClusterDetails: false,
+    sshDialTimeout: Number.isFinite(dialNs) && dialNs > 0 ? goDurationString(dialNs) : undefined,
   };
 }
 
@@ -124,11 +150,38 @@ function checkCertsMatchKeys(sshCert: string, tlsCert: string, sshKey: KeyObject
   }
 }
 
+/**
+ * The TOTP code answering a begin challenge, as lib/client/mfa/cli.go's prompt does without
+ * WebAuthn support: no challenge means no prompt (the finish carries the password only); an OTP
+ * challenge asks for the code; a WebAuthn-only challenge is refused.
+ */
+async function answerChallenge(
+  chal: { webauthn_challenge?: unknown; totp_challenge?: boolean; sso_challenge?: unknown },
+  o: LoginOptions,
+): Promise<string> {
+  if (chal.totp_challenge) return o.otp ?? (await o.prompter.line(OTP_PROMPT));
+  if (chal.webauthn_challenge) {
+    throw new TshError(
+      'hardware device MFA not supported by your platform, please register an OTP device',
+      'bad-parameter',
+    );
+  }
+  if (chal.sso_challenge) {
+    throw new TshError(
+      'the cluster asks for SSO MFA, which tshjs does not support yet; register an OTP device',
+      'bad-parameter',
+    );
+  }
+  return '';
+}
+
 /** Logs in and saves keys, CAs and profile under the config's home (or writes an identity file). */
 export async function login(config: ClientConfig, o: LoginOptions): Promise<LoginResult> {
   const log = config.log ?? noLog;
   const home = configHome(config);
   const webAddr = normalizeProxyAddr(o.proxy);
+  // Checked before any network use, as tsh's makeClient parses --cert-format.
+  const compatibility = checkCertificateFormat(o.certFormat);
   const web = new WebClient({
     proxyAddr: webAddr,
     insecure: o.insecure,
@@ -160,39 +213,21 @@ export async function login(config: ClientConfig, o: LoginOptions): Promise<Logi
     log('generated keys', { suite, ssh: keys.ssh.asymmetricKeyType, tls: keys.tls.asymmetricKeyType });
 
     const password = await o.prompter.password(`Enter password for Teleport user ${o.user}:`);
-    const keyFields = {
+    const chal = await web.mfaLoginBegin({ user: o.user, pass: password, passwordless: false });
+    const totp = await answerChallenge(chal, o);
+    const finish: AuthenticateSSHUserRequest = {
+      user: o.user,
+      password,
+      webauthn_challenge_response: null,
+      totp_code: totp,
       ssh_pub_key: Buffer.from(marshalAuthorizedKey(keys.ssh)).toString('base64'),
       tls_pub_key: Buffer.from(marshalTLSPublicKey(createPublicKey(keys.tls))).toString('base64'),
       ttl: (o.ttl ?? DEFAULT_TTL_MINUTES) * 60 * 1e9,
-      compatibility: 'standard',
+      compatibility: compatibility || undefined,
       RouteToCluster: '',
       KubernetesCluster: '',
     };
-    const sf = String(ping.auth.second_factor ?? 'off');
-    let resp: SSHLoginResponse;
-    if (sf === 'off' || sf === 'otp') {
-      // Direct login, as tsh's localLogin does for these second-factor settings.
-      const otp = sf === 'otp' ? (o.otp ?? (await o.prompter.line('Enter your OTP token:'))) : '';
-      resp = await web.sshCerts({ user: o.user, password, otp_token: otp, ...keyFields });
-    } else {
-      const chal = await web.mfaLoginBegin({ user: o.user, pass: password, passwordless: false });
-      let totp = '';
-      if (chal.totp_challenge) {
-        totp = o.otp ?? (await o.prompter.line('Enter an OTP code from a device:'));
-      } else if (chal.webauthn_challenge || chal.sso_challenge) {
-        throw new TshError(
-          'the cluster asks for WebAuthn or SSO MFA, which tshjs does not support yet; register an OTP device',
-          'bad-parameter',
-        );
-      }
-      resp = await web.mfaLoginFinish({
-        user: o.user,
-        password,
-        webauthn_challenge_response: null,
-        totp_code: totp,
-        ...keyFields,
-      });
-    }
+    const resp: SSHLoginResponse = await web.mfaLoginFinish(finish);
     const sshCert = decodeB64(resp.cert, 'SSH certificate').trim() + '\n';
     const tlsCert = decodeB64(resp.tls_cert, 'TLS certificate');
     checkCertsMatchKeys(sshCert, tlsCert, keys.ssh, keys.tls);

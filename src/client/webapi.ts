@@ -1,4 +1,6 @@
 // The proxy's HTTPS web API as tsh uses it for login (api/client/webclient, lib/client/weblogin.go).
+// Login is always the two-step MFA ceremony (POST /v1/webapi/mfa/login/begin, then /finish), as
+// tsh v17+ does; v18 proxies no longer serve /v1/webapi/ssh/certs.
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -32,6 +34,8 @@ export interface PingResponse {
       public_addr?: string;
       ssh_public_addr?: string;
       ssh_tunnel_public_addr?: string;
+      /** time.Duration, integer nanoseconds; omitted when zero. */
+      dial_timeout?: number;
     };
     db?: Record<string, string>;
     tls_routing_enabled?: boolean;
@@ -56,37 +60,55 @@ export interface SSHLoginResponse {
   host_signers?: TrustedCertsJSON[] | null;
 }
 
-export interface CreateSSHCertReq {
+/** Body of /webapi/mfa/login/begin (lib/client/weblogin.go MFAChallengeRequest). */
+export interface MFAChallengeRequest {
   user: string;
-  password: string;
-  otp_token: string;
-  headless_id?: string;
-  ssh_pub_key?: string;
-  tls_pub_key?: string;
-  ttl: number;
-  compatibility?: string;
-  RouteToCluster: string;
-  KubernetesCluster: string;
+  pass: string;
+  passwordless: boolean;
 }
 
+/** Answer of /webapi/mfa/login/begin (lib/client/weblogin.go MFAAuthenticateChallenge). */
 export interface MFAAuthenticateChallenge {
   webauthn_challenge?: unknown;
   totp_challenge?: boolean;
   sso_challenge?: unknown;
 }
 
-/** Body of /webapi/mfa/login/finish (AuthenticateSSHUserRequest). */
+/** Body of /webapi/mfa/login/finish (lib/client/weblogin.go AuthenticateSSHUserRequest). */
 export interface AuthenticateSSHUserRequest {
   user: string;
   password: string;
   webauthn_challenge_response: null;
   totp_code: string;
+  /** base64 of the authorized_keys line ([]byte in Go). */
   ssh_pub_key?: string;
+  /** base64 of the PEM public key ([]byte in Go). */
   tls_pub_key?: string;
+  /** nanoseconds (time.Duration). */
   ttl: number;
+  /** omitempty upstream: only sent when the user chose --cert-format. */
   compatibility?: string;
   RouteToCluster: string;
   KubernetesCluster: string;
+}
+
+/**
+ * The finish body with its keys in the order Go's encoding/json writes AuthenticateSSHUserRequest
+ * (struct order, the embedded UserPublicKeys fields in place, omitempty fields left out when empty).
+ */
+export function authenticateSSHUserBody(r: AuthenticateSSHUserRequest): AuthenticateSSHUserRequest {
+  return {
+    user: r.user,
+    password: r.password,
+    webauthn_challenge_response: null,
+    totp_code: r.totp_code,
+    ...(r.ssh_pub_key ? { ssh_pub_key: r.ssh_pub_key } : {}),
+    ...(r.tls_pub_key ? { tls_pub_key: r.tls_pub_key } : {}),
+    ttl: r.ttl,
+    ...(r.compatibility ? { compatibility: r.compatibility } : {}),
+    RouteToCluster: r.RouteToCluster,
+    KubernetesCluster: r.KubernetesCluster,
+  };
 }
 
 export interface WebClientOptions {
@@ -177,21 +199,19 @@ export class WebClient {
     return this.request<PingResponse>('GET', '/webapi/find');
   }
 
-  sshCerts(req: CreateSSHCertReq): Promise<SSHLoginResponse> {
-    return this.request<SSHLoginResponse>('POST', '/v1/webapi/ssh/certs', req);
+  /** Password check + MFA challenge (the first step of SSHAgentMFALogin). */
+  mfaLoginBegin(req: MFAChallengeRequest): Promise<MFAAuthenticateChallenge> {
+    const body: MFAChallengeRequest = { user: req.user, pass: req.pass, passwordless: req.passwordless };
+    return this.request<MFAAuthenticateChallenge>('POST', '/v1/webapi/mfa/login/begin', body);
   }
 
-  /** Password check + MFA challenge (lib/client/weblogin.go MFAChallengeRequest). */
-  mfaLoginBegin(req: {
-    user: string;
-    pass: string;
-    passwordless: boolean;
-  }): Promise<MFAAuthenticateChallenge> {
-    return this.request<MFAAuthenticateChallenge>('POST', '/v1/webapi/mfa/login/begin', req);
-  }
-
+  /** Password + the answer to the challenge (none, or a TOTP code) for certificates. */
   mfaLoginFinish(req: AuthenticateSSHUserRequest): Promise<SSHLoginResponse> {
-    return this.request<SSHLoginResponse>('POST', '/v1/webapi/mfa/login/finish', req);
+    return this.request<SSHLoginResponse>(
+      'POST',
+      '/v1/webapi/mfa/login/finish',
+      authenticateSSHUserBody(req),
+    );
   }
 
   motd(): Promise<{ Text?: string }> {

@@ -11,6 +11,8 @@ export interface LoginCommandOptions {
   format: Format;
   out?: string;
   otp?: string;
+  /** --cert-format (tsh's flag): standard | oldssh; unset lets the cluster decide. */
+  certFormat?: string;
   /** positional proxy, as `tsh login proxy.example.com` */
   proxyArg?: string;
 }
@@ -30,11 +32,14 @@ export const login = defineCommand<LoginCommandOptions>({
       flags: '--otp <code>',
       description: 'One-time password (else prompted, or read as the second line of stdin)',
     },
+    // tool/tsh/common/tsh.go: a free string checked against standard | oldssh.
+    { flags: '--cert-format <format>', description: 'SSH certificate format' },
   ],
   options: (args, f) => ({
     format: f.format as Format,
     out: f.out as string | undefined,
     otp: f.otp as string | undefined,
+    certFormat: f.certFormat as string | undefined,
     proxyArg: args[0] as string | undefined,
   }),
   run: runLogin,
@@ -71,6 +76,7 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
     out: o.out,
     insecure: g.insecure,
     authConnector: g.auth,
+    certFormat: o.certFormat,
     skipVersionCheck: g.skipVersionCheck,
     warn: (t) => ctx.io.stderr.write(t),
     prompter: ctx.prompter(),

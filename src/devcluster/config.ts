@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { yaml } from '../util/lazy.js';
 import { isSuite, type SignatureSuite } from '../auth/keygen.js';
+import { parseGoDuration } from '../format/duration.js';
 
 export interface RoleConfig {
   name: string;
@@ -42,8 +43,14 @@ export interface ResourceConfig {
 export interface DevClusterConfig {
   cluster_name: string;
   signature_algorithm_suite: SignatureSuite;
-  /** off | otp | on | optional; default: optional when any user has a TOTP secret, else off. */
-  second_factor: string;
+  /**
+   * on | otp | off; default: on when any user has a TOTP secret (an MFA device), else off.
+   * `optional` is refused as Teleport v16+ refuses it; `off` is kept for quick local clusters
+   * (a real v16+ cluster refuses it too).
+   */
+  second_factor: SecondFactor;
+  /** ClusterNetworkingConfig ssh_dial_timeout, reported by ping as proxy.ssh.dial_timeout (ms). */
+  ssh_dial_timeout_ms: number;
   /** Failed logins before a user is locked (upstream MaxLoginAttempts). */
   max_login_attempts: number;
   /** How long a locked user stays locked, minutes. */
@@ -71,11 +78,43 @@ export interface DevClusterConfig {
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
 
+export type SecondFactor = 'on' | 'otp' | 'off';
+
+/** Upstream's refusal of second_factor off/optional (lib/modules ErrCannotDisableSecondFactor). */
+export const MSG_CANNOT_DISABLE_MFA = 'cannot disable multi-factor authentication';
+
+/** api/defaults DefaultIOTimeout, the default ssh_dial_timeout. */
+export const DEFAULT_SSH_DIAL_TIMEOUT_MS = 30_000;
+
+function secondFactor(v: unknown, hasDevice: boolean): SecondFactor {
+  // YAML 1.1 readers (and people) may write off/on as booleans.
+  if (v === false) return 'off';
+  if (v === true) return 'on';
+  if (v === undefined || v === null) return hasDevice ? 'on' : 'off';
+  const s = String(v);
+  if (s === 'on' || s === 'otp' || s === 'off') return s;
+  if (s === 'optional') {
+    throw new ConfigError(
+      `config: second_factor "optional": ${MSG_CANNOT_DISABLE_MFA} (Teleport v16+ refuses "optional" and ` +
+        '"off"; use "on" or "otp", or "off" for a quick local cluster without MFA)',
+    );
+  }
+  if (s === 'webauthn') {
+    throw new ConfigError(
+      'config: second_factor "webauthn" is not served by the dev cluster; use on, otp or off',
+    );
+  }
+  throw new ConfigError(`config: second_factor "${s}" is not one of on, otp, off`);
+}
+
 /** The cluster `tshjs-devcluster start` runs with no --config. */
 export function demoConfig(): DevClusterConfig {
   return normalizeConfig({
     cluster_name: 'dev.localhost',
     signature_algorithm_suite: 'balanced-v1',
+    // A quick local cluster: password-only logins (a real v16+ cluster refuses "off"). Run with a
+    // config that says `second_factor: on` to have bob answer an OTP challenge.
+    second_factor: 'off',
     users: [
       {
         name: 'alice',
@@ -179,7 +218,8 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
   return {
     cluster_name: String(r.cluster_name ?? 'dev.localhost'),
     signature_algorithm_suite: suite,
-    second_factor: String(r.second_factor ?? (hasTotp ? 'optional' : 'off')),
+    second_factor: secondFactor(r.second_factor, hasTotp),
+    ssh_dial_timeout_ms: dialTimeout(r.ssh_dial_timeout),
     max_login_attempts: Number(r.max_login_attempts ?? 5),
     lockout_minutes: Number(r.lockout_minutes ?? 30),
     server_version: String(r.server_version ?? '18.2.0'),
@@ -204,6 +244,18 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
       return l;
     }),
   };
+}
+
+function dialTimeout(v: unknown): number {
+  if (v === undefined || v === null) return DEFAULT_SSH_DIAL_TIMEOUT_MS;
+  let ms: number;
+  try {
+    ms = parseGoDuration(String(v));
+  } catch {
+    throw new ConfigError(`config: ssh_dial_timeout "${String(v)}" is not a duration such as 30s or 1m`);
+  }
+  // Upstream reads a zero as the default (ClusterNetworkingConfig.GetSSHDialTimeout).
+  return ms > 0 ? ms : DEFAULT_SSH_DIAL_TIMEOUT_MS;
 }
 
 export function loadConfigFile(file: string): DevClusterConfig {

@@ -1,4 +1,6 @@
-// The proxy's web API as served by the dev cluster (lib/web/apiserver.go routes used by tsh).
+// The proxy's web API as served by the dev cluster (lib/web/apiserver.go routes used by tsh), as a
+// v18 proxy: login only through /webapi/mfa/login/begin + finish (no /webapi/ssh/certs), and
+// upstream's route-not-found reply for anything else.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../auth/ssh/keys.js';
@@ -34,6 +36,10 @@ export const MSG_INVALID_USER_PASS = 'invalid username or password';
 export const MSG_INVALID_USER_PASS_2F = 'invalid username, password or second factor';
 export const MSG_MISSING_SECOND_FACTOR = 'missing second factor';
 export const MSG_MAX_ATTEMPTS = 'too many incorrect attempts, please try again later';
+/** What mfaLoginBegin answers for every failure of the password check (lib/web/apiserver.go). */
+export const MSG_INVALID_CREDENTIALS = 'invalid credentials';
+/** api/types ErrPasswordlessRequiresWebauthn. */
+export const MSG_PASSWORDLESS_REQUIRES_WEBAUTHN = 'passwordless requires WebAuthn';
 
 const DEFAULT_CERT_TTL_MS = 12 * 3600_000;
 const MAX_BODY = 1 << 20;
@@ -51,6 +57,47 @@ function replyJSON(res: ServerResponse, status: number, body: unknown, indent = 
 /** trace.WriteError writes 4-space-indented JSON. */
 function replyError(res: ServerResponse, err: HttpError): void {
   replyJSON(res, err.status, { error: { message: err.message } }, 4);
+}
+
+/** The proxyVersion object of httplib.RouteNotFoundResponse; undefined when not semver. */
+export function proxyVersionFields(
+  version: string,
+): { major: number; minor: number; patch: number; preRelease: string; string: string } | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(version);
+  if (!m) return undefined;
+  return {
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    patch: Number(m[3]),
+    preRelease: m[4] ?? '',
+    string: version,
+  };
+}
+
+/**
+ * lib/httplib RouteNotFoundResponse: 404, default security headers, and a TraceErr written by
+ * roundtrip.ReplyJSON (compact json.Marshal): {"error":{"message":"path not found"},"fields":
+ * {"proxyVersion":{...}}} (fields left out when the version is not semver).
+ */
+export function routeNotFoundBody(serverVersion: string): string {
+  const v = proxyVersionFields(serverVersion);
+  return JSON.stringify({
+    error: { message: 'path not found' },
+    ...(v ? { fields: { proxyVersion: v } } : {}),
+  });
+}
+
+function replyRouteNotFound(res: ServerResponse, serverVersion: string): void {
+  const text = routeNotFoundBody(serverVersion);
+  res.writeHead(404, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'strict-origin',
+    'X-Frame-Options': 'SAMEORIGIN',
+    'X-XSS-Protection': '1; mode=block',
+  });
+  res.end(text);
 }
 
 function readJSON(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -89,11 +136,14 @@ export class WebApi {
   ping(withAuthDetails = true): Record<string, unknown> {
     const { cfg } = this.ctx;
     const addr = this.ctx.publicAddr();
+    // ClusterNetworkingConfig ssh_dial_timeout as time.Duration nanoseconds.
+    const dialTimeout = cfg.ssh_dial_timeout_ms * 1e6;
     const auth: Record<string, unknown> = withAuthDetails
       ? {
           type: 'local',
           second_factor: cfg.second_factor,
-          ...(cfg.users.some((u) => u.totp_secret) ? { preferred_local_mfa: 'otp' } : {}),
+          // AuthPreference GetPreferredLocalMFA: otp for on/otp without WebAuthn, none for off.
+          ...(cfg.second_factor === 'off' ? {} : { preferred_local_mfa: 'otp' }),
           local: { name: '' },
           private_key_policy: 'none',
           piv_slot: '',
@@ -108,7 +158,13 @@ export class WebApi {
       proxy: cfg.tls_routing
         ? {
             kube: { enabled: true, public_addr: addr, listen_addr: addr },
-            ssh: { listen_addr: addr, tunnel_listen_addr: addr, web_listen_addr: addr, public_addr: addr },
+            ssh: {
+              listen_addr: addr,
+              tunnel_listen_addr: addr,
+              web_listen_addr: addr,
+              public_addr: addr,
+              dial_timeout: dialTimeout,
+            },
             db: {},
             tls_routing_enabled: true,
           }
@@ -119,6 +175,7 @@ export class WebApi {
               web_listen_addr: addr,
               public_addr: addr,
               ssh_public_addr: this.sshAddr(),
+              dial_timeout: dialTimeout,
             },
             db: {},
             tls_routing_enabled: false,
@@ -151,7 +208,8 @@ export class WebApi {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let p = new URL(req.url ?? '/', 'https://x').pathname;
-    // Upstream strips /v1 for these first segments when no route matched.
+    // Upstream strips /v1 for these first segments when no route matched; any other /v1 path
+    // gets the route-not-found reply.
     const seg = p.split('/');
     if (
       seg[1] === 'v1' &&
@@ -165,43 +223,41 @@ export class WebApi {
     if (m === 'GET' && p.startsWith('/webapi/ping/'))
       return replyJSON(res, 200, this.pingConnector(decodeURIComponent(p.slice(13))));
     if (m === 'GET' && p === '/webapi/motd') return replyJSON(res, 200, { Text: this.ctx.cfg.motd ?? '' });
-    if (m === 'POST' && p === '/webapi/ssh/certs') {
-      const body = await readJSON(req);
-      const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-      return replyJSON(res, 200, await this.createSSHCert(body, ip));
-    }
     if (m === 'POST' && p === '/webapi/mfa/login/begin')
       return replyJSON(res, 200, this.mfaBegin(await readJSON(req)));
     if (m === 'POST' && p === '/webapi/mfa/login/finish') {
       const body = await readJSON(req);
       const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-      return replyJSON(
-        res,
-        200,
-        await this.issue(
-          body,
-          ip,
-          this.authenticate(
-            String(body.user ?? ''),
-            String(body.password ?? ''),
-            String(body.totp_code ?? ''),
-          ),
-        ),
-      );
+      return replyJSON(res, 200, await this.mfaFinish(body, ip));
     }
-    throw new HttpError(404, 'path not found');
+    // v18 has no /webapi/ssh/certs (deprecated in v17, removed for v18): it lands here too.
+    // Drain any body so the connection stays usable for the client's next request.
+    req.resume();
+    return replyRouteNotFound(res, this.ctx.cfg.server_version);
   }
 
-  /** Checks the password and says which second factors the user can answer with. */
+  /**
+   * lib/web/apiserver.go mfaLoginBegin: the auth server checks the password (counting failures
+   * towards the lock) and builds a challenge from the user's devices the cluster allows; the
+   * proxy turns every failure into AccessDenied "invalid credentials".
+   */
   private mfaBegin(body: Record<string, unknown>): Record<string, unknown> {
-    if (body.passwordless === true) throw badParameter('passwordless login is not supported by this cluster');
+    if (body.passwordless === true) throw badParameter(MSG_PASSWORDLESS_REQUIRES_WEBAUTHN);
     const username = String(body.user ?? '');
     const user = this.ctx.cfg.users.find((u) => u.name === username);
-    if (!user) throw accessDenied(MSG_INVALID_USER_PASS);
-    this.checkLock(user.name);
-    if (user.password !== String(body.pass ?? ''))
-      throw this.recordFailure(user.name, accessDenied(MSG_INVALID_USER_PASS));
-    return { webauthn_challenge: null, totp_challenge: !!user.totp_secret, sso_challenge: null };
+    try {
+      this.withUserLock(user, () => {
+        if (!user || user.password !== String(body.pass ?? '')) throw accessDenied(MSG_INVALID_USER_PASS);
+      });
+    } catch {
+      throw accessDenied(MSG_INVALID_CREDENTIALS);
+    }
+    const totpAllowed = this.ctx.cfg.second_factor !== 'off';
+    return {
+      webauthn_challenge: null,
+      totp_challenge: totpAllowed && !!user!.totp_secret,
+      sso_challenge: null,
+    };
   }
 
   private pingConnector(name: string): Record<string, unknown> {
@@ -213,53 +269,77 @@ export class WebApi {
     throw badParameter(`invalid connector name: ${name}; valid options: local`);
   }
 
-  private checkLock(user: string): void {
-    const f = this.failures.get(user);
+  /**
+   * lib/auth WithUserLock: refuses a locked user, counts a failed attempt, and locks the user when
+   * the attempts reach max_login_attempts; both the locked refusal and the locking attempt say
+   * MaxFailedAttemptsErrMsg. A success clears the count.
+   */
+  private withUserLock<T>(user: UserConfig | undefined, fn: () => T): T {
+    if (!user) return fn();
+    const f = this.failures.get(user.name);
     if (f && f.lockedUntil > Date.now()) throw accessDenied(MSG_MAX_ATTEMPTS);
-  }
-
-  private recordFailure(user: string, err: HttpError): HttpError {
-    const f = this.failures.get(user) ?? { count: 0, lockedUntil: 0 };
-    f.count += 1;
-    if (f.count >= this.ctx.cfg.max_login_attempts) {
-      f.lockedUntil = Date.now() + this.ctx.cfg.lockout_minutes * 60_000;
-      f.count = 0;
-      this.failures.set(user, f);
-      this.ctx.log('user locked', { user });
-      return accessDenied(MSG_MAX_ATTEMPTS);
+    try {
+      const out = fn();
+      this.failures.delete(user.name);
+      return out;
+    } catch (err) {
+      const rec = this.failures.get(user.name) ?? { count: 0, lockedUntil: 0 };
+      rec.count += 1;
+      this.failures.set(user.name, rec);
+      if (rec.count >= this.ctx.cfg.max_login_attempts) {
+        rec.lockedUntil = Date.now() + this.ctx.cfg.lockout_minutes * 60_000;
+        rec.count = 0;
+        this.ctx.log('user locked', { user: user.name });
+        throw accessDenied(MSG_MAX_ATTEMPTS);
+      }
+      throw err;
     }
-    this.failures.set(user, f);
-    return err;
   }
 
-  /** Password (+OTP) check with upstream's messages and lockout. */
-  private authenticate(username: string, password: string, otp: string): UserConfig {
-    const { cfg } = this.ctx;
-    const user = cfg.users.find((u) => u.name === username);
-    const sf = cfg.second_factor;
-    const wantsOtp = sf === 'otp' || sf === 'on' || (sf === 'optional' && !!user?.totp_secret);
-    const invalid = accessDenied(wantsOtp ? MSG_INVALID_USER_PASS_2F : MSG_INVALID_USER_PASS);
-    if (!user) throw invalid;
-    this.checkLock(user.name);
-    if (user.password !== password) throw this.recordFailure(user.name, invalid);
-    if (wantsOtp) {
-      if (!otp) throw accessDenied(MSG_MISSING_SECOND_FACTOR);
-      if (!user.totp_secret || !verifyTotp(user.totp_secret, otp))
-        throw this.recordFailure(user.name, invalid);
-    }
-    this.failures.delete(user.name);
-    return user;
-  }
-
-  private async createSSHCert(
-    body: Record<string, unknown>,
-    loginIp: string,
-  ): Promise<Record<string, unknown>> {
+  /**
+   * lib/web/apiserver.go mfaLoginFinish -> lib/auth authenticateUser: a TOTP code means the
+   * password + OTP check (failures say "invalid username, password or second factor"); no MFA
+   * answer means password only, refused with "missing second factor" unless second_factor is off.
+   * Auth errors pass through the proxy unchanged.
+   */
+  private async mfaFinish(body: Record<string, unknown>, loginIp: string): Promise<Record<string, unknown>> {
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
-    const username = str('user');
-    if (!username) throw badParameter('missing parameter user');
     parsePublicKeys(str('ssh_pub_key'), str('tls_pub_key'), str('pub_key'));
-    return this.issue(body, loginIp, this.authenticate(username, str('password'), str('otp_token')));
+    const compat = str('compatibility');
+    if (compat && compat !== 'standard' && compat !== 'oldssh')
+      throw badParameter(`invalid certificate format parameter: ${JSON.stringify(compat)}`);
+    const { cfg } = this.ctx;
+    const username = str('user');
+    const password = str('password');
+    const otp = str('totp_code');
+    const user = cfg.users.find((u) => u.name === username);
+    if (body.webauthn_challenge_response) {
+      throw this.lockedOr(user, accessDenied(MSG_INVALID_CREDENTIALS));
+    }
+    if (otp) {
+      this.withUserLock(user, () => {
+        const ok =
+          !!user &&
+          user.password === password &&
+          cfg.second_factor !== 'off' &&
+          !!user.totp_secret &&
+          verifyTotp(user.totp_secret, otp);
+        if (!ok) throw accessDenied(MSG_INVALID_USER_PASS_2F);
+      });
+      return this.issue(body, loginIp, user!);
+    }
+    if (!password) throw accessDenied('unsupported authentication method');
+    if (cfg.second_factor !== 'off') throw accessDenied(MSG_MISSING_SECOND_FACTOR);
+    this.withUserLock(user, () => {
+      if (!user || user.password !== password) throw accessDenied(MSG_INVALID_USER_PASS);
+    });
+    return this.issue(body, loginIp, user!);
+  }
+
+  /** A locked user hears about the lock first (getErrorByTraceField), else `err`. */
+  private lockedOr(user: UserConfig | undefined, err: HttpError): HttpError {
+    const f = user && this.failures.get(user.name);
+    return f && f.lockedUntil > Date.now() ? accessDenied(MSG_MAX_ATTEMPTS) : err;
   }
 
   private async issue(
@@ -305,11 +385,12 @@ function parsePublicKeys(
   tls: string,
   legacy: string,
 ): { sshKey?: KeyObject; tlsKey?: KeyObject } {
-  if (legacy && (ssh || tls))
-    throw badParameter('cannot use pub_key together with ssh_pub_key or tls_pub_key');
+  // lib/client/weblogin.go UserPublicKeys.CheckAndSetDefaults messages.
+  if (legacy && ssh) throw badParameter("'pub_key' and 'ssh_pub_key' cannot both be set");
+  if (legacy && tls) throw badParameter("'pub_key' and 'tls_pub_key' cannot both be set");
   if (legacy) ssh = tls = '';
   const sshText = ssh ? b64(ssh, 'ssh_pub_key') : legacy ? b64(legacy, 'pub_key') : '';
-  if (!sshText && !tls) throw badParameter('at least one of ssh_pub_key or tls_pub_key is required');
+  if (!sshText && !tls) throw badParameter("'ssh_pub_key' or 'tls_pub_key' must be set");
   let sshKey: KeyObject | undefined;
   let tlsKey: KeyObject | undefined;
   try {

@@ -1,4 +1,7 @@
 // Login failure paths: each gives one clear "ERROR: ..." line, exit 1, no stack trace.
+// Messages are what a v18 proxy answers on the MFA login ceremony (lib/web/apiserver.go
+// mfaLoginBegin/mfaLoginFinish, lib/auth/methods.go authenticateUser), see
+// docs/upstream-facts-login.md.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -26,6 +29,8 @@ async function closedPort(): Promise<number> {
 
 describe('login errors', () => {
   let cluster: DevCluster;
+  /** second_factor: on, as every v18 cluster: bob has a TOTP device, alice and carol none. */
+  let mfa: DevCluster;
   let other: DevCluster;
   let home: string;
   let dataDir: string;
@@ -33,44 +38,64 @@ describe('login errors', () => {
   beforeAll(async () => {
     dataDir = tempHome('tshjs-data-');
     cluster = await startCluster({}, dataDir);
+    mfa = await startCluster({ second_factor: 'on' });
     other = await startCluster({ cluster_name: 'other.localhost' });
     home = tempHome();
   });
   afterAll(async () => {
     await cluster.stop();
+    await mfa.stop();
     await other.stop();
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('wrong password', async () => {
+  // lib/web/apiserver.go mfaLoginBegin: any failure of the password check is AccessDenied
+  // "invalid credentials" (the auth server's own message is not passed on).
+  it('wrong password: the begin step answers "invalid credentials"', async () => {
     const r = await tshjs(loginArgs(cluster, 'alice'), { home, stdin: 'nope\n' });
-    expectOneLineError(r, /^ERROR: invalid username or password$/);
+    expectOneLineError(r, /^ERROR: invalid credentials$/);
     expect(fs.existsSync(path.join(home, 'keys'))).toBe(false);
   });
 
   it('unknown user looks the same as a wrong password', async () => {
     const r = await tshjs(loginArgs(cluster, 'mallory'), { home, stdin: 'x\n' });
-    expectOneLineError(r, /^ERROR: invalid username or password$/);
+    expectOneLineError(r, /^ERROR: invalid credentials$/);
   });
 
+  // lib/auth/methods.go authenticateUserInternal: a TOTP answer fails as invalidUserPass2FError,
+  // which mfaLoginFinish passes through.
   it('wrong OTP', async () => {
-    const r = await tshjs(loginArgs(cluster, 'bob'), { home, stdin: 'bob-pw\n000000\n' });
+    const r = await tshjs(loginArgs(mfa, 'bob'), { home, stdin: 'bob-pw\n000000\n' });
     expectOneLineError(r, /^ERROR: invalid username, password or second factor$/);
   });
 
   it('missing OTP on stdin', async () => {
-    const r = await tshjs(loginArgs(cluster, 'bob'), { home, stdin: 'bob-pw\n' });
+    const r = await tshjs(loginArgs(mfa, 'bob'), { home, stdin: 'bob-pw\n' });
     expectOneLineError(r, /OTP code from a device expected as the next line of standard input/);
+  });
+
+  // lib/auth/auth.go mfaAuthChallenge builds an empty challenge for a user with no device; the
+  // finish then carries the password only, which authenticateUserInternal refuses while
+  // second_factor is on.
+  it('a user with no MFA device cannot log in when second_factor is on', async () => {
+    const r = await tshjs(loginArgs(mfa, 'alice'), { home, stdin: 'alice-pw\n' });
+    expectOneLineError(r, /^ERROR: missing second factor$/);
+    expect(r.stderr).not.toContain('OTP');
   });
 
   it('OTP from the second stdin line and from --otp both work', async () => {
     const h1 = tempHome();
-    const r1 = await tshjs(loginArgs(cluster, 'bob'), { home: h1, stdin: `bob-pw\n${totp(TOTP_SECRET)}\n` });
-    expect(r1.stderr).toContain('Enter an OTP code from a device:');
+    const r1 = await tshjs(loginArgs(mfa, 'bob'), { home: h1, stdin: `bob-pw\n${totp(TOTP_SECRET)}\n` });
+    // Prompts of lib/client/api.go AskPassword and lib/client/mfa/cli.go promptOTP.
+    expect(r1.stderr).toBe(
+      `WARNING: You are using insecure connection to Teleport proxy https://${mfa.proxyAddr}\n` +
+        'Enter password for Teleport user bob:\n' +
+        'Enter an OTP code from a device:\n',
+    );
     expect(r1.code).toBe(0);
     const h2 = tempHome();
-    const r2 = await tshjs([...loginArgs(cluster, 'bob'), `--otp=${totp(TOTP_SECRET)}`], {
+    const r2 = await tshjs([...loginArgs(mfa, 'bob'), `--otp=${totp(TOTP_SECRET)}`], {
       home: h2,
       stdin: 'bob-pw\n',
     });
@@ -78,6 +103,16 @@ describe('login errors', () => {
     expect(r2.stdout).toContain('Logged in as:       bob');
   });
 
+  // With second_factor off, TOTP is not an allowed method (IsSecondFactorTOTPAllowed), so even a
+  // user with a device gets no challenge and logs in with the password.
+  it('second_factor off: no OTP challenge, even for a user with a device', async () => {
+    const r = await tshjs(loginArgs(cluster, 'bob'), { home: tempHome(), stdin: 'bob-pw\n' });
+    expect(r.stderr).not.toContain('OTP');
+    expect(r.code).toBe(0);
+  });
+
+  // WithUserLock counts failed password checks on the begin step too, but the proxy hides the
+  // lock there behind "invalid credentials": the right password is refused the same way.
   it('locks the user after max_login_attempts failures, even for the right password', async () => {
     const h = tempHome();
     const seen: string[] = [];
@@ -89,13 +124,26 @@ describe('login errors', () => {
           .pop()!,
       );
     }
-    expect(seen.slice(0, 2)).toEqual([
-      'ERROR: invalid username or password',
-      'ERROR: invalid username or password',
-    ]);
-    expect(seen[2]).toBe('ERROR: too many incorrect attempts, please try again later');
+    expect(seen).toEqual(Array(3).fill('ERROR: invalid credentials'));
     const r = await tshjs(loginArgs(cluster, 'carol'), { home: h, stdin: 'carol-pw\n' });
-    expectOneLineError(r, /^ERROR: too many incorrect attempts, please try again later$/);
+    expectOneLineError(r, /^ERROR: invalid credentials$/);
+  });
+
+  // lib/auth/auth.go WithUserLock clears the failure count on every success, and the begin step
+  // checks the (right) password under it: wrong OTPs after a right password never add up to a
+  // lock, each one is refused on the finish step with the auth server's own message.
+  it('wrong OTPs after the right password do not lock the user', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await tshjs(loginArgs(mfa, 'bob'), { home: tempHome(), stdin: 'bob-pw\n000000\n' });
+      seen.push(r.stderr.trim().split('\n').pop()!);
+    }
+    expect(seen).toEqual(Array(4).fill('ERROR: invalid username, password or second factor'));
+    const ok = await tshjs(loginArgs(mfa, 'bob'), {
+      home: tempHome(),
+      stdin: `bob-pw\n${totp(TOTP_SECRET)}\n`,
+    });
+    expect(ok.code).toBe(0);
   });
 
   it('no password on stdin', async () => {
@@ -158,6 +206,10 @@ describe('login errors', () => {
     expectOneLineError(r2, /format/);
     const r3 = await tshjs(['login', '--proxy=host:99999', '--user=a'], { home });
     expectOneLineError(r3, /invalid port/);
+    // lib/utils CheckCertificateFormatFlag, checked before any request.
+    const r4 = await tshjs([...loginArgs(cluster, 'alice'), '--cert-format=weird'], { home, stdin: 'x\n' });
+    expectOneLineError(r4, /^ERROR: invalid certificate format parameter: "weird"$/);
+    expect(r4.stderr).not.toContain('Enter password');
   });
 
   it('TTL is capped by the role max_session_ttl', async () => {

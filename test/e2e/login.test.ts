@@ -5,10 +5,14 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as https from 'node:https';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ProfileStore } from '../../src/auth/profile.js';
 import { parseSshCertificateLine } from '../../src/auth/ssh/cert.js';
+import { totp } from '../../src/auth/totp.js';
+import { WebClient } from '../../src/client/webapi.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
-import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
+import { TOTP_SECRET, loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -179,5 +183,207 @@ describe.each(SUITES)('login with suite $suite', (s) => {
     expect(r.code).toBe(0);
     const left = fs.readdirSync(home, { recursive: true }).map(String);
     expect(left.filter((f) => !f.startsWith('served'))).toEqual([]);
+  });
+});
+
+/** Raw HTTPS request to the dev cluster's web port: status, headers, body bytes. */
+function rawRequest(
+  addr: string,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const [host, port] = addr.split(':');
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host,
+        port: Number(port),
+        method,
+        path,
+        rejectUnauthorized: false,
+        headers: { 'Content-Type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// Login as tsh v17+/v18 does it: always the MFA ceremony, whatever second_factor says
+// (lib/client/api.go localLogin -> lib/client/weblogin.go SSHAgentMFALogin).
+describe('v18 login on the wire', () => {
+  let off: DevCluster;
+  let on: DevCluster;
+  let calls: Array<{ method: string; path: string; body?: unknown }>;
+
+  beforeAll(async () => {
+    off = await startCluster({ ssh_dial_timeout: '1m30s' });
+    on = await startCluster({ second_factor: 'on' });
+  });
+  afterAll(async () => {
+    await off.stop();
+    await on.stop();
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  function record(): void {
+    calls = [];
+    const orig = WebClient.prototype.request;
+    vi.spyOn(WebClient.prototype, 'request').mockImplementation(function (
+      this: WebClient,
+      method: string,
+      path: string,
+      body?: unknown,
+    ) {
+      calls.push({ method, path, body: body === undefined ? undefined : JSON.parse(JSON.stringify(body)) });
+      return orig.call(this, method, path, body);
+    } as typeof orig);
+  }
+
+  it('second_factor off: begin then finish with no MFA answer, never /webapi/ssh/certs', async () => {
+    record();
+    const home = tempHome();
+    const r = await tshjs(loginArgs(off, 'alice'), { home, stdin: 'alice-pw\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /webapi/ping',
+      'POST /v1/webapi/mfa/login/begin',
+      'POST /v1/webapi/mfa/login/finish',
+    ]);
+    // MFAChallengeRequest: user, pass, passwordless (no omitempty).
+    expect(JSON.stringify(calls[1].body)).toBe('{"user":"alice","pass":"alice-pw","passwordless":false}');
+    // AuthenticateSSHUserRequest in struct order; compatibility (omitempty) absent without --cert-format.
+    const finish = calls[2].body as Record<string, unknown>;
+    expect(Object.keys(finish)).toEqual([
+      'user',
+      'password',
+      'webauthn_challenge_response',
+      'totp_code',
+      'ssh_pub_key',
+      'tls_pub_key',
+      'ttl',
+      'RouteToCluster',
+      'KubernetesCluster',
+    ]);
+    expect(finish).toMatchObject({
+      user: 'alice',
+      password: 'alice-pw',
+      webauthn_challenge_response: null,
+      totp_code: '',
+      ttl: 12 * 3600 * 1e9,
+      RouteToCluster: '',
+      KubernetesCluster: '',
+    });
+  });
+
+  it('second_factor on: the OTP goes in totp_code of the finish body', async () => {
+    record();
+    const code = totp(TOTP_SECRET);
+    const r = await tshjs(loginArgs(on, 'bob'), { home: tempHome(), stdin: `bob-pw\n${code}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls.map((c) => c.path)).toEqual([
+      '/webapi/ping',
+      '/v1/webapi/mfa/login/begin',
+      '/v1/webapi/mfa/login/finish',
+    ]);
+    expect((calls[2].body as Record<string, unknown>).totp_code).toBe(code);
+  });
+
+  it('--cert-format sends compatibility after ttl; oldssh drops the Teleport extensions', async () => {
+    record();
+    const home = tempHome();
+    const r = await tshjs([...loginArgs(off, 'alice'), '--cert-format=oldssh'], {
+      home,
+      stdin: 'alice-pw\n',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const finish = calls[2].body as Record<string, unknown>;
+    expect(Object.keys(finish).slice(6)).toEqual([
+      'ttl',
+      'compatibility',
+      'RouteToCluster',
+      'KubernetesCluster',
+    ]);
+    expect(finish.compatibility).toBe('oldssh');
+    const cert = fs.readFileSync(path.join(home, 'keys/127.0.0.1/alice-ssh/test.localhost-cert.pub'), 'utf8');
+    expect(parseSshCertificateLine(cert).extensions).not.toHaveProperty('teleport-roles');
+  });
+
+  // api/profile/profile.go: SSHDialTimeout time.Duration `yaml:"ssh_dial_timeout,omitempty"`, last
+  // before sso_host; yaml.v2 writes Duration.String(). lib/client/api.go applyProxySettings copies
+  // ping's proxy.ssh.dial_timeout.
+  it("saves ping's proxy.ssh.dial_timeout as ssh_dial_timeout and reads it back", async () => {
+    const home = tempHome();
+    const r = await tshjs(loginArgs(off, 'alice'), { home, stdin: 'alice-pw\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const a = off.proxyAddr;
+    expect(fs.readFileSync(path.join(home, '127.0.0.1.yaml'), 'utf8')).toBe(
+      `web_proxy_addr: ${a}\n` +
+        `ssh_proxy_addr: ${a}\n` +
+        `kube_proxy_addr: ${a}\n` +
+        `postgres_proxy_addr: ${a}\n` +
+        'user: alice\n' +
+        'cluster: test.localhost\n' +
+        `dir: ${home}\n` +
+        'tls_routing_enabled: true\n' +
+        'private_key_policy: none\n' +
+        'piv_slot: ""\n' +
+        'missingclusterdetails: false\n' +
+        'ssh_dial_timeout: 1m30s\n',
+    );
+    expect(new ProfileStore(home).read('127.0.0.1')?.sshDialTimeout).toBe('1m30s');
+    const ping = await rawRequest(a, 'GET', '/webapi/ping');
+    expect(JSON.parse(ping.body).proxy.ssh.dial_timeout).toBe(90_000_000_000);
+  });
+
+  // lib/web/apiserver.go: no /webapi/ssh/certs route in v18; the NotFound handler strips /v1 and
+  // answers httplib.RouteNotFoundResponse (roundtrip.ReplyJSON: compact JSON, 404).
+  it('POST /v1/webapi/ssh/certs is a route-not-found 404 with the proxy version', async () => {
+    for (const [method, p] of [
+      ['POST', '/v1/webapi/ssh/certs'],
+      ['POST', '/webapi/ssh/certs'],
+      ['GET', '/v1/nope'],
+    ]) {
+      const res = await rawRequest(off.proxyAddr, method, p, method === 'POST' ? '{}' : undefined);
+      expect(res.status, p).toBe(404);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.body).toBe(
+        '{"error":{"message":"path not found"},"fields":{"proxyVersion":' +
+          '{"major":18,"minor":2,"patch":0,"preRelease":"","string":"18.2.0"}}}',
+      );
+    }
+  });
+
+  // mfaLoginBegin: AccessDenied("invalid credentials") written by trace.WriteError (403, 4-space
+  // indented TraceErr).
+  it('a failed begin is 403 "invalid credentials"', async () => {
+    const res = await rawRequest(
+      off.proxyAddr,
+      'POST',
+      '/v1/webapi/mfa/login/begin',
+      '{"user":"alice","pass":"nope","passwordless":false}',
+    );
+    expect(res.status).toBe(403);
+    expect(res.body).toBe('{\n    "error": {\n        "message": "invalid credentials"\n    }\n}');
+    const ok = await rawRequest(
+      on.proxyAddr,
+      'POST',
+      '/v1/webapi/mfa/login/begin',
+      '{"user":"bob","pass":"bob-pw","passwordless":false}',
+    );
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual({
+      webauthn_challenge: null,
+      totp_challenge: true,
+      sso_challenge: null,
+    });
   });
 });

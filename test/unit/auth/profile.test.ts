@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_SSH_DIAL_TIMEOUT_MS,
   PROFILE_FILE_MODE,
   ProfileStore,
   decodeProfile,
@@ -12,6 +13,7 @@ import {
   profileCluster,
   profileName,
   profileNameFromAddr,
+  profileSshDialTimeoutMs,
   splitHostPort,
   type Profile,
 } from '../../../src/auth/profile.js';
@@ -253,6 +255,54 @@ future_block:
     expect(err.message).toContain(file);
     expect(err.message).not.toContain('\n');
     expect(err.kind).toBe(kind);
+  });
+});
+
+// api/profile/profile.go: SSHDialTimeout time.Duration `yaml:"ssh_dial_timeout,omitempty"`, after
+// saml_slo_enabled (SSOHost, sso_host, follows it); gopkg.in/yaml.v2 writes a Duration as
+// Duration.String() and reads either that string or an integer of nanoseconds; profileFromFile
+// turns a zero value into api/defaults DefaultIOTimeout (30s).
+describe('ssh_dial_timeout', () => {
+  const base: Profile = {
+    webProxyAddr: 'proxy.example.com:443',
+    username: 'alice',
+    dir: '/h',
+    privateKeyPolicy: 'none',
+    pivSlot: '',
+    missingClusterDetails: false,
+  };
+
+  it('is written after saml_slo_enabled and before sso_host, as a Go duration string', () => {
+    expect(
+      encodeProfile({ ...base, samlSloEnabled: true, sshDialTimeout: '1m30s', ssoHost: 'idp.example.com' }),
+    ).toBe(
+      'web_proxy_addr: proxy.example.com:443\n' +
+        'user: alice\n' +
+        'dir: /h\n' +
+        'private_key_policy: none\n' +
+        'piv_slot: ""\n' +
+        'missingclusterdetails: false\n' +
+        'saml_slo_enabled: true\n' +
+        'ssh_dial_timeout: 1m30s\n' +
+        'sso_host: idp.example.com\n',
+    );
+    expect(encodeProfile(base)).not.toContain('ssh_dial_timeout');
+  });
+
+  it('reads back the string form and the integer (nanoseconds) form', () => {
+    const text = (v: string) => `web_proxy_addr: proxy.example.com:443\nssh_dial_timeout: ${v}\n`;
+    expect(decodeProfile(text('30s')).sshDialTimeout).toBe('30s');
+    expect(decodeProfile(text('45000000000')).sshDialTimeout).toBe('45s');
+    expect(decodeProfile(text('1500000000')).sshDialTimeout).toBe('1.5s');
+    expect(encodeProfile(decodeProfile(text('45000000000')))).toContain('ssh_dial_timeout: 45s\n');
+  });
+
+  it('missing or zero means DefaultIOTimeout (30s)', () => {
+    expect(DEFAULT_SSH_DIAL_TIMEOUT_MS).toBe(30_000);
+    expect(profileSshDialTimeoutMs(base)).toBe(30_000);
+    expect(profileSshDialTimeoutMs({ ...base, sshDialTimeout: '0s' })).toBe(30_000);
+    expect(profileSshDialTimeoutMs({ ...base, sshDialTimeout: '1m30s' })).toBe(90_000);
+    expect(profileSshDialTimeoutMs({ ...base, sshDialTimeout: 'soon' })).toBe(30_000);
   });
 });
 
