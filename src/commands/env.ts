@@ -1,5 +1,6 @@
-// tshjs env: shell exports for the active profile (tsh onEnvironment).
-import { serialize, type Format } from '../output/printer.js';
+// tshjs env: shell exports for the active profile (tsh.go onEnvironment, serializeEnvironment).
+import { kubeConfigPath } from '../client/status.js';
+import { serialize, sortedRecord, type Format } from '../output/printer.js';
 import { loadStatuses } from './status.js';
 import { TshError } from '../util/errors.js';
 import { defineCommand, formatFlag } from './command.js';
@@ -24,26 +25,39 @@ export const env = defineCommand<EnvOptions>({
 export const commands = [env];
 
 export function runEnv(o: EnvOptions, ctx: CommandContext): number {
+  // --unset only changes the text form; JSON/YAML always describe the profile, as upstream.
   if (o.unset && o.format === 'text') {
     ctx.io.stdout.write(
       'unset TELEPORT_PROXY\nunset TELEPORT_CLUSTER\nunset TELEPORT_KUBE_CLUSTER\nunset KUBECONFIG\n',
     );
     return 0;
   }
-  const { active } = loadStatuses(ctx);
+  // The profile as stored (ProfileStatus): TELEPORT_CLUSTER and friends do not shadow it here.
+  const { active } = loadStatuses(ctx, ctx.selectedProfileName(), false);
   if (!active) throw new TshError('Not logged in.', 'not-found');
-  const env: Record<string, string> = {
-    TELEPORT_PROXY: active.proxyURL.replace(/^https:\/\//, ''),
-    TELEPORT_CLUSTER: active.cluster,
-  };
-  if (o.format === 'text') {
-    ctx.io.stdout.write(
-      Object.entries(env)
-        .map(([k, v]) => `export ${k}=${v}\n`)
-        .join(''),
+  const vars: [string, string][] = [
+    ['TELEPORT_PROXY', active.proxyHost],
+    ['TELEPORT_CLUSTER', active.cluster],
+  ];
+  // kubeconfig.SelectedKubeCluster("", profile.Cluster): the kube cluster of the current context.
+  const kube = active.kubeCluster;
+  if (kube) {
+    vars.push(
+      ['TELEPORT_KUBE_CLUSTER', kube],
+      ['KUBECONFIG', kubeConfigPath(ctx.profiles.paths, active, kube)],
     );
+  }
+  if (o.format === 'text') {
+    let out = '';
+    for (const [k, v] of vars) {
+      if (k === 'KUBECONFIG')
+        out += '# set KUBECONFIG to a standalone kubeconfig for the selected kube cluster\n';
+      out += `export ${k}=${v}\n`;
+    }
+    ctx.io.stdout.write(out);
   } else {
-    ctx.io.stdout.write(serialize(o.format, env));
+    // A Go map: JSON and YAML both sort the keys.
+    ctx.io.stdout.write(serialize(o.format, sortedRecord(Object.fromEntries(vars))));
   }
   return 0;
 }

@@ -4,7 +4,10 @@ import {
   applyEnvOverrides,
   isExpired,
   profileStatus,
+  selectedKubeCluster,
+  STATUS_ENV_VARS,
   statusFromCerts,
+  tshStatusEnv,
   type ProfileStatus,
 } from '../client/status.js';
 import { serialize, type Format } from '../output/printer.js';
@@ -21,14 +24,6 @@ export interface StatusOptions {
   activeProfile?: string;
 }
 
-const ENV_VARS = [
-  'TELEPORT_PROXY',
-  'TELEPORT_CLUSTER',
-  'TELEPORT_SITE',
-  'TELEPORT_KUBE_CLUSTER',
-  'KUBECONFIG',
-];
-
 export interface StatusResult {
   active?: ProfileStatus;
   others: ProfileStatus[];
@@ -44,23 +39,36 @@ export const status = defineCommand<StatusOptions>({
 
 export const commands = [status];
 
-/** Loads every profile's status; unreadable non-active profiles are skipped (logged). */
-export function loadStatuses(ctx: CommandContext, activeName = ctx.selectedProfileName()): StatusResult {
-  if (ctx.globals.identity) return { active: identityStatus(ctx), others: [] };
+/**
+ * Loads every profile's status; unreadable non-active profiles are skipped (logged). With
+ * `envOverrides` (tsh status), TELEPORT_PROXY/CLUSTER/SITE/KUBE_CLUSTER shadow the active one.
+ */
+export function loadStatuses(
+  ctx: CommandContext,
+  activeName = ctx.selectedProfileName(),
+  envOverrides = true,
+): StatusResult {
+  if (ctx.globals.identity) {
+    const id = identityStatus(ctx);
+    return { active: envOverrides ? applyEnvOverrides(id, ctx.io.env) : id, others: [] };
+  }
   let active: ProfileStatus | undefined;
   const others: ProfileStatus[] = [];
   for (const name of ctx.profiles.listNames()) {
     if (name === activeName) continue;
     try {
       const p = ctx.profiles.read(name);
-      if (p) others.push(profileStatus(ctx.profiles.paths, p, false));
+      if (p) others.push(profileStatus(ctx.profiles.paths, p, false, ctx.io.env));
     } catch (err) {
       ctx.log('skipping unreadable profile', { profile: name, error: (err as Error).message });
     }
   }
   if (activeName) {
     const p = ctx.profiles.read(activeName);
-    if (p) active = applyEnvOverrides(profileStatus(ctx.profiles.paths, p, true), ctx.io.env);
+    if (p) {
+      active = profileStatus(ctx.profiles.paths, p, true, ctx.io.env);
+      if (envOverrides) active = applyEnvOverrides(active, ctx.io.env);
+    }
   }
   return { active, others };
 }
@@ -69,11 +77,13 @@ function identityStatus(ctx: CommandContext): ProfileStatus {
   const id = readIdentityFile(ctx.globals.identity!);
   const tls = id.tlsCert ? decodeTlsIdentity(id.tlsCert) : undefined;
   const proxy = ctx.globals.proxy ?? '';
+  const cluster = ctx.globals.cluster || tls?.routeToCluster;
   return statusFromCerts({
     name: proxy || tls?.routeToCluster || 'identity',
     webProxyAddr: proxy,
-    cluster: ctx.globals.cluster || tls?.routeToCluster,
+    cluster,
     kubeEnabled: false,
+    kubeCluster: cluster ? selectedKubeCluster(ctx.io.env, cluster) : undefined,
     sshCert: id.sshCert,
     tlsCert: id.tlsCert,
     isActive: true,
@@ -83,21 +93,24 @@ function identityStatus(ctx: CommandContext): ProfileStatus {
 export function runStatus(o: StatusOptions, ctx: CommandContext): number {
   const { active, others } = loadStatuses(ctx, o.activeProfile ?? ctx.selectedProfileName());
   if (!active && !others.length) throw new TshError('Not logged in.', 'not-found');
+  // tsh.go printLoginInformation: the environment goes into JSON/YAML whenever a status variable
+  // is set; the text form lists it only with -v.
+  const env = tshStatusEnv(ctx.io.env);
   if (o.format !== 'text') {
-    const env: Record<string, string> = {};
-    for (const v of ENV_VARS) if (ctx.io.env[v]) env[v] = ctx.io.env[v]!;
-    ctx.io.stdout.write(serialize(o.format, statusDocument(active, others, o.verbose ? env : undefined)));
+    ctx.io.stdout.write(serialize(o.format, statusDocument(active, others, env)));
   } else {
+    const now = ctx.clock.now();
     let out = '';
-    if (active) out += statusText(active, { debug: ctx.globals.debug });
-    for (const s of others) out += statusText(s, { debug: ctx.globals.debug });
+    if (active) out += statusText(active, { debug: ctx.globals.debug, now });
+    for (const s of others) out += statusText(s, { debug: ctx.globals.debug, now });
     if (o.verbose) {
-      const set = ENV_VARS.filter((v) => ctx.io.env[v]);
-      if (set.length) out += `Active Environment:\n${set.map((v) => `\t${v}=${ctx.io.env[v]}\n`).join('')}`;
+      // Go ranges over the map (random order); tshjs keeps the tshStatusEnvVars order.
+      const set = STATUS_ENV_VARS.filter((v) => v in env);
+      if (set.length) out += `Active Environment:\n${set.map((v) => `\t${v}=${env[v]}\n`).join('')}`;
     }
     ctx.io.stdout.write(out);
   }
   if (!active) throw new TshError('No active profile.', 'not-found');
-  if (isExpired(active)) throw new TshError('Active profile expired.', 'expired');
+  if (isExpired(active, ctx.clock.now())) throw new TshError('Active profile expired.', 'expired');
   return 0;
 }

@@ -1,4 +1,6 @@
-// tshjs version: tsh's text line and JSON keys (version, gitref, runtime, proxyVersion, proxyPublicAddress).
+// tshjs version (tsh.go onVersion, fetchProxyVersion, serializeVersion): the text line, then the
+// proxy lines only when the proxy reported a version; JSON keys version, gitref, runtime,
+// proxyVersion, proxyPublicAddress (the last two omitempty); YAML sorts them (yaml.v2).
 import { serialize } from '../output/printer.js';
 import { TELEPORT_COMPAT_VERSION, VERSION } from '../version.js';
 import { defineCommand, formatFlag, type Format } from './command.js';
@@ -37,7 +39,7 @@ export async function runVersion(o: VersionOptions, ctx: CommandContext): Promis
   }
   if (o.format === 'text') {
     let out = `Teleport v${TELEPORT_COMPAT_VERSION} git:${gitref} ${runtime}\n`;
-    if (proxy) out += `Proxy version: ${proxy.version}\nProxy: ${proxy.publicAddr}\n`;
+    if (proxy?.version) out += `Proxy version: ${proxy.version}\nProxy: ${proxy.publicAddr}\n`;
     ctx.io.stdout.write(out);
     return 0;
   }

@@ -1,4 +1,5 @@
 // Go's time formatting as tsh prints it: Time.String(), RFC 3339 and time.Time's JSON form.
+import { localZone, lookupZone, type ZoneAt } from './tzif.js';
 
 /** Go's zero time.Time (0001-01-01T00:00:00Z). */
 export const GO_ZERO_TIME = new Date('0001-01-01T00:00:00Z');
@@ -7,38 +8,62 @@ function pad(n: number, w = 2): string {
   return String(Math.abs(n)).padStart(w, '0');
 }
 
-function offset(d: Date, sep: string): string {
-  const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
-  return `${sign}${pad(Math.floor(Math.abs(off) / 60))}${sep}${pad(Math.abs(off) % 60)}`;
+/** Go's numeric zone ("-0700" or, with sep ':', "-07:00"); seconds of the offset are dropped. */
+function numericZone(offsetSec: number, sep: string): string {
+  let zone = Math.trunc(offsetSec / 60);
+  let sign = '+';
+  if (zone < 0) {
+    sign = '-';
+    zone = -zone;
+  }
+  return `${sign}${pad(Math.trunc(zone / 60))}${sep}${pad(zone % 60)}`;
 }
 
-function zoneAbbrev(d: Date): string {
-  if (
-    d.getTimezoneOffset() === 0 &&
-    /^(UTC|Etc\/UTC|GMT|)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone ?? '')
-  ) {
-    return 'UTC';
+/** The zone ICU reports for a Date (only used where Go does not read TZif files: Windows). */
+function intlZone(d: Date): ZoneAt {
+  const offset = -d.getTimezoneOffset() * 60;
+  if (offset === 0 && /^(UTC|Etc\/UTC|GMT|)$/.test(Intl.DateTimeFormat().resolvedOptions().timeZone ?? '')) {
+    return { name: 'UTC', offset, isDST: false };
   }
   const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
     .formatToParts(d)
     .find((p) => p.type === 'timeZoneName');
-  return part?.value ?? offset(d, '');
+  return { name: part?.value ?? '', offset, isDST: false };
 }
 
-/** Go Time.String() for a local time with whole seconds: "2006-01-02 15:04:05 -0700 MST". */
-export function goTimeString(d: Date): string {
-  const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return `${date} ${time} ${offset(d, '')} ${zoneAbbrev(d)}`;
+/**
+ * The zone of Go's time.Local at instant d: the TZif data Go would load ($TZ, else
+ * /etc/localtime; UTC when neither loads), see tzif.ts.
+ */
+export function goLocalZone(d: Date, env: NodeJS.ProcessEnv = process.env): ZoneAt {
+  if (process.platform === 'win32') return intlZone(d);
+  return lookupZone(localZone(env).loc, Math.floor(d.getTime() / 1000));
 }
 
-/** Go's JSON form of a local time.Time (RFC 3339, "Z" for UTC). */
-export function goRFC3339(d: Date): string {
-  const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  const off = d.getTimezoneOffset() === 0 ? 'Z' : offset(d, ':');
-  return `${date}T${time}${off}`;
+/** The wall-clock fields of d in zone z (whole seconds). */
+function wallClock(d: Date, z: ZoneAt): { date: string; time: string } {
+  const t = new Date((Math.floor(d.getTime() / 1000) + z.offset) * 1000);
+  return {
+    date: `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`,
+    time: `${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`,
+  };
+}
+
+/**
+ * Go Time.String() of a time in time.Local with whole seconds: "2006-01-02 15:04:05 -0700 MST".
+ * MST is the TZif abbreviation; an empty one prints as the numeric zone (format.go stdTZ).
+ */
+export function goTimeString(d: Date, env: NodeJS.ProcessEnv = process.env): string {
+  const z = goLocalZone(d, env);
+  const { date, time } = wallClock(d, z);
+  return `${date} ${time} ${numericZone(z.offset, '')} ${z.name || numericZone(z.offset, '')}`;
+}
+
+/** Go's JSON form of a time.Time in time.Local (RFC 3339, "Z" for a zero offset). */
+export function goRFC3339(d: Date, env: NodeJS.ProcessEnv = process.env): string {
+  const z = goLocalZone(d, env);
+  const { date, time } = wallClock(d, z);
+  return `${date}T${time}${z.offset === 0 ? 'Z' : numericZone(z.offset, ':')}`;
 }
 
 /** Duration.String() of a whole-minute duration with the trailing "0s" trimmed, like tsh. */

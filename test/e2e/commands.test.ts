@@ -1,14 +1,52 @@
-// status / logout / env / version / identity files against the dev cluster.
+// status / logout / env / version / identity files against the dev cluster. Expected bytes follow
+// tool/tsh/common/tsh.go (printStatus, serializeProfiles, onEnvironment, onVersion); see
+// docs/output-status.md.
 import { createPublicKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeIdentityFile } from '../../src/auth/identityfile.js';
+import { parseSshCertificateLine } from '../../src/auth/ssh/cert.js';
 import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../../src/auth/ssh/keys.js';
 import { issueUserCerts } from '../../src/devcluster/certs.js';
 import { accessInfo } from '../../src/devcluster/rbac.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
+
+/** No kubeconfig: tests must not depend on the machine's ~/.kube/config. */
+const NO_KUBE = { KUBECONFIG: '/nonexistent/kubeconfig' };
+
+/** A kubeconfig whose current context is kube-1 of the dev cluster, as tsh kube login writes it. */
+function kubeconfig(teleportCluster: string, kube: string): string {
+  const dir = fs.mkdtempSync(path.join(tempHome(), 'kube-'));
+  const file = path.join(dir, 'config');
+  const ctx = `${teleportCluster}-${kube}`;
+  fs.writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `current-context: ${ctx}`,
+      'contexts:',
+      `- name: ${ctx}`,
+      '  context:',
+      `    cluster: ${ctx}`,
+      `    user: ${ctx}`,
+      '    extensions:',
+      '    - name: kubeconfig.teleport.dev/teleport-cluster-name',
+      `      extension: ${teleportCluster}`,
+      '    - name: teleport.kube.name',
+      `      extension: ${kube}`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** ValidBefore of an OpenSSH certificate line. */
+function parseSshCert(line: string): bigint {
+  return parseSshCertificateLine(line.trim()).validBefore;
+}
 
 describe('commands', () => {
   let cluster: DevCluster;
@@ -35,7 +73,7 @@ describe('commands', () => {
 
   it('status text and yaml', async () => {
     await freshLogin();
-    const t = await tshjs(['status'], { home });
+    const t = await tshjs(['status'], { home, env: NO_KUBE });
     expect(t.code).toBe(0);
     expect(t.stdout.split('\n').slice(0, 7)).toEqual([
       `> Profile URL:        https://${cluster.proxyAddr}`,
@@ -49,9 +87,78 @@ describe('commands', () => {
     expect(t.stdout).toContain(
       '  Extensions:         login-ip, permit-agent-forwarding, permit-port-forwarding, permit-pty, private-key-policy\n\n',
     );
-    const y = await tshjs(['status', '-f', 'yaml'], { home });
-    expect(y.stdout).toMatch(/^active:\n {2}profile_url: https:\/\/127\.0\.0\.1:\d+\n {2}username: alice\n/);
-    expect(y.stdout).toContain('profiles: []\n');
+    // Valid until is the SSH certificate's expiry (lib/client/profile.go), in the JSON as RFC 3339.
+    const j = JSON.parse((await tshjs(['status', '-f', 'json'], { home, env: NO_KUBE })).stdout);
+    const validUntil: string = j.active.valid_until;
+    const sshCert = fs.readFileSync(path.join(keyDir(), 'alice-ssh', 'test.localhost-cert.pub'), 'utf8');
+    expect(Date.parse(validUntil) / 1000).toBe(Number(parseSshCert(sshCert)));
+    // ghodss/yaml: sorted keys, the timestamp quoted, then fmt.Println's blank line. KUBECONFIG is
+    // set, so "environment" is there without -v (getTshEnv).
+    const y = await tshjs(['status', '-f', 'yaml'], { home, env: NO_KUBE });
+    expect(y.stdout).toBe(
+      [
+        'active:',
+        '  cluster: test.localhost',
+        '  extensions:',
+        '  - login-ip',
+        '  - permit-agent-forwarding',
+        '  - permit-port-forwarding',
+        '  - permit-pty',
+        '  - private-key-policy',
+        '  kubernetes_enabled: true',
+        '  logins:',
+        '  - alice',
+        '  - root',
+        `  profile_url: https://${cluster.proxyAddr}`,
+        '  roles:',
+        '  - access',
+        '  traits:',
+        '    logins:',
+        '    - alice',
+        '  username: alice',
+        `  valid_until: "${validUntil}"`,
+        'environment:',
+        `  KUBECONFIG: ${NO_KUBE.KUBECONFIG}`,
+        'profiles: []',
+        '',
+        '',
+      ].join('\n'),
+    );
+    // No status variable set: no "environment" at all.
+    const bare = await tshjs(['status', '-f', 'json'], { home });
+    expect(Object.keys(JSON.parse(bare.stdout))).toEqual(['active', 'profiles']);
+    expect(bare.stdout.endsWith('}\n')).toBe(true);
+  });
+
+  it('status --format json carries the environment whenever a status variable is set', async () => {
+    const r = await tshjs(['status', '-f', 'json'], {
+      home,
+      env: { ...NO_KUBE, TELEPORT_CLUSTER: 'leaf.example', TELEPORT_USER: 'ignored' },
+    });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.environment).toEqual({ KUBECONFIG: NO_KUBE.KUBECONFIG, TELEPORT_CLUSTER: 'leaf.example' });
+    expect(doc.active.cluster).toBe('leaf.example');
+    // Text: only with -v, after the profiles.
+    const v = await tshjs(['status', '-v'], { home, env: { ...NO_KUBE, TELEPORT_CLUSTER: 'leaf.example' } });
+    expect(v.stdout).toMatch(
+      /\n\nActive Environment:\n\tTELEPORT_CLUSTER=leaf\.example\n\tKUBECONFIG=\/nonexistent\/kubeconfig\n$/,
+    );
+  });
+
+  it('status: Kubernetes cluster from kubeconfig, or TELEPORT_KUBE_CLUSTER marked as such', async () => {
+    const kc = kubeconfig('test.localhost', 'kube-1');
+    const r = await tshjs(['status'], { home, env: { KUBECONFIG: kc } });
+    expect(r.stdout).toContain('  Kubernetes:         enabled\n  Kubernetes cluster: "kube-1"\n');
+    const e = await tshjs(['status'], { home, env: { KUBECONFIG: kc, TELEPORT_KUBE_CLUSTER: 'kube-2' } });
+    expect(e.stdout).toContain('  Kubernetes cluster: "kube-2 (TELEPORT_KUBE_CLUSTER)"\n');
+    const j = JSON.parse((await tshjs(['status', '-f', 'json'], { home, env: { KUBECONFIG: kc } })).stdout);
+    expect(j.active.kubernetes_cluster).toBe('kube-1');
+    // A context of another Teleport cluster is not selected.
+    const other = await tshjs(['status'], {
+      home,
+      env: { KUBECONFIG: kubeconfig('other.example', 'kube-1') },
+    });
+    expect(other.stdout).not.toContain('Kubernetes cluster');
   });
 
   it('status marks env overrides as tsh does', async () => {
@@ -59,8 +166,8 @@ describe('commands', () => {
     expect(r.stdout).toContain('  Cluster:            leaf.example (TELEPORT_CLUSTER)\n');
   });
 
-  it('env prints exports, --unset prints unsets, json is a flat map', async () => {
-    const r = await tshjs(['env'], { home });
+  it('env prints exports, --unset prints unsets, json/yaml are the sorted map', async () => {
+    const r = await tshjs(['env'], { home, env: NO_KUBE });
     expect(r.stdout).toBe(
       `export TELEPORT_PROXY=${cluster.proxyAddr}\nexport TELEPORT_CLUSTER=test.localhost\n`,
     );
@@ -68,23 +175,64 @@ describe('commands', () => {
     expect(u.stdout).toBe(
       'unset TELEPORT_PROXY\nunset TELEPORT_CLUSTER\nunset TELEPORT_KUBE_CLUSTER\nunset KUBECONFIG\n',
     );
-    const j = await tshjs(['env', '-f', 'json'], { home });
-    expect(JSON.parse(j.stdout)).toEqual({
-      TELEPORT_PROXY: cluster.proxyAddr,
-      TELEPORT_CLUSTER: 'test.localhost',
-    });
+    // serializeEnvironment: a Go map, so the keys are sorted; fmt.Println adds the last newline.
+    const j = await tshjs(['env', '-f', 'json'], { home, env: NO_KUBE });
+    expect(j.stdout).toBe(
+      `{\n  "TELEPORT_CLUSTER": "test.localhost",\n  "TELEPORT_PROXY": "${cluster.proxyAddr}"\n}\n`,
+    );
+    const y = await tshjs(['env', '-f', 'yaml'], { home, env: NO_KUBE });
+    expect(y.stdout).toBe(`TELEPORT_CLUSTER: test.localhost\nTELEPORT_PROXY: ${cluster.proxyAddr}\n\n`);
+    // The profile as stored: TELEPORT_CLUSTER does not change what env prints.
+    const shadowed = await tshjs(['env'], { home, env: { ...NO_KUBE, TELEPORT_CLUSTER: 'leaf.example' } });
+    expect(shadowed.stdout).toContain('export TELEPORT_CLUSTER=test.localhost\n');
   });
 
-  it('version text and json, with the proxy version when logged in', async () => {
+  it('env with a selected Kubernetes cluster exports it and its standalone kubeconfig', async () => {
+    const kc = kubeconfig('test.localhost', 'kube-1');
+    const kubePath = path.join(keyDir(), 'alice-kube', 'test.localhost', 'kube-1-kubeconfig');
+    const r = await tshjs(['env'], { home, env: { KUBECONFIG: kc } });
+    expect(r.stdout).toBe(
+      `export TELEPORT_PROXY=${cluster.proxyAddr}\n` +
+        'export TELEPORT_CLUSTER=test.localhost\n' +
+        'export TELEPORT_KUBE_CLUSTER=kube-1\n' +
+        '# set KUBECONFIG to a standalone kubeconfig for the selected kube cluster\n' +
+        `export KUBECONFIG=${kubePath}\n`,
+    );
+    const y = await tshjs(['env', '-f', 'yaml'], { home, env: { KUBECONFIG: kc } });
+    expect(y.stdout).toBe(
+      `KUBECONFIG: ${kubePath}\n` +
+        'TELEPORT_CLUSTER: test.localhost\n' +
+        'TELEPORT_KUBE_CLUSTER: kube-1\n' +
+        `TELEPORT_PROXY: ${cluster.proxyAddr}\n\n`,
+    );
+  });
+
+  it('version text, json and yaml, with the proxy version when logged in', async () => {
     const c = await tshjs(['version', '--client'], { home });
     expect(c.stdout).toMatch(/^Teleport v\d+\.\d+\.\d+ git:tshjs-v\S+ node\S+\n$/);
+    const line = c.stdout;
     const j = await tshjs(['version', '-f', 'json', '--insecure'], { home });
     const doc = JSON.parse(j.stdout);
     expect(Object.keys(doc)).toEqual(['version', 'gitref', 'runtime', 'proxyVersion', 'proxyPublicAddress']);
     expect(doc.proxyVersion).toBe('18.2.0');
+    expect(j.stdout.endsWith('"\n}\n')).toBe(true);
+    // serializeVersion through ghodss/yaml: keys sorted (yaml.v2), then fmt.Println's blank line.
+    const y = await tshjs(['version', '-f', 'yaml', '--insecure'], { home });
+    expect(y.stdout).toBe(
+      `gitref: ${doc.gitref}\nproxyPublicAddress: ${doc.proxyPublicAddress}\nproxyVersion: 18.2.0\n` +
+        `runtime: ${doc.runtime}\nversion: ${doc.version}\n\n`,
+    );
+    const t = await tshjs(['version', '--insecure'], { home });
+    expect(t.stdout).toBe(`${line}Proxy version: 18.2.0\nProxy: ${doc.proxyPublicAddress}\n`);
+    // No proxy version (the ping failed): no proxy lines, no proxy keys.
     const noTrust = await tshjs(['version'], { home });
     expect(noTrust.code).toBe(0);
     expect(noTrust.stderr).toMatch(/^Failed to fetch proxy version: /);
+    expect(noTrust.stdout).toBe(line);
+    const noTrustYaml = await tshjs(['version', '-f', 'yaml'], { home });
+    expect(noTrustYaml.stdout).toBe(
+      `gitref: ${doc.gitref}\nruntime: ${doc.runtime}\nversion: ${doc.version}\n\n`,
+    );
   });
 
   it('logs in again to a second proxy; status lists both, active first', async () => {
