@@ -1,7 +1,7 @@
 // tshjs ssh [user@]host [command...]: like tsh ssh — exec with the remote exit code as ours,
-// interactive shells with a PTY, -L/-R/-D forwards, and label targets (user@k=v) that run the
-// command on every matching node. The session logic is in src/ssh/exec.ts.
-import { execOnLabels, splitTarget, sshSession } from '../ssh/exec.js';
+// shells with a PTY, -L/-R/-D forwards, and label targets (user@k=v) resolved as upstream
+// lib/client/api.go SSH does. The session logic is in src/ssh/exec.ts.
+import { splitTarget, sshLabels, sshSession } from '../ssh/exec.js';
 import { parseDynamicForward, parseForwardSpec } from '../ssh/forward.js';
 import { defaultLogin } from '../ssh/session.js';
 import { TshError } from '../util/errors.js';
@@ -105,21 +105,14 @@ export async function runSsh(o: SshOptions, ctx: CommandContext): Promise<number
   };
   const tc = ctx.client();
   const { cluster } = (await tc.cluster()).identity;
-  if (host.includes('=')) {
-    if (!command)
-      throw new TshError('a command is required when the target is a label selector', 'bad-parameter');
-    return execOnLabels(tc, ctx.io, { labels: host, login, cluster, command, forwardAgent: o.forwardAgent });
-  }
-  return sshSession(
-    tc,
-    ctx.io,
-    { host, port: o.port, login, cluster },
-    {
-      command,
-      tty: !!o.tty || (!o.noTty && !command && !!ctx.io.stdin.isTTY),
-      forwards,
-      noCommand: o.noCommand,
-      forwardAgent: o.forwardAgent,
-    },
-  );
+  const session = {
+    command,
+    // -t: a PTY for the command too; shells always get one (RunInteractiveShell).
+    tty: !!o.tty,
+    forwards,
+    noCommand: o.noCommand,
+    forwardAgent: o.forwardAgent,
+  };
+  if (host.includes('=')) return sshLabels(tc, ctx.io, { ...session, labels: host, login, cluster });
+  return sshSession(tc, ctx.io, { host, port: o.port, login, cluster }, session);
 }

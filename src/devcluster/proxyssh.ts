@@ -2,6 +2,8 @@
 // node (host:port, port 0 = the node's own), the first response carries ClusterDetails, then SSH
 // bytes travel in `ssh` frames to and from the node's address. Agent frames are not used: the
 // dev cluster's nodes authenticate the user's certificate themselves (no proxy recording mode).
+// Dial failures carry upstream's status codes and texts (lib/proxy/router.go getServer, wrapped by
+// lib/srv/transport/transportv1 ProxySSH): see dialFailure below.
 import * as net from 'node:net';
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProxySSHRequest, ProxySSHResponse } from '../gen/teleport/transport/v1/transport_service.js';
@@ -21,6 +23,32 @@ export function resolveNode(catalog: Catalog, host: string): CatalogEntry[] {
   return nodes.filter(
     (n) => n.name === host || n.metadataName === host || (n.addr && splitHostPort(n.addr).host === host),
   );
+}
+
+/** What ProxySSH wraps every dial failure in, as trace renders a wrapped message (+ "\n\t" + cause). */
+const DIAL_FAILED = 'failed to dial target host';
+/** teleport.NodeIsAmbiguous (the router wraps teleport.ErrNodeIsAmbiguous, same text, with it). */
+const NODE_IS_AMBIGUOUS = 'ambiguous host could match multiple nodes';
+const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The status upstream's proxy answers a dial that found no node: a UUID-like target is NotFound
+ * ("unable to locate node matching UUID-like target X"), anything else a ConnectionProblem
+ * (Unavailable, "target host X is offline or does not exist"); both wrapped in "failed to dial
+ * target host". An ambiguous hostname comes back unwrapped, NotFound.
+ */
+export function dialFailure(host: string, matches: number): { code: status; details: string } | undefined {
+  if (matches > 1) return { code: status.NOT_FOUND, details: `${NODE_IS_AMBIGUOUS}\n\t${NODE_IS_AMBIGUOUS}` };
+  if (matches === 1) return undefined;
+  if (UUID_LIKE.test(host))
+    return {
+      code: status.NOT_FOUND,
+      details: `${DIAL_FAILED}\n\tunable to locate node matching UUID-like target ${host}`,
+    };
+  return {
+    code: status.UNAVAILABLE,
+    details: `${DIAL_FAILED}\n\ttarget host ${host} is offline or does not exist`,
+  };
 }
 
 export function proxySsh(opts: {
@@ -57,19 +85,16 @@ export function proxySsh(opts: {
       // registered, whatever port the client passes (0 from tsh, %p=3022 from OpenSSH configs).
       const { host } = splitHostPort(target.hostPort);
       const matches = resolveNode(opts.catalog, host);
-      if (matches.length > 1) {
-        fail(status.FAILED_PRECONDITION, `host is ambiguous and matches multiple nodes: ${host}`);
+      const failure = dialFailure(host, matches.length);
+      if (failure) {
+        fail(failure.code, failure.details);
         return;
       }
       const node = matches[0];
-      if (!node) {
-        fail(status.NOT_FOUND, `target host ${host} is offline or does not exist`);
-        return;
-      }
       if (!node.addr) {
         fail(
           status.UNAVAILABLE,
-          `node ${node.name} is connected through a tunnel the dev cluster does not model`,
+          `${DIAL_FAILED}\n\tnode ${node.name} is connected through a tunnel the dev cluster does not model`,
         );
         return;
       }
@@ -91,7 +116,7 @@ export function proxySsh(opts: {
         if (!open)
           fail(
             status.UNAVAILABLE,
-            `failed to connect to node ${node.name} at ${node.addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+            `${DIAL_FAILED}\n\tfailed to connect to node ${node.name} at ${node.addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
           );
         else call.end();
       });

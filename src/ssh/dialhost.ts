@@ -3,8 +3,9 @@
 // then the raw SSH byte stream in `ssh` frames.
 import type { Duplex } from 'node:stream';
 import type { ClusterClient } from '../client/cluster.js';
+import { status } from '@grpc/grpc-js';
 import { frameDuplex } from '../wire/framestream.js';
-import { grpcError } from '../client/grpc/errors.js';
+import { grpcCode, grpcError } from '../client/grpc/errors.js';
 import type { ProxySSHRequest, ProxySSHResponse } from '../gen/teleport/transport/v1/transport_service.js';
 import { TshError } from '../util/errors.js';
 
@@ -22,7 +23,7 @@ export async function dialHost(cc: ClusterClient, hostPort: string, cluster: str
     };
     const onError = (err: Error) => {
       call.off('data', onData);
-      reject(grpcError(err, `connect to ${hostPort}`));
+      reject(dialError(err, hostPort));
     };
     call.once('data', onData);
     call.once('error', onError);
@@ -34,6 +35,40 @@ export async function dialHost(cc: ClusterClient, hostPort: string, cluster: str
     (msg: ProxySSHResponse) =>
       msg.frame?.$case === 'ssh' ? msg.frame.value.payload : msg.frame ? null : undefined,
   );
+}
+
+/**
+ * What the proxy's ProxySSH puts in front of a failed dial (lib/srv/transport/transportv1
+ * ProxySSH wraps the router's error with "failed to dial target host"; trace renders a wrapped
+ * message as the new message, a newline, a tab, then the cause).
+ */
+export const DIAL_FAILED = 'failed to dial target host';
+/** teleport.NodeIsAmbiguous: the router's error when a hostname matches several nodes. */
+export const NODE_IS_AMBIGUOUS = 'ambiguous host could match multiple nodes';
+
+/**
+ * A failed ProxySSH dial as one line: the proxy's own cause ("target host X is offline or does
+ * not exist", "unable to locate node matching UUID-like target X", …) without the "failed to dial
+ * target host" wrapper, or the ambiguity message once. Upstream tsh prints the whole chain over
+ * three lines (docs/ssh-client.md); any other failure (proxy unreachable, credentials) keeps the
+ * usual gRPC rendering.
+ */
+export function dialError(err: unknown, hostPort: string): Error {
+  const code = grpcCode(err);
+  const details = (err as { details?: string } | undefined)?.details ?? '';
+  if (code === status.UNIMPLEMENTED || !details) return grpcError(err, `connect to ${hostPort}`);
+  if (details.includes(NODE_IS_AMBIGUOUS))
+    return new TshError(NODE_IS_AMBIGUOUS, 'not-found', 1, { cause: err });
+  const prefix = `${DIAL_FAILED}\n\t`;
+  if (!details.startsWith(prefix)) return grpcError(err, `connect to ${hostPort}`);
+  const cause = details.slice(prefix.length);
+  const kind = code === status.NOT_FOUND ? 'not-found' : 'connection-problem';
+  return new TshError(cause, kind, 1, { cause: err });
+}
+
+/** net.JoinHostPort: IPv6 literals in brackets. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** tsh's cleanTargetHost: strip ".<proxyHost>" and then ".<cluster>" suffixes. */

@@ -52,10 +52,13 @@ describe('in-process dev cluster nodes', () => {
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
   });
 
-  it('an interactive shell over a pipe needs -t', async () => {
-    const r = await tshjsProcess(['ssh', 'root@dev-1'], { home: alice });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('ERROR: stdin is not a terminal: give a command, or -t to force a PTY\n');
+  it('a shell over a pipe gets a PTY anyway (RunInteractiveShell always asks for one)', async () => {
+    const r = await tshjsProcess(['ssh', 'root@dev-1'], {
+      home: alice,
+      stdin: 'echo shell-$((6*7)) $(tty | cut -c1-8)\nexit 3\n',
+    });
+    expect(r.stdout).toContain('shell-42 /dev/pts');
+    expect(r.code).toBe(3);
     const t = await tshjsProcess(['ssh', '-t', 'root@dev-1'], {
       home: alice,
       stdin: 'echo shell-$((6*7))\nexit 3\n',
@@ -69,12 +72,13 @@ describe('in-process dev cluster nodes', () => {
     expect(ok.stdout).toBe('ok\n');
     const denied = await tshjsProcess(['ssh', 'root@prod-1', 'echo no'], { home: dave });
     expect(denied.code).toBe(1);
-    expect(denied.stderr).toBe('ERROR: access denied to root connecting to prod-1\n');
+    // lib/client/client.go NewNodeClient: the address dialled, port 0 when -p is not given.
+    expect(denied.stderr).toBe('ERROR: access denied to root connecting to prod-1:0\n');
   });
 
   it('RBAC: only the logins of the roles', async () => {
     const r = await tshjsProcess(['ssh', 'alice@dev-1', 'true'], { home: dave });
-    expect(r.stderr).toBe('ERROR: access denied to alice connecting to dev-1\n');
+    expect(r.stderr).toBe('ERROR: access denied to alice connecting to dev-1:0\n');
   });
 
   it('-R: the node listens and connections come back to this side', async () => {

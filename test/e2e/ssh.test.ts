@@ -1,4 +1,7 @@
-// tshjs ssh through the dev cluster's ProxySSH to a real sshd node with Teleport certs.
+// tshjs ssh through the dev cluster's ProxySSH to a real sshd node with Teleport certs. Expected
+// texts of label targets and errors follow upstream lib/client/api.go (SSH, GetTargetNodes,
+// runShellOrCommandOnMultipleNodes, runCommandOnNodes, writeCommandResults) and
+// lib/client/client.go (NewNodeClient's access denied, lineLabeledWriter).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -30,8 +33,8 @@ describe.skipIf(!SSHD)('tshjs ssh to an OpenSSH node', () => {
         { name: 'nologin', logins: ['nobody-here'], node_labels: { '*': '*' } },
       ],
       nodes: [
-        { name: 'web-1', id: ID1, addr: `127.0.0.1:${p1}`, labels: { env: 'prod' } },
-        { name: 'web-2', id: ID2, addr: `127.0.0.1:${p2}`, labels: { env: 'prod' } },
+        { name: 'web-1', id: ID1, addr: `127.0.0.1:${p1}`, labels: { env: 'prod', role: 'a' } },
+        { name: 'web-2', id: ID2, addr: `127.0.0.1:${p2}`, labels: { env: 'prod', role: 'b' } },
         { name: 'rogue', addr: `127.0.0.1:${p3}`, labels: { env: 'dev' } },
       ],
     });
@@ -70,15 +73,72 @@ describe.skipIf(!SSHD)('tshjs ssh to an OpenSSH node', () => {
     expect(b.stdout).toBe('root\n');
   });
 
-  it('label targets run on every match, output prefixed by host', async () => {
-    const r = await tshjsProcess(['ssh', 'root@env=prod', 'echo hi'], { home });
+  const WARNING = '\x1b[1mWARNING\x1b[0m: Multiple nodes matched label selector, running command on all.\n';
+
+  it('several label matches: the bold WARNING, "Running command on", labelled output, the summary', async () => {
+    const r = await tshjsProcess(['ssh', 'root@env=prod', 'echo hi; echo oops >&2'], { home });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['[web-1] hi', '[web-2] hi']);
+    // Nodes run in parallel: the first line and the summary are fixed, the rest in any order.
+    expect(r.stdout.startsWith(WARNING)).toBe(true);
+    expect(r.stdout.endsWith('\n\n2 host(s) succeeded; 0 host(s) failed\n')).toBe(true);
+    const lines = r.stdout.slice(WARNING.length).split('\n').filter(Boolean).sort();
+    expect(lines).toEqual([
+      '2 host(s) succeeded; 0 host(s) failed',
+      'Running command on web-1:',
+      'Running command on web-2:',
+      '[web-1] hi',
+      '[web-1] success',
+      '[web-2] hi',
+      '[web-2] success',
+    ]);
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual(['[web-1] oops', '[web-2] oops']);
   });
 
-  it('label fan-out exits non-zero if any node failed', async () => {
-    const r = await tshjsProcess(['ssh', 'root@env=prod', 'test $(hostname) = nope'], { home });
-    expect(r.code).toBe(1);
+  it('a failed command: "[host] failed with exit code N", "N command(s) failed", its exit code', async () => {
+    // SSH_CONNECTION ends with the node's port: web-1 succeeds, web-2 exits 5.
+    const cmd = `case "$SSH_CONNECTION" in *" ${nodes[0].port}") exit 0;; *) exit 5;; esac`;
+    const r = await tshjsProcess(['ssh', 'root@env=prod', cmd], { home });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('ERROR: 1 command(s) failed\n');
+    expect(r.stdout).toContain('\n[web-2] failed with exit code 5\n');
+    expect(r.stdout).toContain('\n[web-1] success\n');
+    expect(r.stdout.endsWith('\n\n1 host(s) succeeded; 1 host(s) failed\n')).toBe(true);
+  });
+
+  it('nodes that refuse the login print their error and are left out of the results (exit 0, as upstream)', async () => {
+    const r = await tshjsProcess(['ssh', 'mallory@env=prod', 'true'], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${WARNING}\n\n0 host(s) succeeded; 0 host(s) failed\n`);
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual([
+      `access denied to mallory connecting to ${ID1}:0`,
+      `access denied to mallory connecting to ${ID2}:0`,
+    ]);
+  });
+
+  it('one label match is a single-host session: no warning, no labels, stdin goes to the command', async () => {
+    const r = await tshjsProcess(['ssh', 'root@role=b', 'cat; exit 4'], { home, stdin: 'piped\n' });
+    expect([r.code, r.stdout, r.stderr]).toEqual([4, 'piped\n', '']);
+  });
+
+  it('no label match: "no target host specified"', async () => {
+    const r = await tshjsProcess(['ssh', 'root@env=none', 'true'], { home });
+    expect([r.code, r.stderr]).toEqual([1, 'ERROR: no target host specified\n']);
+  });
+
+  it('several matches and no command: a shell (with a PTY) on the first, by resource name, after saying so', async () => {
+    const r = await tshjsProcess(['ssh', 'root@env=prod'], {
+      home,
+      stdin: 'echo on-$SSH_CONNECTION-tty-$(tty | cut -c1-8)\nexit 3\n',
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(
+      r.stdout.startsWith(
+        `\x1b[1mWARNING\x1b[0m: Multiple nodes match the label selector, picking first: "${ID1}:0"\n`,
+      ),
+    ).toBe(true);
+    expect(r.stdout).toMatch(
+      new RegExp(`on-127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${nodes[0].port}-tty-/dev/pts`),
+    );
   });
 
   it('-L forwards a local port through the node', async () => {
@@ -188,16 +248,23 @@ describe.skipIf(!SSHD)('tshjs ssh to an OpenSSH node', () => {
     expect(r.stderr).toMatch(/^ERROR: host rogue is not trusted: .*CA/m);
   });
 
-  it('a login the cert does not allow: access denied naming the login', async () => {
+  it('a login the cert does not allow: access denied to LOGIN connecting to HOST:PORT (0 without -p)', async () => {
     const r = await tshjsProcess(['ssh', 'mallory@web-1', 'true'], { home });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('ERROR: access denied to mallory connecting to web-1');
+    expect(r.stderr).toBe('ERROR: access denied to mallory connecting to web-1:0\n');
+    // The proxy dials the node at its registered address; the message names the port asked for.
+    const p = await tshjsProcess(['ssh', '-p', '2222', 'mallory@web-1', 'true'], { home });
+    expect(p.stderr).toBe('ERROR: access denied to mallory connecting to web-1:2222\n');
   });
 
   it('unknown host and host:port are one clear line each', async () => {
     const r = await tshjsProcess(['ssh', 'root@nope', 'true'], { home });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('ERROR: target host nope is offline or does not exist');
+    const u = await tshjsProcess(['ssh', 'root@99999999-9999-4999-8999-999999999999', 'true'], { home });
+    expect(u.stderr).toBe(
+      'ERROR: unable to locate node matching UUID-like target 99999999-9999-4999-8999-999999999999\n',
+    );
     const p = await tshjsProcess(['ssh', 'root@web-1:22', 'true'], { home });
     expect(p.stderr.trim()).toBe(
       "ERROR: please use ssh subcommand with '--port=22' flag instead of semicolon",
