@@ -1,6 +1,7 @@
 // What every command runs with: IO streams (TTY-aware), env, clock, prompter, the tsh home's
-// profile and key stores, and the TeleportClient, built lazily by a factory a test can replace.
-import { FileKeyStore } from '../auth/keystore.js';
+// profile store (and key store, loaded on first use), and the TeleportClient, built lazily by a
+// factory a test can replace.
+import type { FileKeyStore } from '../auth/keystore.js';
 import { ProfileStore, type Profile } from '../auth/profile.js';
 import {
   configHome,
@@ -49,7 +50,6 @@ export interface ContextDeps {
 export class CommandContext {
   readonly home: string;
   readonly profiles: ProfileStore;
-  readonly keys: FileKeyStore;
   readonly clock: Clock;
   private readonly clients: TeleportClient[] = [];
   private defaultClient?: TeleportClient;
@@ -63,8 +63,13 @@ export class CommandContext {
   ) {
     this.home = configHome({ env: io.env });
     this.profiles = new ProfileStore(this.home);
-    this.keys = new FileKeyStore(this.home);
     this.clock = deps.clock ?? realClock;
+  }
+
+  /** The key store of the home (loaded on first use: `version` and `status` never need its codecs). */
+  async keyStore(): Promise<FileKeyStore> {
+    const { FileKeyStore } = await import('../auth/keystore.js');
+    return new FileKeyStore(this.home);
   }
 
   get env(): NodeJS.ProcessEnv {

@@ -40,7 +40,7 @@ export async function hostCABlobs(tc: TeleportClient): Promise<Buffer[]> {
   const id = await tc.identity();
   if (id.knownHosts?.length)
     return id.knownHosts.map((l) => parseAuthorizedKey(l.replace(/^@cert-authority\s+\S+\s+/, '')).blob);
-  return tc.keys
+  return (await tc.keyStore())
     .readKnownHostCAs(profileNameFromAddr(id.webProxyAddr))
     .map((e) => parseAuthorizedKey(e.line).blob);
 }
