@@ -87,6 +87,12 @@ export function humanValidFor(ms: number): string {
 export function goTimeJSON(d: Date | undefined): string {
   if (d === undefined) d = GO_ZERO_TIME;
   const iso = d.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ (UTC)
+  // Four-digit years (all but the extremes) without regexes: this runs for every exported event.
+  if (iso.length === 24) {
+    const ms =
+      iso.charCodeAt(22) !== 48 ? 3 : iso.charCodeAt(21) !== 48 ? 2 : iso.charCodeAt(20) !== 48 ? 1 : 0;
+    return ms === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 20 + ms)}Z`;
+  }
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso);
   if (!m) return iso;
   const frac = (m[2] ?? '').replace(/0+$/, '');

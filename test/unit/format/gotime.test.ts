@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { goFormatUTC, goTimeJSON } from '../../../src/format/gotime.js';
 
 describe('goTimeJSON', () => {
+  it('keeps the significant fraction digits only (1, 2 or 3 of them)', () => {
+    expect(goTimeJSON(new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 5)))).toBe('2025-01-02T03:04:05.005Z');
+    expect(goTimeJSON(new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 100)))).toBe('2025-01-02T03:04:05.1Z');
+    expect(goTimeJSON(new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 999)))).toBe('2025-01-02T03:04:05.999Z');
+    expect(goTimeJSON(new Date(Date.UTC(12345, 0, 2, 3, 4, 5, 500)))).toBe('+012345-01-02T03:04:05.5Z');
+  });
   it('goTimeJSON trims fractional zeros and renders zero time', () => {
     expect(goTimeJSON(undefined)).toBe('0001-01-01T00:00:00Z');
     expect(goTimeJSON(new Date(Date.UTC(2025, 0, 2, 3, 4, 5)))).toBe('2025-01-02T03:04:05Z');
