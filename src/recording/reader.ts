@@ -33,6 +33,8 @@ import {
 const FEED_CHUNK = 64 * 1024;
 /** Output chunk of the inflater: fewer, larger chunks cost less per byte to split into records. */
 const INFLATE_CHUNK = 64 * 1024;
+/** Inflated bytes buffered ahead of the record parser, so inflating (in the thread pool) overlaps decoding. */
+const INFLATE_AHEAD = 1024 * 1024;
 
 export interface ReaderStats {
   /** Parts read (including the one that failed, if any). */
@@ -331,7 +333,10 @@ export class RecordingReader implements AsyncIterable<OneOf> {
     }
     if (flags & 2) await readWin(2);
 
-    const inflater = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK });
+    const inflater = zlib.createInflateRaw({
+      chunkSize: INFLATE_CHUNK,
+      highWaterMark: INFLATE_AHEAD,
+    } as zlib.ZlibOptions);
     // Input fed but possibly not yet consumed by the inflater; holds the gzip trailer at the end.
     const fed: Array<{ start: number; buf: Buffer }> = [];
     let fedTotal = 0;
