@@ -2,7 +2,7 @@
 // upstream lib/client's TeleportClient over ProxyClient/ClusterClient. It owns the selected
 // profile's identity, the proxy web API and the gRPC clients, opens them on first use (the
 // network modules are imported lazily, so `status` never loads gRPC) and closes them once.
-import { FileKeyStore } from '../auth/keystore.js';
+import type { FileKeyStore } from '../auth/keystore.js';
 import { ProfileStore, type Profile } from '../auth/profile.js';
 import type { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
@@ -18,7 +18,7 @@ import {
   type Logger,
 } from './config.js';
 import type { ResourceFilter } from './filter.js';
-import type { NodeView } from './listing.js';
+import type { NodeView, NodeViewFields } from './listing.js';
 import type { ClientIdentity } from './identity.js';
 import type { LoginOptions, LoginResult } from './login.js';
 import type { PingResponse } from './webapi.js';
@@ -36,7 +36,6 @@ export interface SessionSearch {
 export class TeleportClient {
   readonly home: string;
   readonly profiles: ProfileStore;
-  readonly keys: FileKeyStore;
   readonly log: Logger;
   private id?: ClientIdentity;
   private clusterClient?: ClusterClient;
@@ -44,8 +43,13 @@ export class TeleportClient {
   constructor(readonly config: ClientConfig = {}) {
     this.home = configHome(config);
     this.profiles = new ProfileStore(this.home);
-    this.keys = new FileKeyStore(this.home);
     this.log = config.log ?? noLog;
+  }
+
+  /** The key store of the home (its module, with the key codecs, is loaded on first use). */
+  async keyStore(): Promise<FileKeyStore> {
+    const { FileKeyStore } = await import('../auth/keystore.js');
+    return new FileKeyStore(this.home);
   }
 
   selectedProfileName(): string | undefined {
@@ -126,12 +130,15 @@ export class TeleportClient {
 
   /**
    * Like nodePages(), but each node decodes only the fields `tsh ls` prints as text or names
-   * (hostname, name, address, tunnel, labels and command label results): NodeView.
+   * (hostname, name, address, tunnel, labels and command label results: NodeView), or fewer of them.
    */
-  async *nodeViewPages(filter: ResourceFilter): AsyncGenerator<Iterable<NodeView>> {
+  async *nodeViewPages(
+    filter: ResourceFilter,
+    fields: NodeViewFields = 'all',
+  ): AsyncGenerator<Iterable<NodeView>> {
     const cc = await this.cluster();
     const { listUnifiedLazy } = await import('./listing.js');
-    for await (const page of listUnifiedLazy(cc, ['node'], filter)) yield page.nodeViews;
+    for await (const page of listUnifiedLazy(cc, ['node'], filter)) yield page.nodeViews(fields);
   }
 
   /** ListUnifiedResources pages for the given kinds. */

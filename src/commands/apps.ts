@@ -1,6 +1,6 @@
 // tshjs apps ls: applications from app servers (ListResources "app_server").
 import type { AppV3 } from '../gen/teleport/legacy/types/types.js';
-import { labelsString, sortedLabels } from '../output/labels.js';
+import { allLabels, formatLabels } from '../output/labels.js';
 import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { appJSON } from '../output/resourcejson.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
@@ -39,34 +39,45 @@ export const appsLs = defineCommand<AppsLsOptions>({
 export const group = { name: 'apps', description: 'View and control proxied applications' };
 export const commands = [appsLs];
 
+/** types.Application GetAllLabels: static labels and the results of dynamic labels. */
+export function appLabels(a: AppV3): Record<string, string> {
+  return allLabels(a.Metadata?.Labels, a.Spec?.DynamicLabels);
+}
+
+/** AppV3.GetProtocol (api/types/app.go): "TCP" for tcp:// URIs, else "HTTP". */
+export function appProtocol(a: AppV3): string {
+  return (a.Spec?.URI ?? '').startsWith('tcp://') ? 'TCP' : 'HTTP';
+}
+
+/** types.PortRanges.String: "port" or "port-end_port", joined by ", ". */
+export function appTargetPorts(a: AppV3): string {
+  return (a.Spec?.TCPPorts ?? []).map((p) => (p.EndPort ? `${p.Port}-${p.EndPort}` : `${p.Port}`)).join(', ');
+}
+
 export async function runAppsLs(o: AppsLsOptions, ctx: CommandContext): Promise<number> {
   const apps = await fetchApps(ctx, o);
-  const labels = (a: AppV3) => a.Metadata?.Labels ?? {};
+  const verbose = !!o.verbose;
+  // writeAppTable (tool/tsh/common/tsh.go): Target Ports only when a listed app has TCP ports (a
+  // multi-port TCP app), URI only with -v; Labels truncated unless -v.
+  const multiPort = apps.some((a) => (a.Spec?.TCPPorts ?? []).length > 0);
+  const columns: Array<[string, (a: AppV3) => string]> = [
+    ['Application', (a) => a.Metadata?.Name ?? ''],
+    ['Description', (a) => a.Metadata?.Description ?? ''],
+    ['Type', appProtocol],
+    ['Public Address', (a) => a.Spec?.PublicAddr ?? ''],
+    ...(multiPort ? [['Target Ports', appTargetPorts] as [string, (a: AppV3) => string]] : []),
+    ...(verbose ? [['URI', (a: AppV3) => a.Spec?.URI ?? ''] as [string, (a: AppV3) => string]] : []),
+    ['Labels', (a) => formatLabels(appLabels(a), verbose)],
+  ];
   printListing(
-    ctx.io.stdout,
+    ctx.io,
     o.format,
     apps,
-    o.verbose
-      ? {
-          titles: ['Application', 'Description', 'Public Address', 'URI', 'Labels'],
-          row: (a) => [
-            a.Metadata?.Name ?? '',
-            a.Metadata?.Description ?? '',
-            a.Spec?.PublicAddr ?? '',
-            a.Spec?.URI ?? '',
-            labelsString(labels(a)),
-          ],
-        }
-      : {
-          titles: ['Application', 'Description', 'Public Address', 'Labels'],
-          row: (a) => [
-            a.Metadata?.Name ?? '',
-            a.Metadata?.Description ?? '',
-            a.Spec?.PublicAddr ?? '',
-            sortedLabels(labels(a)),
-          ],
-          truncate: 'Labels',
-        },
+    {
+      titles: columns.map(([t]) => t),
+      row: (a) => columns.map(([, get]) => get(a)),
+      truncate: verbose ? undefined : 'Labels',
+    },
     appJSON,
   );
   return 0;

@@ -1,6 +1,6 @@
 // tshjs clusters: the root cluster (named by the proxy's certificate) and leaf clusters.
-import { sortedLabels } from '../output/labels.js';
-import { printListing, type Format } from '../output/printer.js';
+import { formatLabels } from '../output/labels.js';
+import { printListing, sortedRecord, type Format } from '../output/printer.js';
 import { defineCommand, formatFlag } from './command.js';
 import type { CommandContext } from './context.js';
 
@@ -46,25 +46,29 @@ export async function runClusters(o: ClustersOptions, ctx: CommandContext): Prom
       cluster_name: l.Metadata?.Name ?? '',
       status: l.Status?.Connection ?? '',
       cluster_type: 'leaf',
-      labels: l.Metadata?.Labels && Object.keys(l.Metadata.Labels).length ? l.Metadata.Labels : null,
+      // Go marshals the map with its keys sorted; a cluster without labels has a nil map (null).
+      labels:
+        l.Metadata?.Labels && Object.keys(l.Metadata.Labels).length ? sortedRecord(l.Metadata.Labels) : null,
       selected: (l.Metadata?.Name ?? '') === selected,
     })),
   ];
+  // onListClusters (tool/tsh/common/tsh.go): FormatLabels(labels, -v); -q is a 4-column headless
+  // table (the Selected cell dropped), -v a plain table, otherwise Labels is truncated.
   printListing(
-    ctx.io.stdout,
+    ctx.io,
     o.format,
     clusters,
     {
-      // Upstream's quiet table has 4 columns, so the Selected cell is dropped there.
       titles: o.quiet ? ['', '', '', ''] : ['Cluster Name', 'Status', 'Cluster Type', 'Labels', 'Selected'],
       row: (c) => [
         c.cluster_name,
         c.status,
         c.cluster_type,
-        sortedLabels(c.labels ?? {}),
+        formatLabels(c.labels ?? {}, !!o.verbose),
         c.selected ? '*' : '',
       ],
       quiet: o.quiet,
+      truncate: o.verbose ? undefined : 'Labels',
     },
     (c) => c,
   );

@@ -1,10 +1,18 @@
-// tshjs db ls: databases from database servers (ListResources "db_server"), tsh's columns.
+// tshjs db ls: databases from database servers (ListResources "db_server"), with tsh's columns
+// (tool/tsh/common/db_print.go printDatabaseTable, tsh.go getDatabaseRow) and the Allowed Users tsh
+// computes from the user's roles (tsh.go formatUsersForDB over the access checker, client/access.ts).
 import type { DatabaseV3 } from '../gen/teleport/legacy/types/types.js';
-import { labelsString, sortedLabels } from '../output/labels.js';
+import { allLabels, formatLabels, formatResourceName } from '../output/labels.js';
 import { dedupeByName, printListing, type Format } from '../output/printer.js';
-import { databaseJSON } from '../output/resourcejson.js';
+import { databaseJSON, databaseWithUsersJSON } from '../output/resourcejson.js';
+import {
+  accessChecker,
+  databaseUsers,
+  formatAllowedUsers,
+  type AccessChecker,
+  type DatabaseUsers,
+} from '../client/access.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
-import { GO_ZERO_TIME, goFormatUTC } from '../format/gotime.js';
 import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
 import type { CommandContext } from './context.js';
 
@@ -13,17 +21,33 @@ export interface DbLsOptions extends FilterOptions {
   verbose?: boolean;
 }
 
-/** types.OriginLabel, hidden from the non-verbose table. */
-const ORIGIN_LABEL = 'teleport.dev/origin';
+/** constants.DefaultImplicitRole: not one of the user's roles (RoleSet.RoleNames drops it). */
+const DEFAULT_IMPLICIT_ROLE = 'default-implicit-role';
 
-/** constants.HumanDateFormatSeconds ("Jan _2 2006 15:04:05 UTC"); zero time when unset. */
-function humanDate(d: Date | undefined): string {
-  return goFormatUTC(d ?? GO_ZERO_TIME, 'Jan _2 2006 15:04:05 UTC');
-}
+/** db_print.go minNumRowsToShowListDatabasesHint and listDatabaseHint. */
+const HINT_MIN_ROWS = 20;
+export const LIST_DATABASES_HINT =
+  "hint: use 'tsh db ls --search foo,bar' to search keywords\n" +
+  "      use 'tsh db ls key1=value1,key2=value2' to filter databases by labels\n\n";
 
-/** Database type for the Type column: cloud kinds are not modelled by the dev cluster. */
+/** Database type for the Type column: cloud kinds are not decoded by our proto subset. */
 function dbType(_d: DatabaseV3): string {
   return 'self-hosted';
+}
+
+/** types.Database GetAllLabels: static labels and the results of dynamic labels. */
+export function databaseLabels(d: DatabaseV3): Record<string, string> {
+  return allLabels(d.Metadata?.Labels, d.Spec?.DynamicLabels);
+}
+
+/**
+ * formatDatabaseRolesForDB: only databases with automatic user provisioning (an admin user) have
+ * database roles; "(unknown)" when the user's roles are unknown. The role option that turns
+ * provisioning on (create_db_user_mode) is not decoded by tshjs, so the cell is otherwise empty.
+ */
+function databaseRolesCell(d: DatabaseV3, checker: AccessChecker | undefined): string {
+  if (!d.Spec?.AdminUser?.Name) return '';
+  return checker ? '' : '(unknown)';
 }
 
 export const dbLs = defineCommand<DbLsOptions>({
@@ -39,22 +63,38 @@ export const group = { name: 'db', description: 'View and control proxied databa
 export const commands = [dbLs];
 
 export async function runDbLs(o: DbLsOptions, ctx: CommandContext): Promise<number> {
-  const found = await ctx
-    .client()
-    .collect('db_server', resourceFilter(o), (r) =>
-      r.resource?.$case === 'DatabaseServer' ? r.resource.value.Spec?.Database : undefined,
-    );
-  const dbs = dedupeByName(found, (d) => d.Metadata?.Name ?? '').sort((a, b) =>
-    (a.Metadata?.Name ?? '') < (b.Metadata?.Name ?? '') ? -1 : 1,
+  const tc = ctx.client();
+  const found = await tc.collect('db_server', resourceFilter(o), (r) =>
+    r.resource?.$case === 'DatabaseServer' ? r.resource.value.Spec?.Database : undefined,
   );
-  // tsh shows "(unknown)" when it cannot read the user's roles; tshjs does not fetch roles yet.
-  const users = '(unknown)';
-  const labels = (d: DatabaseV3) => d.Metadata?.Labels ?? {};
+  // sort.Sort(types.Databases(databases)): by name.
+  const dbs = dedupeByName(found, (d) => d.Metadata?.Name ?? '').sort((a, b) =>
+    Buffer.compare(Buffer.from(a.Metadata?.Name ?? ''), Buffer.from(b.Metadata?.Name ?? '')),
+  );
+  // services.NewAccessCheckerForRemoteCluster; on failure tsh logs and shows "(unknown)".
+  let checker: AccessChecker | undefined;
+  try {
+    const { user, roles } = await tc.currentUserRoles();
+    checker = accessChecker(user, roles);
+  } catch (err) {
+    ctx.log('Failed to fetch user roles', { error: (err as Error).message });
+  }
+  const usersOf = new Map<DatabaseV3, DatabaseUsers | undefined>();
+  const users = (d: DatabaseV3) => {
+    if (!usersOf.has(d)) usersOf.set(d, checker && databaseUsers(checker, databaseLabels(d)));
+    return usersOf.get(d);
+  };
+  const verbose = !!o.verbose;
+  // getDatabasePrintObject: the users only when the roles are known and there is a database.
+  const withUsers =
+    !!checker && checker.roles.some((r) => r.name !== DEFAULT_IMPLICIT_ROLE) && dbs.length > 0;
+  // printDatabaseTable: all columns of databaseTableRow but Proxy and Cluster; without -v also not
+  // Protocol, Type, URI and Database Roles.
   printListing(
-    ctx.io.stdout,
+    ctx.io,
     o.format,
     dbs,
-    o.verbose
+    verbose
       ? {
           titles: [
             'Name',
@@ -63,32 +103,44 @@ export async function runDbLs(o: DbLsOptions, ctx: CommandContext): Promise<numb
             'Type',
             'URI',
             'Allowed Users',
+            'Database Roles',
             'Labels',
             'Connect',
-            'Expires',
           ],
           row: (d) => [
-            d.Metadata?.Name ?? '',
+            formatResourceName(d.Metadata?.Name ?? '', databaseLabels(d), true),
             d.Metadata?.Description ?? '',
             d.Spec?.Protocol ?? '',
             dbType(d),
             d.Spec?.URI ?? '',
-            users,
-            labelsString(labels(d)),
+            formatAllowedUsers(users(d)),
+            databaseRolesCell(d, checker),
+            formatLabels(databaseLabels(d), true),
             '',
-            humanDate(d.Metadata?.Expires),
           ],
         }
       : {
           titles: ['Name', 'Description', 'Allowed Users', 'Labels', 'Connect'],
-          row: (d) => {
-            const l = { ...labels(d) };
-            delete l[ORIGIN_LABEL];
-            return [d.Metadata?.Name ?? '', d.Metadata?.Description ?? '', users, sortedLabels(l), ''];
-          },
+          row: (d) => [
+            formatResourceName(d.Metadata?.Name ?? '', databaseLabels(d), false),
+            d.Metadata?.Description ?? '',
+            formatAllowedUsers(users(d)),
+            formatLabels(databaseLabels(d), false),
+            '',
+          ],
           truncate: 'Labels',
         },
-    databaseJSON,
+    (d) => (withUsers ? databaseWithUsersJSON(d, users(d) ?? {}) : databaseJSON(d)),
   );
+  // maybeShowListDatabasesHint: many rows and no selector or search.
+  if (
+    o.format === 'text' &&
+    dbs.length >= HINT_MIN_ROWS &&
+    !o.search &&
+    !o.query &&
+    !(o.labels ?? []).some((l) => l !== '')
+  ) {
+    ctx.io.stdout.write(LIST_DATABASES_HINT);
+  }
   return 0;
 }

@@ -1,6 +1,6 @@
 // tshjs desktop ls (tsh has no equivalent): Windows desktops via ListResources "windows_desktop".
 import type { WindowsDesktopV3 } from '../gen/teleport/legacy/types/types.js';
-import { labelsString, sortedLabels } from '../output/labels.js';
+import { formatLabels } from '../output/labels.js';
 import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { windowsDesktopJSON } from '../output/resourcejson.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
@@ -34,7 +34,7 @@ export async function runDesktopLs(o: DesktopLsOptions, ctx: CommandContext): Pr
   const name = (d: WindowsDesktopV3) => d.Header?.Metadata?.Name ?? '';
   const labels = (d: WindowsDesktopV3) => d.Header?.Metadata?.Labels ?? {};
   printListing(
-    ctx.io.stdout,
+    ctx.io,
     o.format,
     desktops,
     o.verbose
@@ -45,12 +45,12 @@ export async function runDesktopLs(o: DesktopLsOptions, ctx: CommandContext): Pr
             d.Spec?.Addr ?? '',
             d.Spec?.Domain ?? '',
             d.Spec?.HostID ?? '',
-            labelsString(labels(d)),
+            formatLabels(labels(d), true),
           ],
         }
       : {
           titles: ['Name', 'Address', 'Labels'],
-          row: (d) => [name(d), d.Spec?.Addr ?? '', sortedLabels(labels(d))],
+          row: (d) => [name(d), d.Spec?.Addr ?? '', formatLabels(labels(d), false)],
           truncate: 'Labels',
         },
     windowsDesktopJSON,

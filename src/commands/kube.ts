@@ -1,6 +1,6 @@
 // tshjs kube ls: Kubernetes clusters from kube servers (ListResources "kube_server").
 import type { KubernetesClusterV3 } from '../gen/teleport/legacy/types/types.js';
-import { labelsString, sortedLabels } from '../output/labels.js';
+import { allLabels, formatLabels, formatResourceName } from '../output/labels.js';
 import { dedupeByName, printListing, sortedRecord, type Format } from '../output/printer.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
 import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
@@ -24,6 +24,11 @@ export const kubeLs = defineCommand<KubeLsOptions>({
 export const group = { name: 'kube', description: 'Manage available Kubernetes clusters' };
 export const commands = [kubeLs];
 
+/** types.KubeCluster GetAllLabels: static labels and the results of dynamic labels. */
+export function kubeLabels(k: KubernetesClusterV3): Record<string, string> {
+  return allLabels(k.Metadata?.Labels, k.Spec?.DynamicLabels);
+}
+
 export async function runKubeLs(o: KubeLsOptions, ctx: CommandContext): Promise<number> {
   const found = await ctx
     .client()
@@ -35,24 +40,30 @@ export async function runKubeLs(o: KubeLsOptions, ctx: CommandContext): Promise<
   );
   // The kubeconfig-selected cluster; tshjs does not write kubeconfig yet, so none is selected.
   const selected = (_k: KubernetesClusterV3) => false;
-  const labels = (k: KubernetesClusterV3) => k.Metadata?.Labels ?? {};
+  const verbose = !!o.verbose;
+  // formatKubeClustersAsText (tool/tsh/common/kube.go): name (discovered name without -v), labels
+  // (common.FormatLabels), then rows stably sorted by the name shown (SortRowsBy([0], true)); -q is a
+  // headless table of the first two cells.
+  const row = (k: KubernetesClusterV3) => [
+    formatResourceName(k.Metadata?.Name ?? '', kubeLabels(k), verbose),
+    formatLabels(kubeLabels(k), verbose),
+    selected(k) ? '*' : '',
+  ];
   printListing(
-    ctx.io.stdout,
+    ctx.io,
     o.format,
     clusters,
     o.quiet
-      ? { titles: ['', ''], row: (k) => [k.Metadata?.Name ?? '', sortedLabels(labels(k))], quiet: true }
+      ? { titles: ['', ''], row, quiet: true, sortByFirstColumn: true }
       : {
           titles: ['Kube Cluster Name', 'Labels', 'Selected'],
-          row: (k) => [
-            k.Metadata?.Name ?? '',
-            o.verbose ? labelsString(labels(k)) : sortedLabels(labels(k)),
-            selected(k) ? '*' : '',
-          ],
-          truncate: o.verbose ? undefined : 'Labels',
+          row,
+          truncate: verbose ? undefined : 'Labels',
+          sortByFirstColumn: true,
         },
+    // serializeKubeClusters: GetAllLabels, nil when empty.
     (k) => {
-      const l = labels(k);
+      const l = kubeLabels(k);
       return {
         kube_cluster_name: k.Metadata?.Name ?? '',
         labels: Object.keys(l).length ? sortedRecord(l) : null,

@@ -25,17 +25,24 @@ import {
   parsePredicate,
 } from './predicate.js';
 import type { Catalog, CatalogEntry } from './resources.js';
-import { loginsFor, roleAllows, userRoles } from './rbac.js';
+import { loginsFor, roleAllows, roleResource, userResource, userRoles } from './rbac.js';
 import { SessionEventStore } from './sessionevents.js';
 import { DEFAULT_PAGE, GrpcError, MAX_PAGE } from './grpcerror.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
+import type { Empty } from '../gen/google/protobuf/empty.js';
+import type { RoleV6 } from '../gen/teleport/legacy/types/types.js';
 import type { StreamSessionEventsRequest } from '../gen/teleport/legacy/client/proto/authservice.js';
+
+/** The identity behind a call: the verified client certificate, decoded. */
+function callerIdentity(call: { getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | undefined }) {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  if (!raw) throw new GrpcError(status.UNAUTHENTICATED, 'client certificate required');
+  return decodeTlsIdentity(raw);
+}
 
 /** The Teleport user behind a call: from the verified client certificate. */
 export function callerUser(call: ServerUnaryCall<unknown, unknown>, cfg: DevClusterConfig): UserConfig {
-  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
-  if (!raw) throw new GrpcError(status.UNAUTHENTICATED, 'client certificate required');
-  const id = decodeTlsIdentity(raw);
+  const id = callerIdentity(call);
   const user = cfg.users.find((u) => u.name === id.username);
   if (!user) throw new GrpcError(status.PERMISSION_DENIED, `user "${id.username}" is not found`);
   return user;
@@ -81,6 +88,7 @@ function list(cfg: DevClusterConfig, catalog: Catalog, user: UserConfig, q: List
   const limit = Math.min(q.limit || DEFAULT_PAGE, MAX_PAGE);
   const ast = q.predicate ? parsePredicate(q.predicate) : undefined;
   const roles = userRoles(cfg, user);
+  if (q.kinds.includes('node')) catalog.heartbeat();
   const kinds = [...q.kinds].sort();
   const [startKind, ...rest] = q.startKey ? q.startKey.split('/') : [];
   const startKey = rest.join('/');
@@ -210,6 +218,28 @@ export function authService(opts: {
         );
     },
     getSessionEvents: unary((call) => recordings.search(call.request, cfg, callerUser(call, cfg))),
+    // The caller from the user config (roles and traits), as the Auth service keeps it.
+    getCurrentUser: unary((call) => userResource(callerUser(call, cfg))),
+    // The roles the caller's certificate names (its access checker's roles), traits not applied.
+    getCurrentUserRoles: (call: ServerWritableStream<Empty, RoleV6>) => {
+      Promise.resolve()
+        .then(() => {
+          callerUser(call as never, cfg);
+          for (const name of callerIdentity(call).groups) {
+            const role = cfg.roles.find((r) => r.name === name);
+            if (!role) throw new GrpcError(status.NOT_FOUND, `role ${name} is not found`);
+            call.write(roleResource(role));
+          }
+        })
+        .then(
+          () => call.end(),
+          (err: unknown) => {
+            const e = err as Error;
+            const code = e instanceof GrpcError ? e.code : status.INTERNAL;
+            call.emit('error', { code, details: e?.message ?? String(e) });
+          },
+        );
+    },
     getSshTargets: unimplemented,
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,

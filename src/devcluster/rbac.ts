@@ -2,6 +2,8 @@
 // SSH permissions (a small subset of lib/services/role.go semantics).
 import type { DevClusterConfig, RoleConfig, UserConfig } from './config.js';
 import { parseGoDuration } from '../format/duration.js';
+import type { RoleConditions, RoleV6, UserV2 } from '../gen/teleport/legacy/types/types.js';
+import type { LabelValues } from '../gen/teleport/legacy/types/wrappers/wrappers.js';
 
 /** Upstream's default role max_session_ttl is 30h. */
 export const DEFAULT_MAX_SESSION_TTL_MS = 30 * 3600_000;
@@ -92,11 +94,117 @@ export function labelsMatch(selector: LabelSelector | undefined, labels: Record<
   return true;
 }
 
-/** Whether any of the user's roles grants access to a resource of this kind with these labels. */
+/**
+ * A role's deny side, from the optional `deny:` mapping of a role in the config (same keys as the
+ * allow fields: node_labels, db_labels, db_users, logins, …).
+ */
+export type DenyConfig = Partial<
+  Pick<
+    RoleConfig,
+    | 'logins'
+    | 'node_labels'
+    | 'app_labels'
+    | 'db_labels'
+    | 'kubernetes_labels'
+    | 'windows_desktop_labels'
+    | 'windows_desktop_logins'
+    | 'db_names'
+    | 'db_users'
+    | 'kubernetes_groups'
+    | 'kubernetes_users'
+  >
+>;
+
+export function roleDeny(r: RoleConfig): DenyConfig {
+  return (r as RoleConfig & { deny?: DenyConfig }).deny ?? {};
+}
+
+/**
+ * Whether the user's roles grant access to a resource of this kind with these labels: a role whose
+ * deny labels match denies (upstream checkAccess's deny rules come first), else any allow match grants.
+ */
 export function roleAllows(roles: RoleConfig[], kind: string, labels: Record<string, string>): boolean {
   const field = LABEL_FIELD[kind];
   if (!field) return false;
+  if (
+    roles.some((r) =>
+      labelsMatch(roleDeny(r)[field as keyof DenyConfig] as LabelSelector | undefined, labels),
+    )
+  )
+    return false;
   return roles.some((r) => labelsMatch(r[field] as LabelSelector | undefined, labels));
+}
+
+function labelValues(sel: LabelSelector | undefined): LabelValues | undefined {
+  if (!sel || Object.keys(sel).length === 0) return undefined;
+  const Values: LabelValues['Values'] = {};
+  for (const [k, v] of Object.entries(sel)) Values[k] = { Values: (Array.isArray(v) ? v : [v]).map(String) };
+  return { Values };
+}
+
+function conditions(c: DenyConfig): RoleConditions {
+  return {
+    Logins: [...(c.logins ?? [])],
+    // RoleV6.CheckAndSetDefaults: both sides default to the "default" namespace.
+    Namespaces: ['default'],
+    NodeLabels: labelValues(c.node_labels),
+    KubeGroups: [...(c.kubernetes_groups ?? [])],
+    KubeUsers: [...(c.kubernetes_users ?? [])],
+    AppLabels: labelValues(c.app_labels),
+    KubernetesLabels: labelValues(c.kubernetes_labels),
+    DatabaseLabels: labelValues(c.db_labels),
+    DatabaseNames: [...(c.db_names ?? [])],
+    DatabaseUsers: [...(c.db_users ?? [])],
+    WindowsDesktopLogins: [...(c.windows_desktop_logins ?? [])],
+    WindowsDesktopLabels: labelValues(c.windows_desktop_labels),
+  };
+}
+
+/** A configured role as the Auth service returns it (types.RoleV6, version v7), traits not applied. */
+export function roleResource(r: RoleConfig): RoleV6 {
+  const ttl = r.max_session_ttl ? parseGoDuration(r.max_session_ttl) : DEFAULT_MAX_SESSION_TTL_MS;
+  return {
+    Kind: 'role',
+    SubKind: '',
+    Version: 'v7',
+    Metadata: {
+      Name: r.name,
+      Namespace: 'default',
+      Description: '',
+      Labels: {},
+      Expires: undefined,
+      Revision: '',
+    },
+    Spec: {
+      Options: {
+        ForwardAgent: r.forward_agent === true,
+        MaxSessionTTL: BigInt(Math.round(ttl)) * 1_000_000n,
+        PermitX11Forwarding: r.permit_x11_forwarding === true,
+      },
+      Allow: conditions(r),
+      Deny: conditions(roleDeny(r)),
+    },
+  };
+}
+
+/** The user as GetCurrentUser returns it: roles and traits, no secrets. */
+export function userResource(u: UserConfig): UserV2 {
+  const Values: LabelValues['Values'] = {};
+  for (const [k, v] of Object.entries(u.traits ?? {})) Values[k] = { Values: v.map(String) };
+  return {
+    Kind: 'user',
+    SubKind: '',
+    Version: 'v2',
+    Metadata: {
+      Name: u.name,
+      Namespace: 'default',
+      Description: '',
+      Labels: {},
+      Expires: undefined,
+      Revision: '',
+    },
+    Spec: { Roles: [...u.roles], Traits: { Values } },
+  };
 }
 
 /** Logins the user may use on a resource (for IncludeLogins). */

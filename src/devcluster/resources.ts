@@ -48,7 +48,16 @@ function meta(name: string, labels: Record<string, string>, description = '') {
   };
 }
 
-export function nodeEntry(r: ResourceConfig, version: string, idx = 0): CatalogEntry {
+/** apidefaults.ServerKeepAliveTTL (a node heartbeats every minute) and ServerAnnounceTTL (10 min). */
+export const NODE_HEARTBEAT_MS = 60_000;
+export const NODE_ANNOUNCE_TTL_MS = 10 * 60_000;
+
+/**
+ * A registered node (types.ServerV2) as a Teleport SSH service heartbeats it: sub_kind "teleport"
+ * (types.SubKindTeleportNode) unless the config says otherwise (e.g. "openssh"), and metadata.expires
+ * one announce TTL after its last heartbeat (`expires`, shared by the catalog's nodes).
+ */
+export function nodeEntry(r: ResourceConfig, version: string, idx = 0, expires?: Date): CatalogEntry {
   const hostname = r.name;
   const id = str(r.id, stableId(hostname));
   const labels = labelsOf(r);
@@ -75,9 +84,9 @@ export function nodeEntry(r: ResourceConfig, version: string, idx = 0): CatalogE
         $case: 'Node',
         value: {
           Kind: 'node',
-          SubKind: str(r.sub_kind),
+          SubKind: str(r.sub_kind, 'teleport'),
           Version: 'v2',
-          Metadata: meta(id, labels),
+          Metadata: { ...meta(id, labels), Expires: expires },
           Spec: {
             Addr: addr,
             Hostname: hostname,
@@ -285,10 +294,14 @@ function desktopEntry(r: ResourceConfig): CatalogEntry {
 /** All resources by kind, each list sorted by key (the page order). */
 export class Catalog {
   readonly byKind = new Map<CatalogEntry['kind'], CatalogEntry[]>();
+  private readonly started = Date.now();
+  /** Every node's metadata.expires (one Date object, moved on by heartbeat()). */
+  private readonly nodeExpires = new Date(this.started + NODE_ANNOUNCE_TTL_MS);
 
   constructor(cfg: DevClusterConfig) {
     const v = cfg.server_version;
-    const nodes = cfg.nodes.map((n, i) => nodeEntry(n, v, i));
+    const exp = this.nodeExpires;
+    const nodes = cfg.nodes.map((n, i) => nodeEntry(n, v, i, exp));
     for (let i = 0; i < cfg.synthetic_nodes; i++) {
       const n = String(i).padStart(6, '0');
       nodes.push(
@@ -296,6 +309,7 @@ export class Catalog {
           { name: `node-${n}`, labels: { env: i % 2 ? 'prod' : 'dev', shard: String(i % 16) } },
           v,
           i,
+          exp,
         ),
       );
     }
@@ -313,6 +327,15 @@ export class Catalog {
       cfg.kube_clusters.map((r) => kubeEntry(r, v)),
     );
     this.set('windows_desktop', cfg.desktops.map(desktopEntry));
+  }
+
+  /**
+   * Brings the nodes' expiry up to date as if each had heartbeated on every whole minute since the
+   * cluster started: the last heartbeat plus the announce TTL. Called before nodes are listed.
+   */
+  heartbeat(now = Date.now()): void {
+    const last = this.started + Math.floor((now - this.started) / NODE_HEARTBEAT_MS) * NODE_HEARTBEAT_MS;
+    this.nodeExpires.setTime(last + NODE_ANNOUNCE_TTL_MS);
   }
 
   private set(kind: CatalogEntry['kind'], entries: CatalogEntry[]): void {

@@ -1,10 +1,9 @@
 // Output shared by commands: tsh's JSON (2-space indent) and YAML documents, streamed JSON arrays
 // and YAML sequences, and listings (table or JSON/YAML).
 import { goEscape } from '../format/gojson.js';
-import { terminalWidth } from '../term/io.js';
+import { stdinTerminalWidth } from '../term/io.js';
 import { goYAML } from '../format/goyaml.js';
-import { yaml } from '../util/lazy.js';
-import { Table } from './table.js';
+import { byteString, Table } from './table.js';
 
 export const FORMATS = ['text', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -13,12 +12,27 @@ export function toJSON(v: unknown): string {
   return `${JSON.stringify(v, null, 2)}\n`;
 }
 
+/** ghodss/yaml Marshal of a JSON-shaped value (yaml.v2: sorted keys, YAML 1.1 quoting; ends with one newline). */
 export function toYAML(v: unknown): string {
-  return yaml().stringify(v, { indentSeq: false, lineWidth: 0 });
+  return goYAML(v);
 }
 
+/**
+ * lib/utils FastMarshalIndent(v, "", "  "): json-iterator with EscapeHTML off, so <, > and & stay
+ * as they are; \b and \f are written as \u0008 and \u000c.
+ */
+function fastMarshalIndent(v: unknown): string {
+  return JSON.stringify(v, null, 2).replace(/\\([\\bf])/g, (m, c: string) =>
+    c === '\\' ? m : c === 'b' ? '\\u0008' : '\\u000c',
+  );
+}
+
+/**
+ * What tsh prints for `--format json|yaml` of one document (status, version, env, login):
+ * fmt.Println of FastMarshalIndent or of ghodss yaml.Marshal, so YAML ends with a blank line.
+ */
 export function serialize(format: Exclude<Format, 'text'>, v: unknown): string {
-  return format === 'json' ? toJSON(v) : toYAML(v);
+  return `${format === 'json' ? fastMarshalIndent(v) : toYAML(v)}\n`;
 }
 
 /** Go's json.Marshal of a map sorts keys; do the same for stable output. */
@@ -75,31 +89,51 @@ export function dedupeByName<T>(items: T[], name: (t: T) => string): T[] {
   });
 }
 
+/** What a table listing says: titles, one row per item, and how tsh lays it out. */
+export interface ListingText<T> {
+  titles: string[];
+  row: (t: T) => string[];
+  /** MakeTableWithTruncatedColumn on this column (width from stdin's terminal, 80 when unknown). */
+  truncate?: string;
+  /** MakeHeadlessTable(titles.length): no header, no dashes. */
+  quiet?: boolean;
+  /** asciitable SortRowsBy([0], stable): rows in byte order of their first cell, ties kept in order. */
+  sortByFirstColumn?: boolean;
+}
+
 /** A listing as a table (text) or Go-shaped JSON/YAML: the small listings' one output path. */
 export function printListing<T>(
-  out: { write(s: string): unknown; isTTY?: boolean; columns?: number },
+  io: { stdout: { write(s: string | Uint8Array): unknown }; stdin?: unknown },
   format: Format,
   items: T[],
-  text: { titles: string[]; row: (t: T) => string[]; truncate?: string; quiet?: boolean },
+  text: ListingText<T>,
   toJSON: (t: T) => unknown,
 ): void {
+  const out = io.stdout;
   if (format === 'json' || format === 'yaml') {
     const w = format === 'json' ? new JsonArrayWriter(out) : new YamlSequenceWriter(out);
     for (const t of items) w.write(toJSON(t));
     w.end();
     return;
   }
-  const rows = items.map(text.row);
+  let rows = items.map(text.row);
+  if (text.sortByFirstColumn) {
+    rows = rows
+      .map((r, i) => ({ r, i, k: byteString(r[0] ?? '') }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
+      .map((x) => x.r);
+  }
   let table: Table;
   if (text.quiet) {
     table = Table.headless(text.titles.length);
     rows.forEach((r) => table.addRow(r));
   } else if (text.truncate) {
-    table = Table.withTruncatedColumn(text.titles, rows, text.truncate, terminalWidth(out));
+    table = Table.withTruncatedColumn(text.titles, rows, text.truncate, stdinTerminalWidth(io.stdin));
   } else {
     table = new Table(text.titles.map((title) => ({ title })));
     rows.forEach((r) => table.addRow(r));
   }
   // tsh prints tables with fmt.Println, hence the blank line after.
-  out.write(`${table.toString()}\n`);
+  table.writeTo(out);
+  out.write('\n');
 }

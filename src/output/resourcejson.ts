@@ -35,7 +35,23 @@ import type {
   WindowsDesktopV3,
 } from '../gen/teleport/legacy/types/types.js';
 import { goDurationString } from '../format/duration.js';
-import { goTimeJSON } from '../format/gotime.js';
+import { goTimeJSON as goTimeJSONUncached } from '../format/gotime.js';
+
+/**
+ * goTimeJSON, remembering recent results: a listing renders the same few times over and over (the
+ * zero time of every rotation, a heartbeat's expiry shared by many nodes).
+ */
+const timeCache = new Map<number, string>();
+function goTimeJSON(d: Date | undefined): string {
+  const key = d === undefined ? Number.NaN : d.getTime();
+  let s = timeCache.get(key);
+  if (s === undefined) {
+    if (timeCache.size >= 256) timeCache.clear();
+    s = goTimeJSONUncached(d);
+    timeCache.set(key, s);
+  }
+  return s;
+}
 
 /** A JSON value as produced by these converters. */
 export type GoJSON = string | number | boolean | null | GoJSON[] | { [key: string]: GoJSON };
@@ -258,6 +274,25 @@ export function databaseJSON(d: DatabaseV3): GoJSONObject {
   if (st?.ManagedUsers?.length) status.managed_users = [...st.ManagedUsers];
   status.azure = zeroDatabaseAzure(); // jsontag "azure" (undeclared)
   o.status = status;
+  return o;
+}
+
+/**
+ * databaseWithUsers (tool/tsh/common/tsh.go, `tsh db ls --format=json` when the user's roles are
+ * known): the embedded *DatabaseV3's fields, then `users` (`dbUsers`: allowed?, denied?; `{}` when both
+ * are empty), then `database_roles` (omitempty).
+ */
+export function databaseWithUsersJSON(
+  d: DatabaseV3,
+  users: { allowed?: string[]; denied?: string[] },
+  databaseRoles?: string[],
+): GoJSONObject {
+  const o = databaseJSON(d);
+  const u: GoJSONObject = {};
+  if (users.allowed?.length) u.allowed = [...users.allowed];
+  if (users.denied?.length) u.denied = [...users.denied];
+  o.users = u;
+  if (databaseRoles?.length) o.database_roles = [...databaseRoles];
   return o;
 }
 

@@ -8,7 +8,7 @@ import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js'
 const CONFIG = {
   users: [
     { name: 'alice', password: 'alice-pw', roles: ['all'] },
-    { name: 'dave', password: 'dave-pw', roles: ['devonly'] },
+    { name: 'dave', password: 'dave-pw', roles: ['devonly'], traits: { logins: ['dave'] } },
   ],
   roles: [
     {
@@ -19,12 +19,15 @@ const CONFIG = {
       db_labels: { '*': '*' },
       kubernetes_labels: { '*': '*' },
       windows_desktop_labels: { '*': '*' },
+      db_users: ['*'],
+      deny: { db_users: ['root'] },
     },
     {
       name: 'devonly',
       logins: ['dave'],
       node_labels: { env: 'dev' },
       db_labels: { env: ['dev', 'staging'] },
+      db_users: ['{{internal.logins}}', 'dev'],
     },
   ],
   nodes: [
@@ -107,7 +110,8 @@ describe('listing', () => {
     const r = await ls(alice, 'team=web');
     expect(r.code, r.stderr).toBe(0);
     // tabwriter layout: each column is as wide as its longest cell + 1, trailing spaces kept.
-    const labels1 = 'env=prod,team=web,a/b=x,teleport.dev/origin=config';
+    // common.FormatLabels without -v: plain keys, then a/b keys; teleport.dev/ labels hidden.
+    const labels1 = 'env=prod,team=web,a/b=x';
     const w = labels1.length + 1;
     expect(r.stdout).toBe(
       [
@@ -126,6 +130,18 @@ describe('listing', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Node Name +Node ID +Address +Labels +$/);
     expect(lines[2]).toMatch(/^db-host +[0-9a-f-]{36} +⟵ Tunnel +env=dev,team=data +$/);
+    // -v shows the teleport.dev/ labels, after the namespaced ones.
+    const web1 = (await ls(alice, '-v', 'team=web')).stdout.split('\n')[2];
+    expect(web1).toMatch(/ env=prod,team=web,a\/b=x,teleport\.dev\/origin=config $/);
+  });
+
+  it("an empty listing prints the header and tsh's hint footer on stderr", async () => {
+    const r = await ls(alice, 'team=none');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Node Name Address Labels \n--------- ------- ------ \n\n');
+    expect(r.stderr).toBe(
+      "\n  Not seeing nodes? Either no nodes are available or your user's roles do not match the labels of at least one node.\n\n  Check with your Teleport cluster administrator that your user's roles should have nodes available.\n  \n",
+    );
   });
 
   it('label, search and query filters', async () => {
@@ -169,8 +185,15 @@ describe('listing', () => {
     const r = await ls(alice, 'team=web', '-f', 'json');
     const nodes = JSON.parse(r.stdout);
     expect(nodes).toHaveLength(2);
-    expect(Object.keys(nodes[0]).slice(0, 2)).toEqual(['kind', 'version']);
+    expect(Object.keys(nodes[0]).slice(0, 3)).toEqual(['kind', 'sub_kind', 'version']);
     expect(nodes[0].kind).toBe('node');
+    // As a Teleport SSH service registers itself: sub_kind "teleport", and an expiry one announce TTL
+    // (10 min) after its last heartbeat (every minute).
+    expect(nodes[0].sub_kind).toBe('teleport');
+    expect(Object.keys(nodes[0].metadata)).toEqual(['name', 'labels', 'expires']);
+    const expires = Date.parse(nodes[0].metadata.expires);
+    expect(expires - Date.now()).toBeGreaterThan(9 * 60_000 - 5_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(10 * 60_000);
     expect(nodes[0].version).toBe('v2');
     expect(nodes[0].metadata.labels.env).toBe('prod');
     expect(nodes[0].spec.hostname).toBe('web-1');
@@ -184,8 +207,17 @@ describe('listing', () => {
   it('apps ls', async () => {
     const r = await tshjs(['apps', 'ls', '--insecure'], { home: alice });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^Application +Description +Public Address +Labels +$/);
-    expect(r.stdout).toMatch(/\ngrafana +Dashboards +grafana\.example\.com +env=dev +\n/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^Application +Description +Type +Public Address +Labels +$/);
+    // MakeTableWithTruncatedColumn at 80 columns (stdin is not a terminal): every column but Labels
+    // is capped at (80-16)/4 = 16 bytes, so the public address is cut as tsh cuts it.
+    expect(r.stdout).toContain('\ngrafana     Dashboards  HTTP grafana.example.... env=dev \n');
+    const v = await tshjs(['apps', 'ls', '--insecure', '-v'], { home: alice });
+    expect(v.stdout.split('\n')[0]).toMatch(
+      /^Application +Description +Type +Public Address +URI +Labels +$/,
+    );
+    expect(v.stdout).toMatch(
+      /\ngrafana +Dashboards +HTTP +grafana\.example\.com +http:\/\/localhost:3000 +env=dev +\n/,
+    );
     const j = JSON.parse((await tshjs(['apps', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout);
     expect(j[0].kind).toBe('app');
     expect(j[0].spec.uri).toBe('http://localhost:3000');
@@ -193,15 +225,30 @@ describe('listing', () => {
     expect(none.stdout).toBe('[]\n');
   });
 
-  it('db ls respects db_labels', async () => {
+  it('db ls respects db_labels; Allowed Users from the roles (GetCurrentUserRoles + traits)', async () => {
     const r = await tshjs(['db', 'ls', '--insecure'], { home: dave });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^Name +Description +Allowed Users +Labels +Connect +$/);
-    expect(r.stdout).toContain('pg-dev');
+    // devonly: db_users ["{{internal.logins}}", "dev"] with logins [dave].
+    expect(r.stdout).toMatch(/\npg-dev +\[dave dev\] +env=dev +\n/);
     expect(r.stdout).not.toContain('pg-prod');
+    const a = await tshjs(['db', 'ls', '--insecure'], { home: alice });
+    // all: db_users ["*"], deny db_users ["root"]: "[*], except: [root]", cut at (80-16)/4 = 16 bytes.
+    expect(a.stdout).toContain('\npg-prod Prod DB     [*], except: [ro... env=prod         \n');
+    const v = await tshjs(['db', 'ls', '--insecure', '-v'], { home: alice });
+    expect(v.stdout.split('\n')[0]).toMatch(
+      /^Name +Description +Protocol +Type +URI +Allowed Users +Database Roles +Labels +Connect +$/,
+    );
+    expect(v.stdout).toMatch(
+      /\npg-dev +postgres +self-hosted +pgdev:5432 +\[\*\], except: \[root\] +env=dev +\n/,
+    );
     const j = JSON.parse((await tshjs(['db', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout);
     expect(j.map((d: { metadata: { name: string } }) => d.metadata.name)).toEqual(['pg-dev', 'pg-prod']);
     expect(j[1].spec.protocol).toBe('postgres');
+    expect(Object.keys(j[1])).toEqual(['kind', 'version', 'metadata', 'spec', 'status', 'users']);
+    expect(j[1].users).toEqual({ allowed: ['*'], denied: ['root'] });
+    const dj = JSON.parse((await tshjs(['db', 'ls', '--insecure', '-f', 'json'], { home: dave })).stdout);
+    expect(dj[0].users).toEqual({ allowed: ['dave', 'dev'] });
   });
 
   it('kube ls', async () => {

@@ -4,53 +4,138 @@ import type { ResourceFilter } from '../../../src/client/filter.js';
 import { runClusters } from '../../../src/commands/clusters.js';
 import { runLs } from '../../../src/commands/ls.js';
 import { RemoteClusterV3, ServerV2 } from '../../../src/gen/teleport/legacy/types/types.js';
+import { decodeNodeView, type NodeView, type NodeViewFields } from '../../../src/client/listing.js';
+import { PaginatedResource } from '../../../src/gen/teleport/legacy/client/proto/authservice.js';
 import { fakeContext, TeleportClient } from './fake.js';
 
-function node(name: string, host: string, addr: string, labels: Record<string, string>): ServerV2 {
+function node(
+  name: string,
+  host: string,
+  addr: string,
+  labels: Record<string, string>,
+  tunnel = false,
+): ServerV2 {
   return ServerV2.fromPartial({
     Kind: 'node',
+    SubKind: 'teleport',
     Version: 'v2',
     Metadata: { Name: name, Namespace: 'default', Labels: labels },
-    Spec: { Hostname: host, Addr: addr },
+    Spec: { Hostname: host, Addr: addr, UseTunnel: tunnel },
   });
 }
 
+/** The NodeView the client decodes from a node on the wire. */
+const view = (n: ServerV2, fields: NodeViewFields): NodeView => {
+  const b = PaginatedResource.encode({
+    resource: { $case: 'Node', value: n },
+    Logins: [],
+    RequiresRequest: false,
+  }).finish();
+  return decodeNodeView(b, 0, b.length, fields)!;
+};
+
+/** Two pages, not in hostname order; the longest hostname comes on the second page. */
 class FakeNodes extends TeleportClient {
   filters: ResourceFilter[] = [];
-  override async *nodes(filter: ResourceFilter): AsyncGenerator<ServerV2[]> {
+  override async *nodeViewPages(
+    filter: ResourceFilter,
+    fields: NodeViewFields = 'all',
+  ): AsyncGenerator<Iterable<NodeView>> {
+    for await (const page of this.nodePages(filter)) yield [...page].map((n) => view(n, fields));
+  }
+  override async *nodePages(filter: ResourceFilter): AsyncGenerator<Iterable<ServerV2>> {
     this.filters.push(filter);
-    yield [node('id-1', 'alpha', '10.0.0.1:3022', { env: 'prod' })];
-    yield [node('id-2', 'beta', '', { env: 'dev' })];
+    yield [node('id-1', 'b', '10.0.0.2:3022', { env: 'prod', 'teleport.dev/origin': 'config', 'a/b': 'x' })];
+    yield [node('id-2', 'a-longer-host', '', { env: 'dev' }, true), node('id-3', 'b-1', '10.0.0.3:3022', {})];
   }
 }
 
+class NoNodes extends TeleportClient {
+  override async *nodePages(): AsyncGenerator<Iterable<ServerV2>> {
+    yield [];
+  }
+  override async *nodeViewPages(): AsyncGenerator<Iterable<NodeView>> {
+    yield [];
+  }
+}
+
+/** tool/tsh/common/help.go emptyNodesFooter, then fmt.Fprintln's newline. */
+const FOOTER =
+  "\n  Not seeing nodes? Either no nodes are available or your user's roles do not match the labels of at least one node.\n\n  Check with your Teleport cluster administrator that your user's roles should have nodes available.\n  \n";
+
 describe('ls (in-process)', () => {
-  it('streams pages into one table (widths from the first page) and passes the filter to the client', async () => {
+  it('one table over all pages: sorted by hostname, widths from every row, FormatLabels, tunnel address', async () => {
     let client: FakeNodes | undefined;
-    const { ctx, stdout } = fakeContext((c) => (client = new FakeNodes(c)));
+    const { ctx, stdout, stderr } = fakeContext((c) => (client = new FakeNodes(c)));
     const code = await runLs({ format: 'text', labels: ['env=prod'], search: 'a,b', query: 'x' }, ctx);
     expect(code).toBe(0);
     expect(client!.filters).toEqual([{ labels: { env: 'prod' }, search: ['a', 'b'], predicate: 'x' }]);
+    // tsh.go printNodesAsText → MakeTableWithTruncatedColumn (width 80: stdin is not a terminal):
+    // Node Name 13+1, Address 13+1 (the 10-byte "⟵ Tunnel" is 8 runes: 6 spaces of padding),
+    // Labels capped at 80-28-4 = 48, longest 14; teleport.dev/ labels hidden without -v.
     expect(stdout()).toBe(
       [
-        'Node Name Address       Labels   ',
-        '--------- ------------- -------- ',
-        'alpha     10.0.0.1:3022 env=prod ',
-        'beta                    env=dev  ',
+        'Node Name     Address       Labels         ',
+        '------------- ------------- -------------- ',
+        'a-longer-host ⟵ Tunnel      env=dev        ',
+        'b             10.0.0.2:3022 env=prod,a/b=x ',
+        'b-1           10.0.0.3:3022                ',
+        '',
+        '',
+      ].join('\n'),
+    );
+    expect(stderr()).toBe('');
+  });
+
+  it('-v: MakeTable with the node ID and every label', async () => {
+    const { ctx, stdout } = fakeContext((c) => new FakeNodes(c));
+    await runLs({ format: 'text', verbose: true }, ctx);
+    expect(stdout()).toBe(
+      [
+        'Node Name     Node ID Address       Labels                                    ',
+        '------------- ------- ------------- ----------------------------------------- ',
+        'a-longer-host id-2    ⟵ Tunnel      env=dev                                   ',
+        'b             id-1    10.0.0.2:3022 env=prod,a/b=x,teleport.dev/origin=config ',
+        'b-1           id-3    10.0.0.3:3022                                           ',
         '',
         '',
       ].join('\n'),
     );
   });
 
-  it('names and JSON formats', async () => {
+  it('names, JSON and YAML are sorted by hostname too (onListNodes sorts before printNodes)', async () => {
     const names = fakeContext((c) => new FakeNodes(c));
     await runLs({ format: 'names' }, names.ctx);
-    expect(names.stdout()).toBe('alpha\nbeta\n');
+    expect(names.stdout()).toBe('a-longer-host\nb\nb-1\n');
     const json = fakeContext((c) => new FakeNodes(c));
     await runLs({ format: 'json' }, json.ctx);
-    const parsed = JSON.parse(json.stdout()) as Array<{ spec: { hostname: string } }>;
-    expect(parsed.map((n) => n.spec.hostname)).toEqual(['alpha', 'beta']);
+    const parsed = JSON.parse(json.stdout()) as Array<{ sub_kind: string; spec: { hostname: string } }>;
+    expect(parsed.map((n) => n.spec.hostname)).toEqual(['a-longer-host', 'b', 'b-1']);
+    expect(parsed[0].sub_kind).toBe('teleport');
+    expect(json.stdout()).toMatch(/^\[\n {2}\{\n {4}"kind": "node",\n/);
+    expect(json.stdout()).toMatch(/\n {2}\}\n\]\n$/);
+    const yaml = fakeContext((c) => new FakeNodes(c));
+    await runLs({ format: 'yaml' }, yaml.ctx);
+    expect([...yaml.stdout().matchAll(/^ {4}hostname: (.*)$/gm)].map((m) => m[1])).toEqual([
+      'a-longer-host',
+      'b',
+      'b-1',
+    ]);
+  });
+
+  it('no nodes: the empty table (or [] / nothing) and the hint footer on stderr', async () => {
+    const text = fakeContext((c) => new NoNodes(c));
+    await runLs({ format: 'text' }, text.ctx);
+    expect(text.stdout()).toBe('Node Name Address Labels \n--------- ------- ------ \n\n');
+    expect(text.stderr()).toBe(FOOTER);
+    const json = fakeContext((c) => new NoNodes(c));
+    await runLs({ format: 'json' }, json.ctx);
+    expect(json.stdout()).toBe('[]\n');
+    expect(json.stderr()).toBe(FOOTER);
+    const names = fakeContext((c) => new NoNodes(c));
+    await runLs({ format: 'names' }, names.ctx);
+    expect(names.stdout()).toBe('');
+    expect(names.stderr()).toBe(FOOTER);
   });
 });
 

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { LabelValues } from "./wrappers/wrappers.js";
 
 export const protobufPackage = "types";
 
@@ -399,6 +400,58 @@ export interface RemoteClusterStatusV3 {
   /** "online" or "offline". */
   Connection: string;
   LastHeartbeat?: Date | undefined;
+}
+
+export interface UserV2 {
+  Kind: string;
+  SubKind: string;
+  Version: string;
+  Metadata?: Metadata | undefined;
+  Spec?: UserSpecV2 | undefined;
+}
+
+/** A subset of the user spec. */
+export interface UserSpecV2 {
+  Roles: string[];
+  Traits?: LabelValues | undefined;
+}
+
+export interface RoleV6 {
+  Kind: string;
+  SubKind: string;
+  Version: string;
+  Metadata?: Metadata | undefined;
+  Spec?: RoleSpecV6 | undefined;
+}
+
+export interface RoleSpecV6 {
+  Options?: RoleOptions | undefined;
+  Allow?: RoleConditions | undefined;
+  Deny?: RoleConditions | undefined;
+}
+
+/** A subset of the role options. */
+export interface RoleOptions {
+  ForwardAgent: boolean;
+  /** Nanoseconds (casttype Duration). */
+  MaxSessionTTL: bigint;
+  PermitX11Forwarding: boolean;
+}
+
+/** A subset of the role conditions (3 NodeLabels … 18 WindowsDesktopLabels). */
+export interface RoleConditions {
+  Logins: string[];
+  Namespaces: string[];
+  NodeLabels?: LabelValues | undefined;
+  KubeGroups: string[];
+  KubeUsers: string[];
+  AppLabels?: LabelValues | undefined;
+  KubernetesLabels?: LabelValues | undefined;
+  DatabaseLabels?: LabelValues | undefined;
+  DatabaseNames: string[];
+  DatabaseUsers: string[];
+  WindowsDesktopLogins: string[];
+  WindowsDesktopLabels?: LabelValues | undefined;
 }
 
 function createBaseMetadata(): Metadata {
@@ -5743,6 +5796,862 @@ export const RemoteClusterStatusV3: MessageFns<RemoteClusterStatusV3> = {
     const message = createBaseRemoteClusterStatusV3();
     message.Connection = object.Connection ?? "";
     message.LastHeartbeat = object.LastHeartbeat ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUserV2(): UserV2 {
+  return { Kind: "", SubKind: "", Version: "", Metadata: undefined, Spec: undefined };
+}
+
+export const UserV2: MessageFns<UserV2> = {
+  encode(message: UserV2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.SubKind !== "") {
+      writer.uint32(18).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(26).string(message.Version);
+    }
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(34).fork()).join();
+    }
+    if (message.Spec !== undefined) {
+      UserSpecV2.encode(message.Spec, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserV2 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserV2();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Spec = UserSpecV2.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserV2 {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      Spec: isSet(object.Spec) ? UserSpecV2.fromJSON(object.Spec) : undefined,
+    };
+  },
+
+  toJSON(message: UserV2): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.Spec !== undefined) {
+      obj.Spec = UserSpecV2.toJSON(message.Spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserV2>, I>>(base?: I): UserV2 {
+    return UserV2.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserV2>, I>>(object: I): UserV2 {
+    const message = createBaseUserV2();
+    message.Kind = object.Kind ?? "";
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.Spec = (object.Spec !== undefined && object.Spec !== null)
+      ? UserSpecV2.fromPartial(object.Spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUserSpecV2(): UserSpecV2 {
+  return { Roles: [], Traits: undefined };
+}
+
+export const UserSpecV2: MessageFns<UserSpecV2> = {
+  encode(message: UserSpecV2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.Roles) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.Traits !== undefined) {
+      LabelValues.encode(message.Traits, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserSpecV2 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserSpecV2();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Roles.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Traits = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserSpecV2 {
+    return {
+      Roles: globalThis.Array.isArray(object?.Roles) ? object.Roles.map((e: any) => globalThis.String(e)) : [],
+      Traits: isSet(object.Traits) ? LabelValues.fromJSON(object.Traits) : undefined,
+    };
+  },
+
+  toJSON(message: UserSpecV2): unknown {
+    const obj: any = {};
+    if (message.Roles?.length) {
+      obj.Roles = message.Roles;
+    }
+    if (message.Traits !== undefined) {
+      obj.Traits = LabelValues.toJSON(message.Traits);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserSpecV2>, I>>(base?: I): UserSpecV2 {
+    return UserSpecV2.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserSpecV2>, I>>(object: I): UserSpecV2 {
+    const message = createBaseUserSpecV2();
+    message.Roles = object.Roles?.map((e) => e) || [];
+    message.Traits = (object.Traits !== undefined && object.Traits !== null)
+      ? LabelValues.fromPartial(object.Traits)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoleV6(): RoleV6 {
+  return { Kind: "", SubKind: "", Version: "", Metadata: undefined, Spec: undefined };
+}
+
+export const RoleV6: MessageFns<RoleV6> = {
+  encode(message: RoleV6, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.SubKind !== "") {
+      writer.uint32(18).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(26).string(message.Version);
+    }
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(34).fork()).join();
+    }
+    if (message.Spec !== undefined) {
+      RoleSpecV6.encode(message.Spec, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoleV6 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoleV6();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Spec = RoleSpecV6.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoleV6 {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      Spec: isSet(object.Spec) ? RoleSpecV6.fromJSON(object.Spec) : undefined,
+    };
+  },
+
+  toJSON(message: RoleV6): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.Spec !== undefined) {
+      obj.Spec = RoleSpecV6.toJSON(message.Spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoleV6>, I>>(base?: I): RoleV6 {
+    return RoleV6.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoleV6>, I>>(object: I): RoleV6 {
+    const message = createBaseRoleV6();
+    message.Kind = object.Kind ?? "";
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.Spec = (object.Spec !== undefined && object.Spec !== null)
+      ? RoleSpecV6.fromPartial(object.Spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoleSpecV6(): RoleSpecV6 {
+  return { Options: undefined, Allow: undefined, Deny: undefined };
+}
+
+export const RoleSpecV6: MessageFns<RoleSpecV6> = {
+  encode(message: RoleSpecV6, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Options !== undefined) {
+      RoleOptions.encode(message.Options, writer.uint32(10).fork()).join();
+    }
+    if (message.Allow !== undefined) {
+      RoleConditions.encode(message.Allow, writer.uint32(18).fork()).join();
+    }
+    if (message.Deny !== undefined) {
+      RoleConditions.encode(message.Deny, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoleSpecV6 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoleSpecV6();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Options = RoleOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Allow = RoleConditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Deny = RoleConditions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoleSpecV6 {
+    return {
+      Options: isSet(object.Options) ? RoleOptions.fromJSON(object.Options) : undefined,
+      Allow: isSet(object.Allow) ? RoleConditions.fromJSON(object.Allow) : undefined,
+      Deny: isSet(object.Deny) ? RoleConditions.fromJSON(object.Deny) : undefined,
+    };
+  },
+
+  toJSON(message: RoleSpecV6): unknown {
+    const obj: any = {};
+    if (message.Options !== undefined) {
+      obj.Options = RoleOptions.toJSON(message.Options);
+    }
+    if (message.Allow !== undefined) {
+      obj.Allow = RoleConditions.toJSON(message.Allow);
+    }
+    if (message.Deny !== undefined) {
+      obj.Deny = RoleConditions.toJSON(message.Deny);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoleSpecV6>, I>>(base?: I): RoleSpecV6 {
+    return RoleSpecV6.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoleSpecV6>, I>>(object: I): RoleSpecV6 {
+    const message = createBaseRoleSpecV6();
+    message.Options = (object.Options !== undefined && object.Options !== null)
+      ? RoleOptions.fromPartial(object.Options)
+      : undefined;
+    message.Allow = (object.Allow !== undefined && object.Allow !== null)
+      ? RoleConditions.fromPartial(object.Allow)
+      : undefined;
+    message.Deny = (object.Deny !== undefined && object.Deny !== null)
+      ? RoleConditions.fromPartial(object.Deny)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoleOptions(): RoleOptions {
+  return { ForwardAgent: false, MaxSessionTTL: 0n, PermitX11Forwarding: false };
+}
+
+export const RoleOptions: MessageFns<RoleOptions> = {
+  encode(message: RoleOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ForwardAgent !== false) {
+      writer.uint32(8).bool(message.ForwardAgent);
+    }
+    if (message.MaxSessionTTL !== 0n) {
+      if (BigInt.asIntN(64, message.MaxSessionTTL) !== message.MaxSessionTTL) {
+        throw new globalThis.Error("value provided for field message.MaxSessionTTL of type int64 too large");
+      }
+      writer.uint32(16).int64(message.MaxSessionTTL);
+    }
+    if (message.PermitX11Forwarding !== false) {
+      writer.uint32(64).bool(message.PermitX11Forwarding);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoleOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoleOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ForwardAgent = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.MaxSessionTTL = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.PermitX11Forwarding = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoleOptions {
+    return {
+      ForwardAgent: isSet(object.ForwardAgent) ? globalThis.Boolean(object.ForwardAgent) : false,
+      MaxSessionTTL: isSet(object.MaxSessionTTL) ? BigInt(object.MaxSessionTTL) : 0n,
+      PermitX11Forwarding: isSet(object.PermitX11Forwarding) ? globalThis.Boolean(object.PermitX11Forwarding) : false,
+    };
+  },
+
+  toJSON(message: RoleOptions): unknown {
+    const obj: any = {};
+    if (message.ForwardAgent !== false) {
+      obj.ForwardAgent = message.ForwardAgent;
+    }
+    if (message.MaxSessionTTL !== 0n) {
+      obj.MaxSessionTTL = message.MaxSessionTTL.toString();
+    }
+    if (message.PermitX11Forwarding !== false) {
+      obj.PermitX11Forwarding = message.PermitX11Forwarding;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoleOptions>, I>>(base?: I): RoleOptions {
+    return RoleOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoleOptions>, I>>(object: I): RoleOptions {
+    const message = createBaseRoleOptions();
+    message.ForwardAgent = object.ForwardAgent ?? false;
+    message.MaxSessionTTL = (object.MaxSessionTTL !== undefined && object.MaxSessionTTL !== null)
+      ? BigInt(object.MaxSessionTTL)
+      : 0n;
+    message.PermitX11Forwarding = object.PermitX11Forwarding ?? false;
+    return message;
+  },
+};
+
+function createBaseRoleConditions(): RoleConditions {
+  return {
+    Logins: [],
+    Namespaces: [],
+    NodeLabels: undefined,
+    KubeGroups: [],
+    KubeUsers: [],
+    AppLabels: undefined,
+    KubernetesLabels: undefined,
+    DatabaseLabels: undefined,
+    DatabaseNames: [],
+    DatabaseUsers: [],
+    WindowsDesktopLogins: [],
+    WindowsDesktopLabels: undefined,
+  };
+}
+
+export const RoleConditions: MessageFns<RoleConditions> = {
+  encode(message: RoleConditions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.Logins) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.Namespaces) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.NodeLabels !== undefined) {
+      LabelValues.encode(message.NodeLabels, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.KubeGroups) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.KubeUsers) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.AppLabels !== undefined) {
+      LabelValues.encode(message.AppLabels, writer.uint32(66).fork()).join();
+    }
+    if (message.KubernetesLabels !== undefined) {
+      LabelValues.encode(message.KubernetesLabels, writer.uint32(82).fork()).join();
+    }
+    if (message.DatabaseLabels !== undefined) {
+      LabelValues.encode(message.DatabaseLabels, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.DatabaseNames) {
+      writer.uint32(98).string(v!);
+    }
+    for (const v of message.DatabaseUsers) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.WindowsDesktopLogins) {
+      writer.uint32(138).string(v!);
+    }
+    if (message.WindowsDesktopLabels !== undefined) {
+      LabelValues.encode(message.WindowsDesktopLabels, writer.uint32(146).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoleConditions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoleConditions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Logins.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Namespaces.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.NodeLabels = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.KubeGroups.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.KubeUsers.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.AppLabels = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.KubernetesLabels = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.DatabaseLabels = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.DatabaseNames.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.DatabaseUsers.push(reader.string());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.WindowsDesktopLogins.push(reader.string());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.WindowsDesktopLabels = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoleConditions {
+    return {
+      Logins: globalThis.Array.isArray(object?.Logins) ? object.Logins.map((e: any) => globalThis.String(e)) : [],
+      Namespaces: globalThis.Array.isArray(object?.Namespaces)
+        ? object.Namespaces.map((e: any) => globalThis.String(e))
+        : [],
+      NodeLabels: isSet(object.NodeLabels) ? LabelValues.fromJSON(object.NodeLabels) : undefined,
+      KubeGroups: globalThis.Array.isArray(object?.KubeGroups)
+        ? object.KubeGroups.map((e: any) => globalThis.String(e))
+        : [],
+      KubeUsers: globalThis.Array.isArray(object?.KubeUsers)
+        ? object.KubeUsers.map((e: any) => globalThis.String(e))
+        : [],
+      AppLabels: isSet(object.AppLabels) ? LabelValues.fromJSON(object.AppLabels) : undefined,
+      KubernetesLabels: isSet(object.KubernetesLabels) ? LabelValues.fromJSON(object.KubernetesLabels) : undefined,
+      DatabaseLabels: isSet(object.DatabaseLabels) ? LabelValues.fromJSON(object.DatabaseLabels) : undefined,
+      DatabaseNames: globalThis.Array.isArray(object?.DatabaseNames)
+        ? object.DatabaseNames.map((e: any) => globalThis.String(e))
+        : [],
+      DatabaseUsers: globalThis.Array.isArray(object?.DatabaseUsers)
+        ? object.DatabaseUsers.map((e: any) => globalThis.String(e))
+        : [],
+      WindowsDesktopLogins: globalThis.Array.isArray(object?.WindowsDesktopLogins)
+        ? object.WindowsDesktopLogins.map((e: any) => globalThis.String(e))
+        : [],
+      WindowsDesktopLabels: isSet(object.WindowsDesktopLabels)
+        ? LabelValues.fromJSON(object.WindowsDesktopLabels)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RoleConditions): unknown {
+    const obj: any = {};
+    if (message.Logins?.length) {
+      obj.Logins = message.Logins;
+    }
+    if (message.Namespaces?.length) {
+      obj.Namespaces = message.Namespaces;
+    }
+    if (message.NodeLabels !== undefined) {
+      obj.NodeLabels = LabelValues.toJSON(message.NodeLabels);
+    }
+    if (message.KubeGroups?.length) {
+      obj.KubeGroups = message.KubeGroups;
+    }
+    if (message.KubeUsers?.length) {
+      obj.KubeUsers = message.KubeUsers;
+    }
+    if (message.AppLabels !== undefined) {
+      obj.AppLabels = LabelValues.toJSON(message.AppLabels);
+    }
+    if (message.KubernetesLabels !== undefined) {
+      obj.KubernetesLabels = LabelValues.toJSON(message.KubernetesLabels);
+    }
+    if (message.DatabaseLabels !== undefined) {
+      obj.DatabaseLabels = LabelValues.toJSON(message.DatabaseLabels);
+    }
+    if (message.DatabaseNames?.length) {
+      obj.DatabaseNames = message.DatabaseNames;
+    }
+    if (message.DatabaseUsers?.length) {
+      obj.DatabaseUsers = message.DatabaseUsers;
+    }
+    if (message.WindowsDesktopLogins?.length) {
+      obj.WindowsDesktopLogins = message.WindowsDesktopLogins;
+    }
+    if (message.WindowsDesktopLabels !== undefined) {
+      obj.WindowsDesktopLabels = LabelValues.toJSON(message.WindowsDesktopLabels);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoleConditions>, I>>(base?: I): RoleConditions {
+    return RoleConditions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoleConditions>, I>>(object: I): RoleConditions {
+    const message = createBaseRoleConditions();
+    message.Logins = object.Logins?.map((e) => e) || [];
+    message.Namespaces = object.Namespaces?.map((e) => e) || [];
+    message.NodeLabels = (object.NodeLabels !== undefined && object.NodeLabels !== null)
+      ? LabelValues.fromPartial(object.NodeLabels)
+      : undefined;
+    message.KubeGroups = object.KubeGroups?.map((e) => e) || [];
+    message.KubeUsers = object.KubeUsers?.map((e) => e) || [];
+    message.AppLabels = (object.AppLabels !== undefined && object.AppLabels !== null)
+      ? LabelValues.fromPartial(object.AppLabels)
+      : undefined;
+    message.KubernetesLabels = (object.KubernetesLabels !== undefined && object.KubernetesLabels !== null)
+      ? LabelValues.fromPartial(object.KubernetesLabels)
+      : undefined;
+    message.DatabaseLabels = (object.DatabaseLabels !== undefined && object.DatabaseLabels !== null)
+      ? LabelValues.fromPartial(object.DatabaseLabels)
+      : undefined;
+    message.DatabaseNames = object.DatabaseNames?.map((e) => e) || [];
+    message.DatabaseUsers = object.DatabaseUsers?.map((e) => e) || [];
+    message.WindowsDesktopLogins = object.WindowsDesktopLogins?.map((e) => e) || [];
+    message.WindowsDesktopLabels = (object.WindowsDesktopLabels !== undefined && object.WindowsDesktopLabels !== null)
+      ? LabelValues.fromPartial(object.WindowsDesktopLabels)
+      : undefined;
     return message;
   },
 };

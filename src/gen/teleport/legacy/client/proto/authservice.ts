@@ -30,6 +30,7 @@ import {
   KubernetesClusterV3,
   KubernetesServerV3,
   Metadata as Metadata1,
+  RoleV6,
   SAMLIdPServiceProviderV1,
   ServerV2,
   SignatureAlgorithmSuite,
@@ -37,6 +38,7 @@ import {
   signatureAlgorithmSuiteToJSON,
   SortBy,
   UserGroupV1,
+  UserV2,
   WindowsDesktopFilter,
   WindowsDesktopServiceV3,
   WindowsDesktopV3,
@@ -3861,6 +3863,29 @@ export const AuthServiceService = {
     responseSerialize: (value: Events): Buffer => Buffer.from(Events.encode(value).finish()),
     responseDeserialize: (value: Buffer): Events => Events.decode(value),
   },
+  /**
+   * The caller as the cluster sees it, and the roles its identity names,
+   * traits not applied (tsh db ls builds its access checker from these:
+   * services.NewAccessCheckerForRemoteCluster).
+   */
+  getCurrentUser: {
+    path: "/proto.AuthService/GetCurrentUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    requestDeserialize: (value: Buffer): Empty => Empty.decode(value),
+    responseSerialize: (value: UserV2): Buffer => Buffer.from(UserV2.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UserV2 => UserV2.decode(value),
+  },
+  getCurrentUserRoles: {
+    path: "/proto.AuthService/GetCurrentUserRoles" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    requestDeserialize: (value: Buffer): Empty => Empty.decode(value),
+    responseSerialize: (value: RoleV6): Buffer => Buffer.from(RoleV6.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RoleV6 => RoleV6.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -3881,6 +3906,13 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    */
   streamSessionEvents: handleServerStreamingCall<StreamSessionEventsRequest, OneOf>;
   getSessionEvents: handleUnaryCall<GetSessionEventsRequest, Events>;
+  /**
+   * The caller as the cluster sees it, and the roles its identity names,
+   * traits not applied (tsh db ls builds its access checker from these:
+   * services.NewAccessCheckerForRemoteCluster).
+   */
+  getCurrentUser: handleUnaryCall<Empty, UserV2>;
+  getCurrentUserRoles: handleServerStreamingCall<Empty, RoleV6>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -4015,6 +4047,29 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Events) => void,
   ): ClientUnaryCall;
+  /**
+   * The caller as the cluster sees it, and the roles its identity names,
+   * traits not applied (tsh db ls builds its access checker from these:
+   * services.NewAccessCheckerForRemoteCluster).
+   */
+  getCurrentUser(request: Empty, callback: (error: ServiceError | null, response: UserV2) => void): ClientUnaryCall;
+  getCurrentUser(
+    request: Empty,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UserV2) => void,
+  ): ClientUnaryCall;
+  getCurrentUser(
+    request: Empty,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UserV2) => void,
+  ): ClientUnaryCall;
+  getCurrentUserRoles(request: Empty, options?: Partial<CallOptions>): ClientReadableStream<RoleV6>;
+  getCurrentUserRoles(
+    request: Empty,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RoleV6>;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(AuthServiceService, "proto.AuthService") as unknown as {
