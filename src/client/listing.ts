@@ -50,13 +50,17 @@ async function* paged<P>(
     while (next) {
       const res: { Resources: P; NextKey: string } = await next;
       next = undefined;
-      if (prefetch && res.NextKey) next = get(res.NextKey);
+      if (prefetch && res.NextKey) {
+        next = get(res.NextKey);
+        // Marked handled now (the caller may be busy when it fails); awaiting it below still throws.
+        next.catch(() => undefined);
+      }
       yield res.Resources;
       if (!res.NextKey) return;
       next ??= get(res.NextKey);
     }
   } finally {
-    // A caller that stops early leaves a request in flight: its failure is nobody's business.
+    // A caller that stops early may leave a request in flight: its failure is nobody's business.
     next?.catch(() => undefined);
   }
 }

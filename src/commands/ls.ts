@@ -108,11 +108,11 @@ function write(out: Out, chunk: string | Uint8Array): Promise<void> {
 }
 
 /**
- * The pages, with a full garbage collection every `every` pages (text keeps its rows, so its
- * collections cost more: it has them less often, within its larger memory budget). Buffers that held a page (the
+ * The pages, with a full garbage collection every `every` pages. Buffers that held a page (the
  * message, the HTTP/2 and TLS chunks) often outlive a young-generation collection while the page is
  * being read, and are then only freed by a full one, which V8 puts off until much later: over 100k
  * nodes they would add some 20 MB to the process. The collector is V8's own `gc`, exposed for this.
+ * Text keeps its rows, which makes its collections dearer: it has them less often.
  */
 async function* collecting<P>(pages: AsyncIterable<P>, every: number): AsyncGenerator<P> {
   let gc: (() => void) | undefined;

@@ -3,7 +3,13 @@
 // ListUnifiedResourcesResponse 1 Resources, 2 NextKey; PaginatedResource 3 Node; types.proto ServerV2).
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { describe, expect, it } from 'vitest';
-import { decodeNodeView, lazyUnifiedPage } from '../../../src/client/listing.js';
+import type { ClusterClient } from '../../../src/client/cluster.js';
+import {
+  decodeNodeView,
+  lazyUnifiedPage,
+  listUnifiedLazy,
+  type LazyPage,
+} from '../../../src/client/listing.js';
 import {
   ListUnifiedResourcesResponse,
   PaginatedResource,
@@ -112,5 +118,67 @@ describe('decodeNodeView', () => {
     w.uint32((17 << 3) | 2).string('future'); // an unknown length-delimited field
     w.uint32(0x70).bool(true); // 14 RequiresRequest
     expect(decodeNodeView(w.finish())?.Spec.Hostname).toBe('h');
+  });
+});
+
+describe('listUnifiedLazy', () => {
+  const page = (keys: string[], next: string): LazyPage =>
+    lazyUnifiedPage(
+      ListUnifiedResourcesResponse.encode(
+        ListUnifiedResourcesResponse.fromPartial({
+          Resources: keys.map((k) => asNode(node(k))),
+          NextKey: next,
+        }),
+      ).finish(),
+    );
+
+  /** A ClusterClient whose ListUnifiedResources answers from `pages` by start key. */
+  function fakeCluster(pages: Record<string, () => Promise<LazyPage>>, seen: string[]) {
+    return {
+      auth: {},
+      call: (_c: unknown, _m: unknown, req: { StartKey: string; Limit: number }) => {
+        seen.push(`${req.StartKey}/${req.Limit}`);
+        return pages[req.StartKey]();
+      },
+    } as unknown as ClusterClient;
+  }
+
+  it('asks for the next page (same start key, in order) as soon as a page arrives', async () => {
+    const seen: string[] = [];
+    const cc = fakeCluster(
+      {
+        '': async () => page(['a'], 'k1'),
+        k1: async () => page(['b'], 'k2'),
+        k2: async () => page(['c'], ''),
+      },
+      seen,
+    );
+    const hosts: string[] = [];
+    for await (const p of listUnifiedLazy(cc, ['node'], {})) {
+      // The next request is out before this page is read.
+      expect(seen.length).toBe(hosts.length + (p.NextKey ? 2 : 1));
+      for (const n of p.nodeViews()) hosts.push(n.Spec.Hostname);
+    }
+    expect(hosts).toEqual(['a', 'b', 'c']);
+    expect(seen).toEqual(['/1000', 'k1/1000', 'k2/1000']);
+  });
+
+  it('a page that fails while the caller is busy fails the listing there, not the process', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const cc = fakeCluster(
+        { '': async () => page(['a'], 'k1'), k1: async () => Promise.reject(new Error('boom')) },
+        [],
+      );
+      const it = listUnifiedLazy(cc, ['node'], {});
+      await it.next();
+      await new Promise((r) => setTimeout(r, 20)); // busy while k1 fails
+      await expect(it.next()).rejects.toThrow('boom');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
