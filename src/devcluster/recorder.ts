@@ -23,6 +23,12 @@ export interface SessionInfo {
 }
 
 /** lib/events/codes.go */
+/**
+ * Largest Data of one print event: a record must stay under the proto-stream's 64 KiB message
+ * limit (MAX_RECORD_SIZE) with its metadata, so one large read of session output becomes several
+ * print events.
+ */
+const PRINT_CHUNK = 32 * 1024;
 const CODES = { 'session.start': 'T2000I', resize: 'T2002I', 'session.end': 'T2004I', print: '' } as const;
 
 export class SessionRecorder {
@@ -112,16 +118,22 @@ export class SessionRecorder {
 
   private emit(_type: string, event: NonNullable<OneOf['Event']>): void {
     const oneOf = { Event: event } as OneOf;
-    this.queue = this.queue.then(
-      () => (this.failed ? undefined : this.writer.write(oneOf)),
-      (err: Error) => {
-        this.failed = err;
-      },
-    );
+    // A failed write ends the recording, never the process: the rejection is kept, not thrown.
+    this.queue = this.queue
+      .then(() => (this.failed ? undefined : this.writer.write(oneOf)))
+      .catch((err: Error) => {
+        this.failed ??= err;
+      });
   }
 
-  /** Output from the session, as the user saw it. */
+  /** Output from the session, as the user saw it, in print events of at most PRINT_CHUNK bytes. */
   print(data: Buffer): void {
+    for (let off = 0; off < data.length; off += PRINT_CHUNK) {
+      this.printChunk(data.subarray(off, Math.min(off + PRINT_CHUNK, data.length)));
+    }
+  }
+
+  private printChunk(data: Buffer): void {
     const now = new Date();
     this.emit('print', {
       $case: 'SessionPrint',

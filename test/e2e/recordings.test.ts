@@ -152,4 +152,16 @@ describe('session recordings from the cluster', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(`ERROR: Recording for session ${sid} not found.`);
   });
+  it('a session printing more than 64 KiB in one read is recorded whole, in print events under the record limit', async () => {
+    const sid = await record('head -c 300000 /dev/zero | tr "\\0" x');
+    const r = await tshjsProcess(['play', sid, '--format', 'json'], { home: alice });
+    expect(r.code, r.stderr).toBe(0);
+    const events = JSON.parse(r.stdout) as Array<{ event: string; bytes?: number }>;
+    const prints = events.filter((e) => e.event === 'print');
+    expect(prints.reduce((n, e) => n + (e.bytes ?? 0), 0)).toBe(300000);
+    expect(Math.max(...prints.map((e) => e.bytes ?? 0))).toBeLessThanOrEqual(32 * 1024);
+    expect(events[events.length - 1].event).toBe('session.end');
+    // The cluster keeps serving.
+    expect((await tshjsProcess(['ls'], { home: alice })).code).toBe(0);
+  });
 });
