@@ -67,9 +67,8 @@ export class CommandContext {
   }
 
   /** The key store of the home (loaded on first use: `version` and `status` never need its codecs). */
-  async keyStore(): Promise<FileKeyStore> {
-    const { FileKeyStore } = await import('../auth/keystore.js');
-    return new FileKeyStore(this.home);
+  keyStore(): Promise<FileKeyStore> {
+    return this.client().keyStore();
   }
 
   get env(): NodeJS.ProcessEnv {

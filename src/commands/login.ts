@@ -1,5 +1,5 @@
 // tshjs login: log in and print the status block, or write an identity file with --out.
-import { userInfo } from 'node:os';
+import { localUsername } from '../util/osuser.js';
 import { profileNameFromAddr } from '../auth/profile.js';
 import { normalizeProxyAddr } from '../client/addr.js';
 import { TshError } from '../util/errors.js';
@@ -47,14 +47,6 @@ export const login = defineCommand<LoginCommandOptions>({
 
 export const commands = [login];
 
-function defaultUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}
-
 export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Promise<number> {
   const g = ctx.globals;
   const proxy = o.proxyArg || g.proxy || ctx.selectedProfile()?.webProxyAddr;
@@ -63,7 +55,7 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
       'no proxy address given; pass --proxy=host:port or set TELEPORT_PROXY',
       'bad-parameter',
     );
-  const user = g.user || ctx.selectedProfile()?.username || defaultUser();
+  const user = g.user || ctx.selectedProfile()?.username || localUsername();
   if (!user) throw new TshError('no user given; pass --user', 'bad-parameter');
   if (g.ttl !== undefined && (!Number.isInteger(g.ttl) || g.ttl <= 0)) {
     throw new TshError(`--ttl must be a positive number of minutes, got ${g.ttl}`, 'bad-parameter');

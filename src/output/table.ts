@@ -67,11 +67,6 @@ export function runeCount(b: string): number {
   return n;
 }
 
-/** A byte string back to a JS string (invalid bytes become U+FFFD). */
-export function fromByteString(b: string): string {
-  return NON_ASCII.test(b) ? Buffer.from(b, 'latin1').toString('utf8') : b;
-}
-
 function cut(cell: string, max: number): string {
   return max > 0 && cell.length > max ? `${cell.slice(0, max)}...` : cell;
 }

@@ -1,7 +1,7 @@
 // SSH to a node as tsh does: dial through the proxy (ProxySSH), verify the node's host
 // certificate against the cluster host CAs in known_hosts, authenticate with the user cert.
 import * as net from 'node:net';
-import { userInfo } from 'node:os';
+import { localUsername } from '../util/osuser.js';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { status } from '@grpc/grpc-js';
@@ -27,13 +27,7 @@ export interface NodeTarget {
 }
 
 /** The login tsh uses when neither user@ nor -l/TELEPORT_LOGIN gives one: the local user. */
-export function defaultLogin(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}
+export const defaultLogin = localUsername;
 
 /** Trusted host CA blobs for this proxy from ~/.tsh/known_hosts (or the identity file). */
 export async function hostCABlobs(tc: TeleportClient): Promise<Buffer[]> {

@@ -25,15 +25,6 @@ export function processIO(): IO {
   };
 }
 
-export function write(stream: Writable, text: string): void {
-  stream.write(text);
-}
-
-/** Terminal width of an output stream (a TTY's columns), 80 when unknown. */
-export function terminalWidth(out: { isTTY?: boolean; columns?: number }): number {
-  return out.isTTY && out.columns ? out.columns : 80;
-}
-
 type SizedStdin = {
   isTTY?: boolean;
   /** Set by tests (and by TTY streams that know their size). */
