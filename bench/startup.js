@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Startup cost: wall time of `tshjs version` and `tshjs status` against a bare `node -e 0`,
 // measured in the same run, interleaved, median of N. Prints ratios; goals 1.3x and 1.6x.
+// BENCH_SMOKE=1: 2 runs, to check that the bench still runs (no goals).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +11,8 @@ import { DevCluster } from '../dist/devcluster/index.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(repo, 'bin/tshjs.js');
-const N = Number(process.env.BENCH_N ?? 25);
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const N = SMOKE ? 2 : Number(process.env.BENCH_N ?? 25);
 
 const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-bench-empty-'));
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-bench-home-'));
@@ -56,7 +58,8 @@ console.log(`startup, median of ${N} runs`);
 for (const k of Object.keys(cases)) {
   const m = median(samples[k]);
   const ratio = m / base;
-  const goal = goals[k] ? `  goal <= ${goals[k].toFixed(1)}x ${ratio <= goals[k] ? 'met' : 'NOT met'}` : '';
+  const goal =
+    goals[k] && !SMOKE ? `  goal <= ${goals[k].toFixed(1)}x ${ratio <= goals[k] ? 'met' : 'NOT met'}` : '';
   console.log(`${k.padEnd(15)} ${m.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}x${goal}`);
 }
 fs.rmSync(home, { recursive: true, force: true });

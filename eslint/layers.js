@@ -16,7 +16,7 @@ export const LAYERS = {
   ssh: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client'],
   proxy: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client', 'ssh'],
   tdp: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client'],
-  output: ['util', 'format', 'gen', 'auth', 'term', 'client', 'recording'],
+  output: ['util', 'format', 'wire', 'gen', 'auth', 'term', 'client', 'recording'],
   commands: [
     'util',
     'format',

@@ -10,6 +10,7 @@ import {
   type ListResourcesRequest,
   type ListUnifiedResourcesRequest,
 } from '../gen/teleport/legacy/client/proto/authservice.js';
+import { PbCursor } from '../wire/pbcursor.js';
 import type { ClusterClient } from './cluster.js';
 import type { ResourceFilter } from './filter.js';
 
@@ -140,6 +141,14 @@ export interface LazyPage {
   NextKey: string;
   /** Number of resources on the page. */
   count: number;
+  /** The encoded page and where each PaginatedResource lies in it: [start, end, start, end, …]. */
+  encoded: EncodedPage;
+}
+
+/** An encoded page of resources: the message and the [start, end) of each resource in it. */
+export interface EncodedPage {
+  buf: Buffer;
+  spans: readonly number[];
 }
 
 /**
@@ -161,9 +170,11 @@ export function lazyUnifiedPage(buf: Uint8Array): LazyPage {
     } else if (field === 2 && wire === 2) nextKey = r.string();
     else r.skip(wire);
   }
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   return {
     NextKey: nextKey,
     count: spans.length / 2,
+    encoded: { buf: b, spans },
     Resources: {
       *[Symbol.iterator]() {
         for (let i = 0; i < spans.length; i += 2)
@@ -188,56 +199,8 @@ export interface NodeView {
   Spec: { Hostname: string; Addr: string; UseTunnel: boolean; CmdLabels: Record<string, { Result: string }> };
 }
 
-/**
- * A minimal protobuf cursor over a Buffer for decodeNodeView: varints, length-delimited fields read
- * as strings straight from the buffer (no subarray views), and skipping. Malformed input throws.
- */
-class Cursor {
-  constructor(
-    readonly buf: Buffer,
-    public pos: number,
-  ) {}
-
-  varint(): number {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      if (this.pos >= this.buf.length) throw new Error('protobuf: truncated varint');
-      const b = this.buf[this.pos++];
-      if (shift < 28) v |= (b & 0x7f) << shift;
-      else v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-      if (shift > 63) throw new Error('protobuf: varint too long');
-    }
-  }
-
-  /** The end of a length-delimited field whose length comes next. */
-  end(): number {
-    const len = this.varint();
-    const e = this.pos + len;
-    if (e > this.buf.length) throw new Error('protobuf: truncated field');
-    return e;
-  }
-
-  string(): string {
-    const e = this.end();
-    const s = this.buf.toString('utf8', this.pos, e);
-    this.pos = e;
-    return s;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.pos = this.end();
-    else if (wire === 5) this.pos += 4;
-    else throw new Error(`protobuf: cannot skip wire type ${wire}`);
-  }
-}
-
 /** A map entry (1 key, 2 value) ending at `end`; `value` reads field 2, its length prefix included. */
-function mapEntry(c: Cursor, end: number, value: (c: Cursor) => string): [string, string] {
+function mapEntry(c: PbCursor, end: number, value: (c: PbCursor) => string): [string, string] {
   let k = '';
   let v = '';
   while (c.pos < end) {
@@ -249,10 +212,10 @@ function mapEntry(c: Cursor, end: number, value: (c: Cursor) => string): [string
   return [k, v];
 }
 
-const stringValue = (c: Cursor): string => c.string();
+const stringValue = (c: PbCursor): string => c.string();
 
 /** A CommandLabelV2 message's Result (3). */
-function commandLabelResult(c: Cursor): string {
+function commandLabelResult(c: PbCursor): string {
   const end = c.end();
   let result = '';
   while (c.pos < end) {
@@ -293,7 +256,7 @@ export function decodeNodeView(
   const withName = fields === 'all';
   const hostOnly = fields === 'hostname';
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const c = new Cursor(b, start);
+  const c = new PbCursor(b, start);
   let node: NodeView | undefined;
   while (c.pos < end) {
     const tag = c.varint();

@@ -18,7 +18,7 @@ import {
   type Logger,
 } from './config.js';
 import type { ResourceFilter } from './filter.js';
-import type { NodeView, NodeViewFields } from './listing.js';
+import type { EncodedPage, NodeView, NodeViewFields } from './listing.js';
 import type { ClientIdentity } from './identity.js';
 import type { LoginOptions, LoginResult } from './login.js';
 import type { PingResponse } from './webapi.js';
@@ -139,6 +139,16 @@ export class TeleportClient {
     const cc = await this.cluster();
     const { listUnifiedLazy } = await import('./listing.js');
     for await (const page of listUnifiedLazy(cc, ['node'], filter)) yield page.nodeViews(fields);
+  }
+
+  /**
+   * Node pages left encoded (ListUnifiedResources of kind node): for renderers that read the
+   * resources' bytes themselves (output/nodejson.ts).
+   */
+  async *nodeEncodedPages(filter: ResourceFilter): AsyncGenerator<EncodedPage> {
+    const cc = await this.cluster();
+    const { listUnifiedLazy } = await import('./listing.js');
+    for await (const page of listUnifiedLazy(cc, ['node'], filter)) yield page.encoded;
   }
 
   /** ListUnifiedResources pages for the given kinds. */

@@ -5,13 +5,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ServerV2 } from '../gen/teleport/legacy/types/types.js';
-import { goEscape } from '../format/gojson.js';
 import { goYAML } from '../format/goyaml.js';
 import { allLabels, formatLabels } from '../output/labels.js';
+import { NodeJsonRenderer } from '../output/nodejson.js';
 import { serverJSON } from '../output/resourcejson.js';
 import { SortedSpill } from '../output/spill.js';
 import { byteString, Table } from '../output/table.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
+import type { EncodedPage } from '../client/listing.js';
 import { stdinTerminalWidth } from '../term/io.js';
 import { defineCommand, formatFlag, labelsArg, listingFlags, listingOptions } from './command.js';
 import type { CommandContext } from './context.js';
@@ -91,7 +92,8 @@ export async function runLs(o: LsOptions, ctx: CommandContext): Promise<number> 
     );
   else if (o.format === 'names')
     count = await printNames(collecting(tc.nodeViewPages(filter, 'hostname'), 16), out);
-  else count = await printSerialized(collecting(tc.nodePages(filter), 16), o.format, out);
+  else if (o.format === 'json') count = await printJSON(collecting(tc.nodeEncodedPages(filter), 16), out);
+  else count = await printYAML(collecting(tc.nodePages(filter), 16), out);
   // Sometimes a user won't see any nodes because they're missing principals.
   if (count === 0) ctx.io.stderr.write(`${EMPTY_NODES_FOOTER}\n`);
   return 0;
@@ -162,28 +164,35 @@ async function printNames(pages: AsyncIterable<Iterable<NodeFields>>, out: Out):
   return hosts.length;
 }
 
-/** serializeNodes: utils.FastMarshalIndent(nodes, "", "  ") or yaml.Marshal, then Println. */
-async function printSerialized(
-  pages: AsyncIterable<Iterable<ServerV2>>,
-  format: 'json' | 'yaml',
-  out: Out,
-): Promise<number> {
-  const json = format === 'json';
-  const spill = new SortedSpill(json ? ',\n  ' : '');
+/** serializeNodes: utils.FastMarshalIndent(nodes, "", "  "), then Println (output/nodejson.ts). */
+async function printJSON(pages: AsyncIterable<EncodedPage>, out: Out): Promise<number> {
+  const spill = new SortedSpill(',\n  ');
+  const render = new NodeJsonRenderer();
   try {
-    for await (const nodes of pages) {
-      for (const n of nodes) {
-        const item = serverJSON(n);
-        // The element as JsonArrayWriter / YamlSequenceWriter (output/printer.ts) write it: the
-        // item inside a one-element array is already indented as an element ('[\n  ' … '\n]').
-        const text =
-          format === 'json' ? goEscape(JSON.stringify([item], null, 2).slice(4, -2)) : goYAML([item]);
-        spill.add(n.Spec?.Hostname ?? '', text);
+    for await (const { buf, spans } of pages) {
+      for (let i = 0; i < spans.length; i += 2) {
+        if (render.element(buf, spans[i], spans[i + 1]))
+          spill.addBytes(render.hostname, render.out.buf, render.out.len);
       }
     }
-    if (spill.count) for (const chunk of spill.drain(json ? '[\n  ' : '')) await write(out, chunk);
-    if (json) await write(out, spill.count ? '\n]\n' : '[]\n');
-    else await write(out, spill.count ? '\n' : '[]\n\n');
+    if (spill.count) for (const chunk of spill.drain('[\n  ')) await write(out, chunk);
+    await write(out, spill.count ? '\n]\n' : '[]\n');
+    return spill.count;
+  } finally {
+    spill.close();
+  }
+}
+
+/** serializeNodes: yaml.Marshal (ghodss), then Println. */
+async function printYAML(pages: AsyncIterable<Iterable<ServerV2>>, out: Out): Promise<number> {
+  const spill = new SortedSpill('');
+  try {
+    for await (const nodes of pages) {
+      // The element as YamlSequenceWriter (output/printer.ts) writes it.
+      for (const n of nodes) spill.add(n.Spec?.Hostname ?? '', goYAML([serverJSON(n)]));
+    }
+    if (spill.count) for (const chunk of spill.drain('')) await write(out, chunk);
+    await write(out, spill.count ? '\n' : '[]\n\n');
     return spill.count;
   } finally {
     spill.close();

@@ -1,6 +1,5 @@
 // Output shared by commands: tsh's JSON (2-space indent) and YAML documents, streamed JSON arrays
 // and YAML sequences, and listings (table or JSON/YAML).
-import { goEscape } from '../format/gojson.js';
 import { stdinTerminalWidth } from '../term/io.js';
 import { goYAML } from '../format/goyaml.js';
 import { byteString, Table } from './table.js';
@@ -21,7 +20,7 @@ export function toYAML(v: unknown): string {
  * lib/utils FastMarshalIndent(v, "", "  "): json-iterator with EscapeHTML off, so <, > and & stay
  * as they are; \b and \f are written as \u0008 and \u000c.
  */
-function fastMarshalIndent(v: unknown): string {
+export function fastMarshalIndent(v: unknown): string {
   return JSON.stringify(v, null, 2).replace(/\\([\\bf])/g, (m, c: string) =>
     c === '\\' ? m : c === 'b' ? '\\u0008' : '\\u000c',
   );
@@ -45,15 +44,15 @@ export function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
 }
 
 /**
- * Writes a JSON array element by element, byte-identical to Go's MarshalIndent(list, "", "  ")
- * followed by a newline, without holding the list.
+ * Writes a JSON array element by element, byte-identical to FastMarshalIndent(list, "", "  ")
+ * followed by a newline (tsh's listings), without holding the list.
  */
 export class JsonArrayWriter {
   private count = 0;
   constructor(private readonly out: { write(s: string): unknown }) {}
 
   write(item: unknown): void {
-    const body = goEscape(JSON.stringify(item, null, 2)).replace(/\n/g, '\n  ');
+    const body = fastMarshalIndent(item).replace(/\n/g, '\n  ');
     this.out.write(`${this.count === 0 ? '[\n' : ',\n'}  ${body}`);
     this.count++;
   }

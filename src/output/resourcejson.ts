@@ -59,10 +59,15 @@ export type GoJSON = string | number | boolean | null | GoJSON[] | { [key: strin
 export type GoJSONObject = { [key: string]: GoJSON };
 
 function sortedKeys(m: { [key: string]: unknown } | undefined): string[] {
-  // Go sorts map keys byte-wise (UTF-8); for BMP-only keys UTF-16 code-unit
-  // order is the same, which is what the default sort uses.
-  return Object.keys(m ?? {}).sort();
+  // Go sorts map keys byte-wise (UTF-8). UTF-16 code-unit order (the default sort) is the same
+  // unless a key holds a character beyond the BMP (a surrogate pair sorts before U+E000–U+FFFF).
+  const keys = Object.keys(m ?? {});
+  return ASTRAL.test(keys.join(''))
+    ? keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    : keys.sort();
 }
+
+const ASTRAL = /[\ud800-\udfff]/;
 
 function stringMap(m: { [key: string]: string } | undefined): GoJSONObject {
   const out: GoJSONObject = {};

@@ -16,7 +16,7 @@ const BLOCK = 1 << 20;
 export class SortedSpill {
   private fd?: number;
   private file?: string;
-  private memory?: string[];
+  private memory?: Buffer[];
   /** Bytes not yet written to the file (one buffer, reused; drain() reuses it too). */
   private pending: Buffer = Buffer.allocUnsafe(BLOCK);
   private pendingBytes = 0;
@@ -48,20 +48,30 @@ export class SortedSpill {
 
   /** Adds an item's text under a sort key (compared as Go compares strings: UTF-8 bytes). */
   add(key: string, text: string): void {
+    this.addItem(byteString(key), text, undefined, Buffer.byteLength(text));
+  }
+
+  /** Adds an item's bytes src[0, len) under a key that is already a byte string (one char per byte). */
+  addBytes(byteKey: string, src: Buffer, len: number): void {
+    this.addItem(byteKey, undefined, src, len);
+  }
+
+  private addItem(key: string, text: string | undefined, src: Buffer | undefined, len: number): void {
     const first = this.keys.length === 0;
-    this.keys.push(byteString(key));
+    this.keys.push(key);
     if (this.memory) {
-      this.memory.push(text);
+      this.memory.push(src ? Buffer.from(src.subarray(0, len)) : Buffer.from(text!));
       return;
     }
-    const n = Buffer.byteLength(text) + (first ? 0 : this.sepBytes);
+    const n = len + (first ? 0 : this.sepBytes);
     if (this.pendingBytes + n > this.pending.length) {
       this.flush();
       if (n > this.pending.length) this.pending = Buffer.allocUnsafe(n);
     }
     if (!first) this.pendingBytes += this.pending.write(this.sep, this.pendingBytes);
     this.offsets.push(this.size + this.pendingBytes);
-    const len = this.pending.write(text, this.pendingBytes);
+    if (src) src.copy(this.pending, this.pendingBytes, 0, len);
+    else this.pending.write(text!, this.pendingBytes);
     this.lengths.push(len);
     this.pendingBytes += len;
   }
@@ -93,19 +103,21 @@ export class SortedSpill {
   *drain(first = ''): Generator<Buffer> {
     const order = this.order();
     if (this.memory) {
-      const parts: string[] = [first];
-      let chars = first.length;
+      const sep = Buffer.from(this.sep);
+      const parts: Buffer[] = [Buffer.from(first)];
+      let bytes = parts[0].length;
       for (let i = 0; i < this.memory.length; i++) {
-        const t = (i === 0 ? '' : this.sep) + this.memory[order ? order[i] : i];
-        parts.push(t);
-        chars += t.length;
-        if (chars >= BLOCK) {
-          yield Buffer.from(parts.join(''));
+        if (i > 0) parts.push(sep);
+        const item = this.memory[order ? order[i] : i];
+        parts.push(item);
+        bytes += item.length + (i > 0 ? sep.length : 0);
+        if (bytes >= BLOCK) {
+          yield Buffer.concat(parts);
           parts.length = 0;
-          chars = 0;
+          bytes = 0;
         }
       }
-      if (parts.length) yield Buffer.from(parts.join(''));
+      if (parts.length) yield Buffer.concat(parts);
       return;
     }
     this.flush();

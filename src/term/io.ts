@@ -16,13 +16,38 @@ export function processIO(): IO {
       return process.stdin;
     },
     get stdout() {
-      return process.stdout;
+      return quietOnBrokenPipe(process.stdout);
     },
     get stderr() {
-      return process.stderr;
+      return quietOnBrokenPipe(process.stderr);
     },
     env: process.env,
   };
+}
+
+/** Exit status of a process killed by SIGPIPE, as a shell reports it (128 + 13). */
+export const BROKEN_PIPE_EXIT = 141;
+
+const guarded = new WeakSet<Writable>();
+
+/**
+ * A Go program that writes to a closed pipe on stdout or stderr (`tsh ls | head`) dies of SIGPIPE,
+ * silently. Node ignores SIGPIPE and reports EPIPE as an 'error' event, which nobody listens for on
+ * process.stdout: the process would crash with a stack trace. Exit quietly instead, with the status a
+ * shell shows for SIGPIPE.
+ */
+export function quietOnBrokenPipe<W extends Writable>(stream: W): W {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(BROKEN_PIPE_EXIT);
+      // Anything else (a full disk under a redirect): one line on stderr, if it still works.
+      if ((stream as Writable) !== process.stderr)
+        process.stderr.write(`ERROR: writing output: ${err.message}\n`);
+      process.exit(1);
+    });
+  }
+  return stream;
 }
 
 type SizedStdin = {

@@ -1,9 +1,10 @@
 // Listing over the ALPN-routed gRPC port: ls, apps/db/kube/desktop ls, clusters, with RBAC,
 // pagination, label/search/query filters and every output format.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevCluster } from '../../src/devcluster/server.js';
-import { loginArgs, startCluster, tempHome, tshjs } from '../helpers/cluster.js';
+import { loginArgs, startCluster, tempHome, TSHJS_BIN, tshjs } from '../helpers/cluster.js';
 
 const CONFIG = {
   users: [
@@ -202,6 +203,19 @@ describe('listing', () => {
     expect(empty.stdout).toBe('[]\n');
     const y = await ls(alice, 'team=web', '-f', 'yaml');
     expect(y.stdout).toMatch(/^- kind: node\n/m);
+  });
+
+  it("a reader that stops early (`tshjs ls | head`) ends tshjs quietly, with SIGPIPE's status", async () => {
+    // As a Go program dies of SIGPIPE on a closed stdout: no stack trace, exit status 141.
+    const child = spawn(process.execPath, [TSHJS_BIN, 'ls', '--insecure', '-f', 'json'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TELEPORT_HOME: alice },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
   });
 
   it('apps ls', async () => {

@@ -4,7 +4,12 @@ import type { ResourceFilter } from '../../../src/client/filter.js';
 import { runClusters } from '../../../src/commands/clusters.js';
 import { runLs } from '../../../src/commands/ls.js';
 import { RemoteClusterV3, ServerV2 } from '../../../src/gen/teleport/legacy/types/types.js';
-import { decodeNodeView, type NodeView, type NodeViewFields } from '../../../src/client/listing.js';
+import {
+  decodeNodeView,
+  type EncodedPage,
+  type NodeView,
+  type NodeViewFields,
+} from '../../../src/client/listing.js';
 import { PaginatedResource } from '../../../src/gen/teleport/legacy/client/proto/authservice.js';
 import { fakeContext, TeleportClient } from './fake.js';
 
@@ -24,15 +29,27 @@ function node(
   });
 }
 
-/** The NodeView the client decodes from a node on the wire. */
-const view = (n: ServerV2, fields: NodeViewFields): NodeView => {
-  const b = PaginatedResource.encode({
+const encoded = (n: ServerV2): Uint8Array =>
+  PaginatedResource.encode({
     resource: { $case: 'Node', value: n },
     Logins: [],
     RequiresRequest: false,
   }).finish();
+
+/** The NodeView the client decodes from a node on the wire. */
+const view = (n: ServerV2, fields: NodeViewFields): NodeView => {
+  const b = encoded(n);
   return decodeNodeView(b, 0, b.length, fields)!;
 };
+
+/** A page on the wire: the resources one after the other (the spans are all the renderer reads). */
+function encodedPage(nodes: Iterable<ServerV2>): EncodedPage {
+  const parts = [...nodes].map(encoded);
+  const spans: number[] = [];
+  let pos = 0;
+  for (const p of parts) spans.push(pos, (pos += p.length));
+  return { buf: Buffer.concat(parts), spans };
+}
 
 /** Two pages, not in hostname order; the longest hostname comes on the second page. */
 class FakeNodes extends TeleportClient {
@@ -42,6 +59,9 @@ class FakeNodes extends TeleportClient {
     fields: NodeViewFields = 'all',
   ): AsyncGenerator<Iterable<NodeView>> {
     for await (const page of this.nodePages(filter)) yield [...page].map((n) => view(n, fields));
+  }
+  override async *nodeEncodedPages(filter: ResourceFilter): AsyncGenerator<EncodedPage> {
+    for await (const page of this.nodePages(filter)) yield encodedPage(page);
   }
   override async *nodePages(filter: ResourceFilter): AsyncGenerator<Iterable<ServerV2>> {
     this.filters.push(filter);
@@ -56,6 +76,9 @@ class NoNodes extends TeleportClient {
   }
   override async *nodeViewPages(): AsyncGenerator<Iterable<NodeView>> {
     yield [];
+  }
+  override async *nodeEncodedPages(): AsyncGenerator<EncodedPage> {
+    yield encodedPage([]);
   }
 }
 
