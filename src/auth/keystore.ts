@@ -1,6 +1,6 @@
 // The on-disk key store in upstream's v17+ layout (lib/client/keystore.go, FSKeyStore and
 // the trusted-certs store). Every write is atomic and done under one lock.
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { TshError } from '../util/errors.js';
 import {
@@ -8,12 +8,19 @@ import {
   ensureDir,
   readFileIfExists,
   removeFileSecure,
+  removeStaleTempFiles,
   withFileLock,
   writeFileAtomic,
 } from '../util/fsutil.js';
 import { marshalTLSPrivateKey } from './keygen.js';
 import { KeyPaths } from './keypaths.js';
-import { marshalAuthorizedKey, marshalSshPrivateKey, parseSshPrivateKey } from './ssh/keys.js';
+import {
+  marshalAuthorizedKey,
+  marshalSshPrivateKey,
+  parseSshPrivateKey,
+  sshPublicKeyBlob,
+} from './ssh/keys.js';
+import { parseSshCertificateLine } from './ssh/cert.js';
 import { knownHostCAEntries, marshalKnownHostCA, parseKnownHostsLine } from './ssh/knownhosts.js';
 import { parseAuthorizedKey } from './ssh/keys.js';
 
@@ -57,13 +64,27 @@ export class FileKeyStore {
     this.paths = new KeyPaths(home);
   }
 
-  /** Serialises writers across processes. */
+  /**
+   * Serialises writers across processes. Holding the lock, it first removes the temp files of
+   * writers that were killed before renaming them (they can hold private keys).
+   */
   locked<T>(fn: () => T): T {
     ensureDir(this.home);
-    return withFileLock(this.paths.lockFile(), fn);
+    return withFileLock(this.paths.lockFile(), () => {
+      try {
+        removeStaleTempFiles(this.home);
+      } catch {
+        // best effort: a leftover temp file must not stop a login
+      }
+      return fn();
+    });
   }
 
-  /** Writes the key ring; callers hold the lock (see `locked`). */
+  /**
+   * Writes the key ring; callers hold the lock (see `locked`). Each file is replaced atomically,
+   * but a crash between two of them can leave a new key beside an old certificate: readers
+   * check every certificate against its key (checkKeyPairs) and ask for a new login then.
+   */
   writeKeyRing(ring: KeyRing): void {
     const { proxyHost: p, username: u } = ring;
     ensureDir(this.paths.proxyKeyDir(p));
@@ -94,19 +115,9 @@ export class FileKeyStore {
       throw new TshError(`no credentials for ${u} at ${p}; run "tshjs login"`, 'not-found');
     }
     const tlsKey = parseKey(keyPem.toString('utf8'), keyFile);
-    const sshKeyFile = this.paths.userSSHKey(p, u);
-    const sshPem = readFileIfExists(sshKeyFile);
-    if (!sshPem?.length) throw new TshError(`SSH key ${sshKeyFile} is missing; run "tshjs login"`, 'relogin');
-    let sshKey: KeyObject;
-    try {
-      sshKey = parseSshPrivateKey(sshPem.toString('utf8'));
-    } catch (err) {
-      throw new TshError(
-        `SSH key ${sshKeyFile} is unreadable (${(err as Error).message}); run "tshjs login"`,
-        'relogin',
-      );
-    }
+    const sshKey = this.readSSHKey(this.paths.userSSHKey(p, u));
     const sshCert = readFileIfExists(this.paths.sshCert(p, u, clusterName))?.toString('utf8');
+    this.checkKeyPairs(p, u, clusterName, { tlsKey, tlsCert: certPem.toString('utf8'), sshKey, sshCert });
     return {
       proxyHost: p,
       username: u,
@@ -116,6 +127,65 @@ export class FileKeyStore {
       sshCert,
       tlsCert: certPem.toString('utf8'),
     };
+  }
+
+  /**
+   * Throws a one-line "log in again" error unless each certificate given is for its private key
+   * (the TLS certificate's public key against the TLS key, the SSH certificate's against the SSH
+   * key). Keys not given are read from disk when their certificate is given.
+   */
+  checkKeyPairs(
+    proxyHost: string,
+    username: string,
+    clusterName: string,
+    ring: { tlsKey?: KeyObject; tlsCert?: string; sshKey?: KeyObject; sshCert?: string },
+  ): void {
+    const p = proxyHost;
+    const u = username;
+    if (ring.tlsCert?.trim()) {
+      const certFile = this.paths.userTLSCert(p, u);
+      const keyFile = this.paths.userTLSKey(p, u);
+      const key = ring.tlsKey ?? this.readTLSKey(keyFile);
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(ring.tlsCert);
+      } catch {
+        throw new TshError(`TLS certificate ${certFile} is corrupt; run "tshjs login" again`, 'relogin');
+      }
+      if (!cert.checkPrivateKey(key)) throw mismatch('TLS', certFile, keyFile);
+    }
+    if (ring.sshCert?.trim()) {
+      const certFile = this.paths.sshCert(p, u, clusterName);
+      const keyFile = this.paths.userSSHKey(p, u);
+      const key = ring.sshKey ?? this.readSSHKey(keyFile);
+      let blob: Buffer;
+      try {
+        blob = parseSshCertificateLine(ring.sshCert.trim()).publicKeyBlob;
+      } catch {
+        throw new TshError(`SSH certificate ${certFile} is corrupt; run "tshjs login" again`, 'relogin');
+      }
+      if (!blob.equals(sshPublicKeyBlob(key))) throw mismatch('SSH', certFile, keyFile);
+    }
+  }
+
+  private readTLSKey(file: string): KeyObject {
+    const pem = readFileIfExists(file);
+    if (!pem?.length)
+      throw new TshError(`private key ${file} is missing; run "tshjs login" again`, 'relogin');
+    return parseKey(pem.toString('utf8'), file);
+  }
+
+  private readSSHKey(file: string): KeyObject {
+    const pem = readFileIfExists(file);
+    if (!pem?.length) throw new TshError(`SSH key ${file} is missing; run "tshjs login" again`, 'relogin');
+    try {
+      return parseSshPrivateKey(pem.toString('utf8'));
+    } catch (err) {
+      throw new TshError(
+        `SSH key ${file} is unreadable (${(err as Error).message}); run "tshjs login"`,
+        'relogin',
+      );
+    }
   }
 
   /** Saves CAs to cas/<cluster>.pem, certs.pem and known_hosts; callers hold the lock. */
@@ -269,6 +339,14 @@ function certBlocks(text: string): string[] {
   return pemBlocks(text)
     .filter((b) => b.type === 'CERTIFICATE' && !b.hasHeaders)
     .map((b) => b.pem);
+}
+
+/** A certificate beside a key it was not issued for: what a login killed between writes leaves. */
+function mismatch(kind: 'TLS' | 'SSH', certFile: string, keyFile: string): TshError {
+  return new TshError(
+    `${kind} certificate ${certFile} is not for the private key ${keyFile} (an interrupted login?); run "tshjs login" again`,
+    'relogin',
+  );
 }
 
 function parseKey(pem: string, file: string): KeyObject {

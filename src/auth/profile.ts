@@ -1,8 +1,14 @@
 // The profile file <home>/<proxy>.yaml and current-profile (api/profile/profile.go).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { yaml } from '../util/lazy.js';
-import { parseFlatYaml } from './flatyaml.js';
+import { goYAML } from '../format/goyaml.js';
+import {
+  FlatYamlError,
+  MAX_FLAT_YAML_BYTES,
+  parseFlatYaml,
+  type FlatNode,
+  type FlatScalar,
+} from './flatyaml.js';
 import { TshError } from '../util/errors.js';
 import { readFileIfExists, writeFileAtomic } from '../util/fsutil.js';
 import { KeyPaths } from './keypaths.js';
@@ -37,41 +43,47 @@ export interface Profile {
    */
   sshDialTimeout?: string;
   ssoHost?: string;
-  /** Keys a newer tsh wrote that we do not know; kept on rewrite. */
-  extra?: Record<string, unknown>;
+  /**
+   * Entries a newer tsh wrote that we do not know, as their raw YAML text (each key line with the
+   * lines under it); written back unchanged after the known fields.
+   */
+  extraYaml?: string;
 }
 
-type Field = { key: string; prop: keyof Profile; always?: boolean };
+type FieldType = 'string' | 'bool' | 'strings' | 'duration';
+type Field = { key: string; prop: keyof Profile; type: FieldType; always?: boolean };
 
 // Upstream field order and yaml keys; `always` = no omitempty upstream.
 const FIELDS: Field[] = [
-  { key: 'web_proxy_addr', prop: 'webProxyAddr', always: true },
-  { key: 'ssh_proxy_addr', prop: 'sshProxyAddr' },
-  { key: 'kube_proxy_addr', prop: 'kubeProxyAddr' },
-  { key: 'postgres_proxy_addr', prop: 'postgresProxyAddr' },
-  { key: 'mysql_proxy_addr', prop: 'mysqlProxyAddr' },
-  { key: 'mongo_proxy_addr', prop: 'mongoProxyAddr' },
-  { key: 'user', prop: 'username' },
-  { key: 'cluster', prop: 'siteName' },
-  { key: 'dynamic_forward_ports', prop: 'dynamicForwardPorts' },
-  { key: 'dir', prop: 'dir', always: true },
-  { key: 'tls_routing_enabled', prop: 'tlsRoutingEnabled' },
-  { key: 'tls_routing_conn_upgrade_required', prop: 'tlsRoutingConnUpgradeRequired' },
-  { key: 'auth_connector', prop: 'authConnector' },
-  { key: 'load_all_cas', prop: 'loadAllCAs' },
-  { key: 'mfa_mode', prop: 'mfaMode' },
-  { key: 'private_key_policy', prop: 'privateKeyPolicy', always: true },
-  { key: 'piv_slot', prop: 'pivSlot', always: true },
-  { key: 'missingclusterdetails', prop: 'missingClusterDetails', always: true },
-  { key: 'saml_slo_enabled', prop: 'samlSloEnabled' },
-  { key: 'ssh_dial_timeout', prop: 'sshDialTimeout' },
-  { key: 'sso_host', prop: 'ssoHost' },
+  { key: 'web_proxy_addr', prop: 'webProxyAddr', type: 'string', always: true },
+  { key: 'ssh_proxy_addr', prop: 'sshProxyAddr', type: 'string' },
+  { key: 'kube_proxy_addr', prop: 'kubeProxyAddr', type: 'string' },
+  { key: 'postgres_proxy_addr', prop: 'postgresProxyAddr', type: 'string' },
+  { key: 'mysql_proxy_addr', prop: 'mysqlProxyAddr', type: 'string' },
+  { key: 'mongo_proxy_addr', prop: 'mongoProxyAddr', type: 'string' },
+  { key: 'user', prop: 'username', type: 'string' },
+  { key: 'cluster', prop: 'siteName', type: 'string' },
+  { key: 'dynamic_forward_ports', prop: 'dynamicForwardPorts', type: 'strings' },
+  { key: 'dir', prop: 'dir', type: 'string', always: true },
+  { key: 'tls_routing_enabled', prop: 'tlsRoutingEnabled', type: 'bool' },
+  { key: 'tls_routing_conn_upgrade_required', prop: 'tlsRoutingConnUpgradeRequired', type: 'bool' },
+  { key: 'auth_connector', prop: 'authConnector', type: 'string' },
+  { key: 'load_all_cas', prop: 'loadAllCAs', type: 'bool' },
+  { key: 'mfa_mode', prop: 'mfaMode', type: 'string' },
+  { key: 'private_key_policy', prop: 'privateKeyPolicy', type: 'string', always: true },
+  { key: 'piv_slot', prop: 'pivSlot', type: 'string', always: true },
+  { key: 'missingclusterdetails', prop: 'missingClusterDetails', type: 'bool', always: true },
+  { key: 'saml_slo_enabled', prop: 'samlSloEnabled', type: 'bool' },
+  { key: 'ssh_dial_timeout', prop: 'sshDialTimeout', type: 'duration' },
+  { key: 'sso_host', prop: 'ssoHost', type: 'string' },
 ];
 const KNOWN_KEYS = new Set(FIELDS.map((f) => f.key));
 // Keys older tsh versions wrote; dropped silently.
 const OBSOLETE_KEYS = new Set(['auth_type', 'forward_ports']);
 
-function isEmpty(v: unknown): boolean {
+function isEmpty(v: unknown, type?: FieldType): boolean {
+  // A zero time.Duration is omitted too; a duration string with no non-zero digit is zero.
+  if (type === 'duration' && typeof v === 'string' && !/[1-9]/.test(v)) return true;
   return v === undefined || v === null || v === '' || v === false || (Array.isArray(v) && v.length === 0);
 }
 
@@ -116,71 +128,142 @@ export function profileCluster(p: Profile): string {
   return p.siteName || profileName(p);
 }
 
+/**
+ * The profile file as api/profile/profile.go saveToFile writes it: yaml.v2 Marshal of the Profile
+ * struct, i.e. its fields in declaration order, omitempty ones left out when zero, each value
+ * quoted (or folded at 80 columns) the way yaml.v2 does. A top-level struct field marshals exactly
+ * as a one-key mapping, so each field goes through the yaml.v2 encoder on its own.
+ */
 export function encodeProfile(p: Profile): string {
-  const doc: Record<string, unknown> = {};
+  let out = '';
   for (const f of FIELDS) {
     const v = p[f.prop];
-    if (f.always || !isEmpty(v)) doc[f.key] = v ?? (f.key === 'missingclusterdetails' ? false : '');
+    if (!f.always && isEmpty(v, f.type)) continue;
+    const value = v ?? (f.type === 'bool' ? false : '');
+    try {
+      out += goYAML({ [f.key]: value });
+    } catch (err) {
+      throw new TshError(`cannot write profile field "${f.key}": ${(err as Error).message}`, 'bad-parameter');
+    }
   }
-  for (const [k, v] of Object.entries(p.extra ?? {})) {
-    if (!KNOWN_KEYS.has(k)) doc[k] = v;
-  }
-  return yaml().stringify(doc, { indentSeq: false, lineWidth: 0 });
+  return out + (p.extraYaml ?? '');
 }
 
-function asString(v: unknown, key: string, file: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new TshError(
-    `profile ${file}: "${key}" must be a string; fix or delete the file and run "tshjs login"`,
-    'bad-parameter',
-  );
+/** yaml.v2's YAML 1.1 booleans and nulls (resolve.go); only untagged plain scalars resolve. */
+const YAML_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const YAML_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+const YAML_NULL = new Set(['', '~', 'null', 'Null', 'NULL']);
+/** time.ParseDuration's grammar. */
+// Each number has one parse (digits, then maybe "." and digits) and ends at its unit, so the
+// regex cannot backtrack super-linearly on a long run of digits.
+const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/;
+
+const isNull = (n: FlatScalar): boolean => n.plain && YAML_NULL.has(n.value);
+
+/** How yaml.v2 names what it found, for the error (decode.go's "cannot unmarshal !!str `x`"). */
+function describe(n: FlatNode): string {
+  if (n.kind === 'seq') return 'a list';
+  if (n.kind === 'map') return 'a mapping';
+  const shown = n.value.length > 40 ? `${n.value.slice(0, 40)}…` : n.value;
+  return JSON.stringify(shown);
 }
 
+/**
+ * One field's value as yaml.v2 Unmarshal would set it into the Go type, or undefined where
+ * yaml.v2 reports an unmarshal error (tsh then refuses the profile).
+ */
+function fieldValue(f: Field, n: FlatNode): unknown {
+  // A null leaves the Go zero value.
+  if (n.kind === 'scalar' && isNull(n)) return undefined;
+  switch (f.type) {
+    case 'string':
+      // A string field takes any scalar's text ("user: 123" is the user "123").
+      return n.kind === 'scalar' ? n.value : undefined;
+    case 'bool':
+      if (n.kind !== 'scalar' || !n.plain) return undefined;
+      return YAML_TRUE.has(n.value) ? true : YAML_FALSE.has(n.value) ? false : undefined;
+    case 'strings':
+      return n.kind === 'seq' ? n.items.map((i) => (isNull(i) ? '' : i.value)) : undefined;
+    case 'duration':
+      if (n.kind !== 'scalar') return undefined;
+      // yaml.v2 reads an integer into a time.Duration as nanoseconds, a string via ParseDuration.
+      if (n.plain && /^[-+]?\d+$/.test(n.value)) return goDurationString(BigInt(n.value));
+      return GO_DURATION.test(n.value) ? n.value : undefined;
+  }
+}
+
+const EXPECTED: Record<FieldType, string> = {
+  string: 'a string',
+  bool: 'true or false',
+  strings: 'a list of strings',
+  duration: 'a duration such as 30s',
+};
+
+const relogin = (file: string, what: string, kind: 'bad-parameter' | 'not-found' = 'bad-parameter') =>
+  new TshError(`profile ${file} ${what}; fix or delete it and run "tshjs login"`, kind);
+
+/**
+ * Reads a profile as api/profile/profile.go profileFromFile does with yaml.v2 (unknown keys are
+ * ignored, the last of repeated keys wins, a value of the wrong type is an error), with a reader
+ * whose work is linear in the input; YAML outside what a profile can hold is a one-line error.
+ */
 export function decodeProfile(text: string, file = 'profile'): Profile {
-  let doc: unknown = parseFlatYaml(text);
+  let entries;
   try {
-    doc ??= yaml().parse(text);
+    entries = parseFlatYaml(text);
   } catch (err) {
-    const first = (err as Error).message.split('\n')[0];
-    throw new TshError(
-      `profile ${file} is not valid YAML (${first}); delete it and run "tshjs login"`,
-      'bad-parameter',
-    );
+    if (!(err instanceof FlatYamlError)) throw err;
+    if (err.notMapping) throw relogin(file, 'is not a YAML mapping');
+    throw relogin(file, `is not valid YAML (${err.message})`);
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new TshError(
-      `profile ${file} is not a YAML mapping; delete it and run "tshjs login"`,
-      'bad-parameter',
-    );
-  }
-  const raw = doc as Record<string, unknown>;
+  const byKey = new Map(entries.map((e) => [e.key, e]));
   const p: Profile = { webProxyAddr: '', privateKeyPolicy: '', pivSlot: '', missingClusterDetails: false };
   const target = p as unknown as Record<string, unknown>;
   for (const f of FIELDS) {
-    const v = raw[f.key];
-    if (v === undefined || v === null) continue;
-    if (f.prop === 'dynamicForwardPorts') {
-      target[f.prop] = Array.isArray(v) ? v.map(String) : [];
-    } else if (f.prop === 'sshDialTimeout' && typeof v === 'number') {
-      // yaml.v2 reads an integer into a time.Duration as nanoseconds.
-      target[f.prop] = goDurationString(v);
-    } else if (typeof p[f.prop] === 'boolean' || /enabled|required|load_all_cas|missing/.test(f.key)) {
-      target[f.prop] = v === true || v === 'true';
-    } else {
-      target[f.prop] = asString(v, f.key, file);
+    const e = byKey.get(f.key);
+    if (!e) continue;
+    let node: FlatNode;
+    try {
+      node = e.value();
+    } catch (err) {
+      if (!(err instanceof FlatYamlError)) throw err;
+      throw relogin(file, `is not valid YAML (${err.message})`);
     }
+    const v = fieldValue(f, node);
+    if (v === undefined) {
+      if (node.kind === 'scalar' && isNull(node)) continue;
+      throw relogin(
+        file,
+        `has an invalid "${f.key}" on line ${node.line} (must be ${EXPECTED[f.type]}, not ${describe(node)})`,
+      );
+    }
+    target[f.prop] = v;
   }
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (!KNOWN_KEYS.has(k) && !OBSOLETE_KEYS.has(k)) extra[k] = v;
-  }
-  if (Object.keys(extra).length) p.extra = extra;
-  if (!p.webProxyAddr) {
-    throw new TshError(`profile ${file} has no web_proxy_addr; delete it and run "tshjs login"`, 'not-found');
-  }
+  const extra = entries
+    .filter((e) => !KNOWN_KEYS.has(e.key) && !OBSOLETE_KEYS.has(e.key) && byKey.get(e.key) === e)
+    .map((e) => e.raw)
+    .join('');
+  if (extra) p.extraYaml = extra;
+  if (!p.webProxyAddr) throw relogin(file, 'has no web_proxy_addr', 'not-found');
   return p;
+}
+
+/** The file's bytes (undefined when missing); a file over `max` bytes is refused unread. */
+function readBounded(file: string, max: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > max) throw relogin(file, `is ${size} bytes, too large for a profile`);
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export class ProfileStore {
@@ -216,7 +299,7 @@ export class ProfileStore {
   /** Reads a profile; `dir` is always the directory the file was read from, as upstream. */
   read(name: string): Profile | undefined {
     const file = this.paths.profileFile(name);
-    const buf = readFileIfExists(file);
+    const buf = readBounded(file, MAX_FLAT_YAML_BYTES);
     if (!buf) return undefined;
     const p = decodeProfile(buf.toString('utf8'), file);
     p.dir = path.dirname(file);

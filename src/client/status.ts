@@ -9,6 +9,7 @@ import { yaml } from '../util/lazy.js';
 import { parseSshCertificateLine, teleportCertFields, type SshCertificate } from '../auth/ssh/cert.js';
 import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
 import { KeyPaths } from '../auth/keypaths.js';
+import { FileKeyStore } from '../auth/keystore.js';
 import { profileCluster, profileName, type Profile } from '../auth/profile.js';
 
 /** Extensions tsh status leaves out of "Extensions:" (lib/client/profile.go profileStatusFromKeyRing). */
@@ -172,6 +173,9 @@ function allowedResourceIDs(raw: string | undefined): string[] {
   }
 }
 
+/** Far above any real kubeconfig; a bigger one selects nothing rather than stalling status. */
+const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024;
+
 /**
  * lib/kube/kubeconfig SelectedKubeCluster("", teleportCluster): the Kubernetes cluster of
  * kubeconfig's current context when that context belongs to the Teleport cluster, else ''.
@@ -184,9 +188,13 @@ export function selectedKubeCluster(env: NodeJS.ProcessEnv, teleportCluster: str
   const text = readFileIfExists(file)?.toString('utf8');
   // Every way a context can belong to the cluster names it in the file; skip parsing otherwise.
   if (!text || !teleportCluster || !text.includes(teleportCluster)) return '';
+  // Explicit "? " keys make the yaml library super-linear (a 1 KiB file can take a minute), and
+  // kubeconfigs never use them; such a file selects nothing, as an unreadable one does.
+  if (text.length > MAX_KUBECONFIG_BYTES || /(^|[\s\-[{,])\?(\s|$)/.test(text)) return '';
   let doc: unknown;
   try {
-    doc = yaml().parse(text);
+    // logLevel 'error': the library's warnings (unknown tags, …) would go to stderr.
+    doc = yaml().parse(text, { logLevel: 'error' });
   } catch {
     return '';
   }
@@ -260,7 +268,7 @@ export function profileStatus(
       'not-found',
     );
   }
-  return statusFromCerts({
+  const status = statusFromCerts({
     name,
     webProxyAddr: p.webProxyAddr,
     username: user,
@@ -271,6 +279,10 @@ export function profileStatus(
     tlsCert,
     isActive,
   });
+  // Certificates that are not for the keys beside them (a login killed between its writes) would
+  // show as logged in while every connection fails; say to log in again instead.
+  new FileKeyStore(paths.base).checkKeyPairs(name, user, cluster, { tlsCert, sshCert });
+  return status;
 }
 
 /**

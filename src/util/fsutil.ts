@@ -16,10 +16,7 @@ export function ensureDir(dir: string, mode = DIR_MODE): void {
  */
 export function writeFileAtomic(file: string, data: string | Buffer, mode = KEY_FILE_MODE): void {
   ensureDir(path.dirname(file));
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`,
-  );
+  const tmp = tempPathFor(file);
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
@@ -35,6 +32,45 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = KEY_
     fs.rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/** `.<name>.<pid>.<8 hex>.tmp` beside `file`: the writer's pid lets a later run see it died. */
+function tempPathFor(file: string): string {
+  const nonce = process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex');
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nonce}.tmp`);
+}
+
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes (zeroing first: they may hold private keys) the temp files of writers that died before
+ * renaming them, in `root` and its subdirectories down to `maxDepth`. Temp files of live
+ * processes are left alone; so is anything that is not a regular file. Returns how many went.
+ */
+export function removeStaleTempFiles(root: string, maxDepth = 4): number {
+  let removed = 0;
+  const visit = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (depth < maxDepth) visit(full, depth + 1);
+        continue;
+      }
+      const m = TEMP_FILE.exec(e.name);
+      if (!m || !e.isFile()) continue;
+      const pid = Number(m[1]);
+      if (pid === process.pid || pidAlive(pid)) continue;
+      if (removeFileSecure(full)) removed++;
+    }
+  };
+  visit(root, 0);
+  return removed;
 }
 
 export function readFileIfExists(file: string): Buffer | undefined {
@@ -66,6 +102,8 @@ export function removeFileSecure(file: string): boolean {
 }
 
 const LOCK_STALE_MS = 30_000;
+/** A lock file with no owner in it (written by something else, or torn) is stale this soon. */
+const EMPTY_LOCK_STALE_MS = 2_000;
 const LOCK_RETRY_MS = 15;
 
 function pidAlive(pid: number): boolean {
@@ -84,7 +122,8 @@ function staleLockContent(lockFile: string): string | undefined {
     const content = fs.readFileSync(lockFile, 'utf8');
     const pid = Number.parseInt(content, 10);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) return content;
-    return Date.now() - st.mtimeMs > LOCK_STALE_MS ? content : undefined;
+    const age = Date.now() - st.mtimeMs;
+    return age > LOCK_STALE_MS || (content === '' && age > EMPTY_LOCK_STALE_MS) ? content : undefined;
   } catch {
     return undefined;
   }
@@ -115,6 +154,36 @@ function breakStaleLock(lockFile: string, staleContent: string, token: string): 
   }
 }
 
+/**
+ * Creates `file` holding `content`, failing with EEXIST if it exists. The content is written to
+ * a temp file first and hard-linked into place, so the file never exists without its owner's pid
+ * (a process killed mid-write would otherwise leave an empty lock nobody can prove stale).
+ */
+function createWithContent(file: string, content: string): void {
+  const tmp = tempPathFor(file);
+  const fd = fs.openSync(tmp, 'wx', KEY_FILE_MODE);
+  try {
+    fs.writeSync(fd, content);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw err;
+    // No hard links here (some network and FAT file systems): create in place instead.
+    const lfd = fs.openSync(file, 'wx', KEY_FILE_MODE);
+    try {
+      fs.writeSync(lfd, content);
+    } finally {
+      fs.closeSync(lfd);
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -130,9 +199,7 @@ export function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_00
   const token = `${process.pid} ${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}`;
   for (;;) {
     try {
-      const fd = fs.openSync(lockFile, 'wx', KEY_FILE_MODE);
-      fs.writeSync(fd, token);
-      fs.closeSync(fd);
+      createWithContent(lockFile, token);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

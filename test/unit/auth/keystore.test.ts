@@ -1,12 +1,12 @@
 // FileKeyStore: upstream's v17+ ~/.tsh layout (keys/<proxy>/<user>, .pub, .key, .crt,
 // <user>-ssh/<cluster>-cert.pub, cas/<cluster>.pem, certs.pem, known_hosts), checked byte for byte.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../../src/auth/keygen.js';
+import { generateKey, marshalTLSPrivateKey } from '../../../src/auth/keygen.js';
 import {
   CA_FILE_MODE,
   FileKeyStore,
@@ -20,7 +20,12 @@ import {
   signSshCertificate,
   USER_CERT,
 } from '../../../src/auth/ssh/cert.js';
-import { marshalAuthorizedKey, parseSshPrivateKey, sshPublicKeyBlob } from '../../../src/auth/ssh/keys.js';
+import {
+  marshalAuthorizedKey,
+  marshalSshPrivateKey,
+  parseSshPrivateKey,
+  sshPublicKeyBlob,
+} from '../../../src/auth/ssh/keys.js';
 import { createTlsCa, issueTlsCert } from '../../../src/devcluster/tlsca.js';
 import { TshError } from '../../../src/util/errors.js';
 
@@ -547,6 +552,95 @@ describe('deleteKeyRing / deleteAll', () => {
         throw new Error('boom');
       }),
     ).toThrow('boom');
+    expect(fs.readdirSync(home)).toEqual([]);
+  });
+});
+
+// A login killed between its writes (each file is replaced atomically, but there are several) can
+// leave a new key beside an old certificate; readers must say "log in again" rather than fail
+// later in a way that blames the cluster.
+describe('key/certificate pairs', () => {
+  let oldRing: KeyRing;
+  let newRing: KeyRing;
+  beforeAll(async () => {
+    oldRing = await makeRing('dave', 'balanced');
+    newRing = await makeRing('dave', 'balanced');
+  });
+  const kd = (home: string) => path.join(home, 'keys', PROXY);
+
+  it.each([
+    ['TLS', 'dave.key', (r: KeyRing) => marshalTLSPrivateKey(r.tlsKey), 'dave.crt'],
+    ['SSH', 'dave', (r: KeyRing) => marshalSshPrivateKey(r.sshKey), `dave-ssh/${CLUSTER}-cert.pub`],
+  ])(
+    'a new %s key beside the old certificate → relogin naming both files',
+    (kind, keyName, key, certName) => {
+      const home = newHome();
+      const store = new FileKeyStore(home);
+      store.writeKeyRing(oldRing);
+      fs.writeFileSync(path.join(kd(home), keyName), key(newRing));
+      const err = thrown(() => store.readKeyRing(PROXY, 'dave', CLUSTER));
+      expect(err.kind).toBe('relogin');
+      expect(err.message).toBe(
+        `${kind} certificate ${path.join(kd(home), certName)} is not for the private key ${path.join(kd(home), keyName)} (an interrupted login?); run "tshjs login" again`,
+      );
+      // checkKeyPairs reads the keys from disk when given only the certificates.
+      const tlsCert = fs.readFileSync(path.join(kd(home), 'dave.crt'), 'utf8');
+      const sshCert = fs.readFileSync(path.join(kd(home), `dave-ssh/${CLUSTER}-cert.pub`), 'utf8');
+      expect(thrown(() => store.checkKeyPairs(PROXY, 'dave', CLUSTER, { tlsCert, sshCert })).message).toBe(
+        err.message,
+      );
+    },
+  );
+
+  it('a consistent set passes; a certificate without its key file → relogin', () => {
+    const home = newHome();
+    const store = new FileKeyStore(home);
+    store.writeKeyRing(newRing);
+    const { tlsCert, sshCert } = newRing;
+    store.checkKeyPairs(PROXY, 'dave', CLUSTER, { tlsCert, sshCert });
+    expect(store.readKeyRing(PROXY, 'dave', CLUSTER).tlsCert).toBe(tlsCert);
+    fs.rmSync(path.join(kd(home), 'dave'));
+    const err = thrown(() => store.checkKeyPairs(PROXY, 'dave', CLUSTER, { sshCert }));
+    expect(err.kind).toBe('relogin');
+    expect(err.message).toMatch(/is missing; run "tshjs login" again$/);
+    // Only the certificates given are checked.
+    store.checkKeyPairs(PROXY, 'dave', CLUSTER, { tlsCert });
+  });
+});
+
+describe('locked(): leftovers of killed writers', () => {
+  /** A pid that was alive a moment ago and is not now. */
+  const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
+  it('removes temp files of dead writers (they may hold keys), keeps live ones and other files', () => {
+    const home = newHome();
+    const store = new FileKeyStore(home);
+    const dead = deadPid();
+    const dirs = ['', 'keys/p', 'keys/p/cas', 'keys/p/u-ssh', 'keys/p/u-kube/c'];
+    const stale = dirs.map((d) => path.join(home, d, `.secret.${dead}.0123abcd.tmp`));
+    const live = path.join(home, 'keys/p', `.secret.${process.ppid}.0123abcd.tmp`);
+    const other = [path.join(home, 'keys/p', 'notes.tmp'), path.join(home, 'keys/p', `.x.${dead}.tmp`)];
+    for (const f of [...stale, live, ...other]) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, '-----BEGIN PRIVATE KEY-----\n');
+    }
+    store.locked(() => undefined);
+    for (const f of stale) expect(fs.existsSync(f), f).toBe(false);
+    for (const f of [live, ...other]) expect(fs.existsSync(f), f).toBe(true);
+  });
+
+  it('the lock file always holds its owner; an empty one (torn write) is broken', () => {
+    const home = newHome();
+    const store = new FileKeyStore(home);
+    fs.mkdirSync(home, { recursive: true });
+    const lock = path.join(home, '.tshjs.lock');
+    expect(store.locked(() => fs.readFileSync(lock, 'utf8'))).toMatch(
+      new RegExp(`^${process.pid} [0-9a-f]{16}$`),
+    );
+    fs.writeFileSync(lock, '');
+    const old = new Date(Date.now() - 5_000);
+    fs.utimesSync(lock, old, old);
+    expect(store.locked(() => 7)).toBe(7);
     expect(fs.readdirSync(home)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_SSH_DIAL_TIMEOUT_MS,
   PROFILE_FILE_MODE,
@@ -184,16 +184,13 @@ future_block:
       missingClusterDetails: false,
       samlSloEnabled: true,
       sshDialTimeout: '30s',
-      extra: {
-        relay_addr: 'relay.example.com:443',
-        future_block: { nested: [1, 2], flag: true },
-      },
+      extraYaml: 'relay_addr: relay.example.com:443\nfuture_block:\n  nested: [1, 2]\n  flag: true\n',
     });
     expect(profileName(p)).toBe('teleport.example.com');
     expect(profileCluster(p)).toBe('example-cluster');
   });
 
-  it('keeps unknown keys on re-encode and drops obsolete auth_type / forward_ports', () => {
+  it('keeps unknown entries verbatim on re-encode and drops obsolete auth_type / forward_ports', () => {
     const out = encodeProfile(decodeProfile(realTsh));
     expect(out).toBe(`web_proxy_addr: teleport.example.com:443
 ssh_proxy_addr: teleport.example.com:3023
@@ -213,9 +210,7 @@ saml_slo_enabled: true
 ssh_dial_timeout: 30s
 relay_addr: relay.example.com:443
 future_block:
-  nested:
-  - 1
-  - 2
+  nested: [1, 2]
   flag: true
 `);
     expect(out).not.toContain('auth_type');
@@ -238,7 +233,6 @@ future_block:
   const file = '/home/alice/.tsh/proxy.example.com.yaml';
   it.each([
     ['corrupt YAML', 'web_proxy_addr: [unclosed\n', /is not valid YAML/, 'bad-parameter'],
-    ['duplicate key', 'web_proxy_addr: a\nweb_proxy_addr: b\n', /is not valid YAML/, 'bad-parameter'],
     ['a list', '- web_proxy_addr\n- x\n', /is not a YAML mapping/, 'bad-parameter'],
     ['a scalar', 'just some text\n', /is not a YAML mapping/, 'bad-parameter'],
     ['empty', '', /is not a YAML mapping/, 'bad-parameter'],
@@ -246,7 +240,7 @@ future_block:
     [
       'a mapping where a string belongs',
       'web_proxy_addr: p:443\nuser: {a: 1}\n',
-      /"user" must be a string/,
+      /invalid "user" on line 2 \(must be a string/,
       'bad-parameter',
     ],
   ])('%s → one-line TshError naming the file', (_name, text, re, kind) => {
@@ -408,5 +402,134 @@ describe('splitHostPort / profileNameFromAddr', () => {
   ])('%s', (addr, split, name) => {
     expect(splitHostPort(addr)).toEqual(split);
     expect(profileNameFromAddr(addr)).toBe(name);
+  });
+});
+
+// api/profile/profile.go saveToFile is yaml.v2 Marshal of the Profile struct (gopkg.in/yaml.v2
+// encode.go stringv: a string that would read back as something else is double-quoted; the emitter
+// single-quotes one a plain scalar cannot hold and folds a plain one at the first space past
+// column 80). Expected bytes written out by hand from those rules.
+describe('encodeProfile quotes and folds as yaml.v2', () => {
+  it('quoting, lists, folding and a zero duration', () => {
+    const p: Profile = {
+      webProxyAddr: '[::1]:3080',
+      username: 'alice@example.com',
+      siteName: 'true',
+      dynamicForwardPorts: ['127.0.0.1:8080', '9090'],
+      dir: '/Users/John Smith/Library/Application Support/Teleport Connect/tsh home directory/.tsh/profiles of John',
+      authConnector: 'my connector: corp',
+      mfaMode: 'auto',
+      privateKeyPolicy: 'none',
+      pivSlot: '9a',
+      missingClusterDetails: false,
+      sshDialTimeout: '0s',
+      ssoHost: 'idp.example.com',
+    };
+    const text =
+      "web_proxy_addr: '[::1]:3080'\n" +
+      'user: alice@example.com\n' +
+      'cluster: "true"\n' +
+      'dynamic_forward_ports:\n' +
+      '- 127.0.0.1:8080\n' +
+      '- "9090"\n' +
+      'dir: /Users/John Smith/Library/Application Support/Teleport Connect/tsh home directory/.tsh/profiles\n' +
+      '  of John\n' +
+      "auth_connector: 'my connector: corp'\n" +
+      'mfa_mode: auto\n' +
+      'private_key_policy: none\n' +
+      'piv_slot: 9a\n' +
+      'missingclusterdetails: false\n' +
+      'sso_host: idp.example.com\n';
+    expect(encodeProfile(p)).toBe(text);
+    const { sshDialTimeout: _zero, ...rest } = p;
+    expect(decodeProfile(text)).toEqual(rest);
+  });
+
+  it('a value with a newline is a literal block, read back exactly', () => {
+    const p: Profile = { ...full, authConnector: 'two\nlines' };
+    expect(encodeProfile(p)).toContain('auth_connector: |-\n  two\n  lines\nload_all_cas: true\n');
+    expect(decodeProfile(encodeProfile(p))).toEqual(p);
+  });
+});
+
+// profileFromFile is yaml.Unmarshal into the struct: a value yaml.v2 cannot set into the field's Go
+// type fails the read (tsh errors), YAML 1.1 booleans (yes/on/y…) are booleans, any scalar is a
+// string's text, null leaves the zero value, unknown keys are ignored and the last repeat wins.
+describe('decodeProfile field types as yaml.v2', () => {
+  const file = '/home/alice/.tsh/proxy.example.com.yaml';
+  const doc = (line: string) => `web_proxy_addr: proxy.example.com:443\n${line}\n`;
+
+  it.each([
+    ['tls_routing_enabled: maybe', 'tls_routing_enabled', 'true or false', '"maybe"'],
+    ['tls_routing_enabled: "true"', 'tls_routing_enabled', 'true or false', '"true"'],
+    ['missingclusterdetails: 1', 'missingclusterdetails', 'true or false', '"1"'],
+    ['user: [alice]', 'user', 'a string', 'a list'],
+    ['cluster: {a: b}', 'cluster', 'a string', 'a mapping'],
+    ['dynamic_forward_ports: 8080', 'dynamic_forward_ports', 'a list of strings', '"8080"'],
+    ['ssh_dial_timeout: soon', 'ssh_dial_timeout', 'a duration such as 30s', '"soon"'],
+    ['ssh_dial_timeout: 1.5', 'ssh_dial_timeout', 'a duration such as 30s', '"1.5"'],
+  ])('%s → one line naming the file, line and field', (line, key, expected, found) => {
+    const err = thrown(() => decodeProfile(doc(line), file));
+    expect(err.message).toBe(
+      `profile ${file} has an invalid "${key}" on line 2 (must be ${expected}, not ${found}); fix or delete it and run "tshjs login"`,
+    );
+    expect(err.kind).toBe('bad-parameter');
+  });
+
+  it.each([
+    ['tls_routing_enabled: yes', { tlsRoutingEnabled: true }],
+    ['tls_routing_enabled: On', { tlsRoutingEnabled: true }],
+    ['tls_routing_enabled: n', { tlsRoutingEnabled: false }],
+    ['tls_routing_enabled: ~', {}],
+    ['user: 123', { username: '123' }],
+    ['user: 1.50', { username: '1.50' }],
+    ['user: true', { username: 'true' }],
+    ["user: 'null'", { username: 'null' }],
+    ['user: null', {}],
+    ['user: !!str 0x10', { username: '0x10' }],
+    ['dynamic_forward_ports: []', { dynamicForwardPorts: [] }],
+    ['dynamic_forward_ports:', {}],
+    ['dynamic_forward_ports: [8080, "9090"]', { dynamicForwardPorts: ['8080', '9090'] }],
+    ['ssh_dial_timeout: "1m30s"', { sshDialTimeout: '1m30s' }],
+    ['ssh_dial_timeout: 0', { sshDialTimeout: '0s' }],
+    ['user: alice\nuser: bob', { username: 'bob' }],
+  ])('%s', (line, fields) => {
+    expect(decodeProfile(doc(line))).toEqual({
+      webProxyAddr: 'proxy.example.com:443',
+      privateKeyPolicy: '',
+      pivSlot: '',
+      missingClusterDetails: false,
+      ...fields,
+    });
+  });
+
+  it('hostile YAML: a one-line error naming the file, no runtime warnings', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      // 1 KiB of explicit keys took the yaml library 40 s.
+      let err = thrown(() => decodeProfile(doc('? '.repeat(500)), file));
+      expect(err.message).toBe(
+        `profile ${file} is not valid YAML (line 2: explicit ("? ") keys are not supported); fix or delete it and run "tshjs login"`,
+      );
+      err = thrown(() => decodeProfile(doc('user: !!foo alice'), file));
+      expect(err.message).toContain('unsupported YAML tag !!foo');
+      expect(err.message).toContain(file);
+      // A ReDoS-shaped duration.
+      err = thrown(() => decodeProfile(doc(`ssh_dial_timeout: ${'1'.repeat(50_000)}x`), file));
+      expect(err.message).toContain('invalid "ssh_dial_timeout" on line 2 (must be a duration');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('ProfileStore.read refuses a file over 64 KiB without parsing it', () => {
+    const home = path.join(tmp, 'huge');
+    fs.mkdirSync(home);
+    const f = path.join(home, 'big.example.com.yaml');
+    fs.writeFileSync(f, `web_proxy_addr: big.example.com:443\nx: ${'y'.repeat(70_000)}\n`);
+    const err = thrown(() => new ProfileStore(home).read('big.example.com'));
+    expect(err.message).toMatch(/too large for a profile/);
+    expect(err.message).toContain(f);
   });
 });
