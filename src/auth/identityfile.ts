@@ -15,6 +15,8 @@ export interface IdentityFile {
   privateKeyPem: string;
   /** Authorized_keys-form SSH cert line (no newline), or undefined. */
   sshCert?: string;
+  /** Set when sshCert came from the <path>-cert.pub file next to the identity file. */
+  sshCertFile?: string;
   tlsCert?: string;
   /** known_hosts-form `@cert-authority` lines. */
   knownHosts: string[];
@@ -82,6 +84,7 @@ export function readIdentityFile(path: string): IdentityFile {
   if (!id.sshCert) {
     try {
       id.sshCert = fs.readFileSync(`${path}-cert.pub`, 'utf8').trim() || undefined;
+      if (id.sshCert) id.sshCertFile = `${path}-cert.pub`;
     } catch {
       // TLS-only identity: fine for gRPC, not for SSH
     }

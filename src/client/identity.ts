@@ -3,7 +3,13 @@
 import type { KeyObject } from 'node:crypto';
 import { readIdentityFile, identityPrivateKey } from '../auth/identityfile.js';
 import { FileKeyStore } from '../auth/keystore.js';
-import { ProfileStore, profileCluster, profileName } from '../auth/profile.js';
+import {
+  DEFAULT_SSH_DIAL_TIMEOUT_MS,
+  ProfileStore,
+  profileCluster,
+  profileName,
+  profileSshDialTimeoutMs,
+} from '../auth/profile.js';
 import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
 import { TshError } from '../util/errors.js';
 import { normalizeProxyAddr } from './addr.js';
@@ -15,6 +21,10 @@ export interface ClientIdentity {
   tlsKeyPem: string;
   sshCert?: string;
   sshKey?: KeyObject;
+  /** Where sshCert was read from, for errors about it (the -cert.pub file, or the identity file). */
+  sshCertSource?: { path: string; identityFile: boolean };
+  /** The profile's ssh_dial_timeout (DefaultIOTimeout without one): the bound on reaching a node. */
+  sshDialTimeoutMs?: number;
   /** TLS host CAs of the clusters (PEM). */
   trustedCAs: string[];
   /** Cluster that issued the TLS cert (its Issuer CN); SNI is derived from it. */
@@ -49,6 +59,7 @@ export function loadClientIdentity(
   const name = profileName(profile);
   const keys = new FileKeyStore(configHome(config));
   const ring = keys.readKeyRing(name, profile.username ?? '', profileCluster(profile));
+  const sshCertPath = keys.paths.sshCert(name, profile.username ?? '', profileCluster(profile));
   const tls = decodeTlsIdentity(ring.tlsCert);
   checkValid(tls, profile.webProxyAddr);
   return {
@@ -60,6 +71,8 @@ export function loadClientIdentity(
     }) as string,
     sshCert: ring.sshCert,
     sshKey: ring.sshKey,
+    sshCertSource: { path: sshCertPath, identityFile: false },
+    sshDialTimeoutMs: profileSshDialTimeoutMs(profile),
     trustedCAs: keys.readTrustedTLS(name),
     rootCluster: tls.issuerCommonName,
     cluster: config.cluster || profileCluster(profile),
@@ -85,6 +98,9 @@ function fromIdentityFile(config: ClientConfig): ClientIdentity {
     tlsKeyPem: idf.privateKeyPem,
     sshCert: idf.sshCert,
     sshKey: key,
+    sshCertSource: { path: idf.sshCertFile ?? file, identityFile: true },
+    // An identity file has no profile: upstream's default.
+    sshDialTimeoutMs: DEFAULT_SSH_DIAL_TIMEOUT_MS,
     trustedCAs: idf.tlsCAs,
     rootCluster: tls.issuerCommonName,
     cluster: config.cluster || tls.routeToCluster || tls.issuerCommonName,

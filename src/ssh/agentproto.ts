@@ -5,6 +5,7 @@ import { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { sshSign, sshPublicKeyBlob, type RsaSigAlgorithm } from '../auth/ssh/keys.js';
 import { SshReader, SshWriter } from '../auth/ssh/wire.js';
+import { TshError } from '../util/errors.js';
 
 export const AGENT = {
   FAILURE: 5,
@@ -15,6 +16,16 @@ export const AGENT = {
 } as const;
 /** Sign request flag for rsa-sha2-512; without it RSA keys sign with rsa-sha2-256 (flag 2). */
 export const SSH_AGENT_RSA_SHA2_512 = 4;
+/** The largest request we read (a sign request carries a session hash and a userauth request). */
+export const MAX_AGENT_MESSAGE = 256 * 1024;
+
+/** A request the agent cannot frame: the agent channel it came on is closed, the session goes on. */
+export class AgentProtocolError extends TshError {
+  constructor(message: string) {
+    super(message, 'bad-parameter');
+    this.name = 'AgentProtocolError';
+  }
+}
 
 export interface AgentIdentity {
   /** Public key or certificate blob offered to the server. */
@@ -64,24 +75,36 @@ export function answer(ids: AgentIdentity[], type: number, payload: Buffer): Buf
   return frame(AGENT.FAILURE);
 }
 
-/** An agent connection: bytes in (requests), bytes out (answers). */
+/**
+ * An agent connection: bytes in (requests), bytes out (answers). A message of length zero or over
+ * MAX_AGENT_MESSAGE cannot be framed: it goes to `onError`, the answers end (which closes the
+ * agent channel piped to this stream) and everything after it is dropped. The stream itself never
+ * emits 'error' for what the peer sends, so no peer can crash the session.
+ */
 export class AgentStream extends Duplex {
   private buf = Buffer.alloc(0);
+  private done = false;
 
-  constructor(private readonly ids: AgentIdentity[]) {
+  constructor(
+    private readonly ids: AgentIdentity[],
+    private readonly onError: (err: AgentProtocolError) => void = () => {},
+  ) {
     super();
   }
 
   override _read(): void {}
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.done) {
+      cb();
+      return;
+    }
     this.buf = Buffer.concat([this.buf, chunk]);
     while (this.buf.length >= 4) {
       const len = this.buf.readUInt32BE(0);
-      if (len === 0 || len > 256 * 1024) {
-        cb(new Error(`agent message of ${len} bytes`));
-        return;
-      }
+      // x/crypto/ssh/agent ServeAgent's own words for these two.
+      if (len === 0) return this.fail('agent: request size is 0', cb);
+      if (len > MAX_AGENT_MESSAGE) return this.fail(`agent: request too large: ${len}`, cb);
       if (this.buf.length < 4 + len) break;
       const type = this.buf[4];
       const payload = this.buf.subarray(5, 4 + len);
@@ -92,8 +115,21 @@ export class AgentStream extends Duplex {
   }
 
   override _final(cb: () => void): void {
-    this.push(null);
+    this.finish();
     cb();
+  }
+
+  private fail(message: string, cb: () => void): void {
+    this.buf = Buffer.alloc(0);
+    this.finish();
+    this.onError(new AgentProtocolError(message));
+    cb();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.push(null);
   }
 }
 

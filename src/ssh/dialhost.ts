@@ -7,24 +7,52 @@ import { status } from '@grpc/grpc-js';
 import { frameDuplex } from '../wire/framestream.js';
 import { grpcCode, grpcError } from '../client/grpc/errors.js';
 import type { ProxySSHRequest, ProxySSHResponse } from '../gen/teleport/transport/v1/transport_service.js';
+import { DEFAULT_SSH_DIAL_TIMEOUT_MS } from '../auth/profile.js';
+import { formatGoDuration } from '../format/duration.js';
 import { TshError } from '../util/errors.js';
 
-export async function dialHost(cc: ClusterClient, hostPort: string, cluster: string): Promise<Duplex> {
+/**
+ * The proxy bounds its own dial by ssh_dial_timeout and then answers (details or an error); this
+ * much longer than that without an answer means the proxy itself is stuck.
+ */
+export const DIAL_ANSWER_MARGIN_MS = 5_000;
+
+export async function dialHost(
+  cc: ClusterClient,
+  hostPort: string,
+  cluster: string,
+  timeoutMs = DEFAULT_SSH_DIAL_TIMEOUT_MS,
+): Promise<Duplex> {
   const call = cc.transport.proxySsh();
   call.write({ dialTarget: { hostPort, cluster, loginName: '' }, frame: undefined });
   await new Promise<void>((resolve, reject) => {
-    const onData = (first: ProxySSHResponse) => {
-      call.off('error', onError);
-      if (!first.details) {
-        reject(new TshError(`proxy did not accept the dial to ${hostPort}`, 'connection-problem'));
-        return;
-      }
-      resolve();
-    };
-    const onError = (err: Error) => {
+    const settle = (err?: Error) => {
+      clearTimeout(timer);
       call.off('data', onData);
-      reject(dialError(err, hostPort));
+      call.off('error', onError);
+      if (!err) return resolve();
+      // Whatever went wrong, the call is over for us: nothing may keep it (and the process) open.
+      call.on('error', () => {});
+      call.cancel();
+      reject(err);
     };
+    const onData = (first: ProxySSHResponse) =>
+      settle(
+        first.details
+          ? undefined
+          : new TshError(`proxy did not accept the dial to ${hostPort}`, 'connection-problem'),
+      );
+    const onError = (err: Error) => settle(dialError(err, hostPort));
+    const timer = setTimeout(
+      () =>
+        settle(
+          new TshError(
+            `failed to connect to ${hostPort}: the proxy did not answer within ${formatGoDuration(timeoutMs + DIAL_ANSWER_MARGIN_MS)}`,
+            'connection-problem',
+          ),
+        ),
+      timeoutMs + DIAL_ANSWER_MARGIN_MS,
+    );
     call.once('data', onData);
     call.once('error', onError);
   });

@@ -11,7 +11,15 @@ import type { TeleportClient } from '../client/teleport.js';
 import type { IO } from '../term/io.js';
 import { TshError } from '../util/errors.js';
 import { startForwards, type Forwards } from './forward.js';
-import { channelExit, connectNode, execChannel, nodeAddr, shellChannel, type NodeTarget } from './session.js';
+import {
+  channelExit,
+  connectNode,
+  execChannel,
+  nodeAddr,
+  shellChannel,
+  withNode,
+  type NodeTarget,
+} from './session.js';
 
 /** `[user@]host`: the login is what comes before the last "@" (empty means none). */
 export function splitTarget(target: string): { user?: string; host: string } {
@@ -232,16 +240,12 @@ export async function runCommandOnNodes(
         io.stderr.write(`${(err as Error).message}\n`);
         return;
       }
-      try {
+      await withNode(client, async () => {
         io.stdout.write(`Running command on ${name}:\n`);
         const code = await runLabelledCommand(io, client, o.command, name, width);
         if (code !== 0) lastFailure = code;
         results.push({ name, exitCode: code });
-      } catch (err) {
-        io.stderr.write(`${(err as Error).message}\n`);
-      } finally {
-        client.end();
-      }
+      }).catch((err: Error) => io.stderr.write(`${err.message}\n`));
     }),
   );
   io.stdout.write(commandResults(results));
@@ -273,7 +277,7 @@ export async function sshSession(
   o: NodeSessionOptions,
 ): Promise<number> {
   const client = await connectNode(tc, target, { forwardAgent: o.forwardAgent });
-  try {
+  return withNode(client, async () => {
     const servers = await startForwards(client, o.forwards ?? {}, tc.log);
     try {
       if (o.noCommand) {
@@ -286,9 +290,7 @@ export async function sshSession(
     } finally {
       for (const s of servers) s.close();
     }
-  } finally {
-    client.end();
-  }
+  });
 }
 
 export interface LabelTargetOptions extends NodeSessionOptions {

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import type { Client, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
 import type { TeleportClient } from '../client/teleport.js';
 import { TshError } from '../util/errors.js';
-import { connectNode, type NodeTarget } from './session.js';
+import { connectNode, withNode, type NodeTarget } from './session.js';
 
 /** Bytes per SFTP READ/WRITE (below every server's packet limit). */
 const CHUNK = 32 * 1024;
@@ -483,8 +483,7 @@ export async function sftpCopy(
   spec: CopySpec,
   o: TransferOptions = {},
 ): Promise<void> {
-  const client = await connectNode(tc, target);
-  try {
+  await withNode(await connectNode(tc, target), async (client) => {
     const sftp = await openSftp(client, target.host);
     try {
       if (spec.direction === 'upload') await upload(sftp, spec.sources, spec.dest, o);
@@ -492,7 +491,5 @@ export async function sftpCopy(
     } finally {
       sftp.end();
     }
-  } finally {
-    client.end();
-  }
+  });
 }

@@ -10,7 +10,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import { SshReader, SshWriter } from './wire.js';
+import { SshFormatError, SshReader, SshWriter, sshFormatErrors } from './wire.js';
 
 export type SshKeyType =
   'ssh-ed25519' | 'ecdsa-sha2-nistp256' | 'ecdsa-sha2-nistp384' | 'ecdsa-sha2-nistp521' | 'ssh-rsa';
@@ -22,6 +22,9 @@ interface Curve {
   node: string; // asymmetricKeyDetails.namedCurve
   size: number; // coordinate length in bytes
   hash: string;
+  /** Field prime and coefficient b of y² = x³ − 3x + b (FIPS 186-4 D.1.2). */
+  p: bigint;
+  b: bigint;
 }
 
 const CURVES: Curve[] = [
@@ -32,6 +35,8 @@ const CURVES: Curve[] = [
     node: 'prime256v1',
     size: 32,
     hash: 'sha256',
+    p: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n,
+    b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
   },
   {
     ssh: 'ecdsa-sha2-nistp384',
@@ -40,6 +45,8 @@ const CURVES: Curve[] = [
     node: 'secp384r1',
     size: 48,
     hash: 'sha384',
+    p: 2n ** 384n - 2n ** 128n - 2n ** 96n + 2n ** 32n - 1n,
+    b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
   },
   {
     ssh: 'ecdsa-sha2-nistp521',
@@ -48,6 +55,8 @@ const CURVES: Curve[] = [
     node: 'secp521r1',
     size: 66,
     hash: 'sha512',
+    p: 2n ** 521n - 1n,
+    b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
   },
 ];
 
@@ -67,7 +76,7 @@ function padTo(b: Buffer, size: number, what: string): Buffer {
   let i = 0;
   while (i < b.length && b[i] === 0 && b.length - i > size) i++;
   const t = b.subarray(i);
-  if (t.length > size) throw new Error(`${what} is too long (${t.length} > ${size} bytes)`);
+  if (t.length > size) throw new SshFormatError(`${what} is too long (${t.length} > ${size} bytes)`);
   return Buffer.concat([Buffer.alloc(size - t.length), t]);
 }
 
@@ -112,11 +121,26 @@ export function sshPublicKeyBlob(key: KeyObject): Buffer {
   return w.toBuffer();
 }
 
-/** Reads the key-specific public fields for `type` and returns the matching public JWK. */
-function readPublicFields(r: SshReader, type: string): JsonWebKey {
+/**
+ * Whether the JWK's point lies on its curve. node:crypto's JWK import only says "Invalid JWK EC
+ * key" for a point that does not, so the check is ours and the error can name the key.
+ */
+function onCurve(c: Curve, jwk: JsonWebKey): boolean {
+  const x = BigInt(`0x${b64u(jwk.x, 'x').toString('hex') || '0'}`);
+  const y = BigInt(`0x${b64u(jwk.y, 'y').toString('hex') || '0'}`);
+  if (x >= c.p || y >= c.p) return false;
+  const mod = (v: bigint): bigint => ((v % c.p) + c.p) % c.p;
+  return mod(y * y) === mod(x * x * x - 3n * x + c.b);
+}
+
+/**
+ * Reads the key-specific public fields for `type` and returns the matching public JWK. `what`
+ * names the key in errors ("SSH public key ecdsa-sha2-nistp256 SHA256:…").
+ */
+function readPublicFields(r: SshReader, type: string, what: string): JsonWebKey {
   if (type === 'ssh-ed25519') {
     const pub = r.string();
-    if (pub.length !== 32) throw new Error(`invalid ssh-ed25519 public key length ${pub.length}`);
+    if (pub.length !== 32) throw new SshFormatError(`invalid ssh-ed25519 public key length ${pub.length}`);
     return { kty: 'OKP', crv: 'Ed25519', x: toB64u(pub) };
   }
   if (type === 'ssh-rsa') {
@@ -125,26 +149,36 @@ function readPublicFields(r: SshReader, type: string): JsonWebKey {
     return { kty: 'RSA', e: toB64u(e), n: toB64u(n) };
   }
   const c = curveBySsh(type);
-  if (!c) throw new Error(`unsupported SSH key type "${type}"`);
+  if (!c) throw new SshFormatError(`unsupported SSH key type "${type}"`);
   const ident = r.stringUtf8();
-  if (ident !== c.ident) throw new Error(`ECDSA curve "${ident}" does not match key type ${type}`);
+  if (ident !== c.ident) throw new SshFormatError(`ECDSA curve "${ident}" does not match key type ${type}`);
   const q = r.string();
   if (q.length !== 1 + 2 * c.size || q[0] !== 4)
-    throw new Error(`invalid or compressed ${c.ident} public point`);
-  return { kty: 'EC', crv: c.jwk, x: toB64u(q.subarray(1, 1 + c.size)), y: toB64u(q.subarray(1 + c.size)) };
+    throw new SshFormatError(`invalid or compressed ${c.ident} public point`);
+  const jwk = {
+    kty: 'EC',
+    crv: c.jwk,
+    x: toB64u(q.subarray(1, 1 + c.size)),
+    y: toB64u(q.subarray(1 + c.size)),
+  };
+  if (!onCurve(c, jwk)) throw new SshFormatError(`${what}: the public point is not on the ${c.ident} curve`);
+  return jwk;
 }
 
 function asKeyType(t: string): SshKeyType {
-  if (!(SSH_KEY_TYPES as readonly string[]).includes(t)) throw new Error(`unsupported SSH key type "${t}"`);
+  if (!(SSH_KEY_TYPES as readonly string[]).includes(t))
+    throw new SshFormatError(`unsupported SSH key type "${t}"`);
   return t as SshKeyType;
 }
 
+/** Parses a public key blob; failures are SshFormatErrors, a key that cannot be imported is named by fingerprint. */
 export function parseSshPublicKeyBlob(blob: Buffer): { type: SshKeyType; key: KeyObject } {
   const r = new SshReader(blob, 'SSH public key');
   const type = asKeyType(r.stringUtf8());
-  const jwk = readPublicFields(r, type);
+  const what = `SSH public key ${type} ${sshFingerprintSHA256(blob)}`;
+  const jwk = readPublicFields(r, type, what);
   r.expectEnd();
-  return { type, key: createPublicKey({ key: jwk, format: 'jwk' }) };
+  return { type, key: sshFormatErrors(what, () => createPublicKey({ key: jwk, format: 'jwk' })) };
 }
 
 /** Reads the leading type string of a blob without validating the rest. */
@@ -166,14 +200,14 @@ const looksLikeKeyType = (t: string): boolean =>
 export function parseAuthorizedKey(line: string): { type: string; blob: Buffer; comment: string } {
   const fields = line.trim().split(/\s+/);
   let i = fields.findIndex(looksLikeKeyType);
-  if (i < 0 || i + 1 >= fields.length) throw new Error('authorized key: no "<type> <base64>" found');
+  if (i < 0 || i + 1 >= fields.length) throw new SshFormatError('authorized key: no "<type> <base64>" found');
   const type = fields[i]!;
   const b64 = fields[i + 1]!;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error('authorized key: key data is not base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new SshFormatError('authorized key: key data is not base64');
   const blob = Buffer.from(b64, 'base64');
   const inner = blobType(blob);
   if (inner !== type)
-    throw new Error(`authorized key: type "${type}" does not match encoded type "${inner}"`);
+    throw new SshFormatError(`authorized key: type "${type}" does not match encoded type "${inner}"`);
   i += 2;
   return { type, blob, comment: fields.slice(i).join(' ') };
 }
@@ -236,35 +270,36 @@ function bigToBuf(n: bigint): Buffer {
 
 function parseOpenSshPrivateKey(pem: string): KeyObject {
   const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem);
-  if (!m) throw new Error('OpenSSH private key: missing END line');
+  if (!m) throw new SshFormatError('OpenSSH private key: missing END line');
   const data = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
   if (data.length < OPENSSH_MAGIC.length || !data.subarray(0, OPENSSH_MAGIC.length).equals(OPENSSH_MAGIC)) {
-    throw new Error('OpenSSH private key: bad magic (not openssh-key-v1)');
+    throw new SshFormatError('OpenSSH private key: bad magic (not openssh-key-v1)');
   }
   const r = new SshReader(data.subarray(OPENSSH_MAGIC.length), 'OpenSSH private key');
   const cipher = r.stringUtf8();
   const kdf = r.stringUtf8();
   r.string(); // kdf options
   if (cipher !== 'none' || kdf !== 'none') {
-    throw new Error(
+    throw new SshFormatError(
       `OpenSSH private key is encrypted (cipher ${cipher}, kdf ${kdf}); passphrases are not supported`,
     );
   }
   const count = r.u32();
-  if (count !== 1) throw new Error(`OpenSSH private key: expected 1 key, found ${count}`);
+  if (count !== 1) throw new SshFormatError(`OpenSSH private key: expected 1 key, found ${count}`);
   const pubBlob = r.string();
   const p = new SshReader(r.string(), 'OpenSSH private key section');
   r.expectEnd();
   if (p.u32() !== p.u32())
-    throw new Error('OpenSSH private key: check integers differ (corrupt or wrong passphrase)');
+    throw new SshFormatError('OpenSSH private key: check integers differ (corrupt or wrong passphrase)');
   const type = asKeyType(p.stringUtf8());
+  const what = `OpenSSH private key (${type} ${sshFingerprintSHA256(pubBlob)})`;
 
   let jwk: JsonWebKey;
   if (type === 'ssh-ed25519') {
     const pub = p.string();
     const sk = p.string();
     if (pub.length !== 32 || sk.length !== 64 || !sk.subarray(32).equals(pub)) {
-      throw new Error('OpenSSH private key: malformed ssh-ed25519 key');
+      throw new SshFormatError('OpenSSH private key: malformed ssh-ed25519 key');
     }
     jwk = { kty: 'OKP', crv: 'Ed25519', x: toB64u(pub), d: toB64u(sk.subarray(0, 32)) };
   } else if (type === 'ssh-rsa') {
@@ -286,34 +321,34 @@ function parseOpenSshPrivateKey(pem: string): KeyObject {
     };
   } else {
     const c = curveBySsh(type)!;
-    jwk = { ...readPublicFields(p, type), d: toB64u(padTo(p.mpint(), c.size, 'EC private scalar')) };
+    jwk = { ...readPublicFields(p, type, what), d: toB64u(padTo(p.mpint(), c.size, 'EC private scalar')) };
   }
   p.string(); // comment
   const pad = p.rest();
-  if (!pad.every((v, i) => v === i + 1)) throw new Error('OpenSSH private key: bad padding');
+  if (!pad.every((v, i) => v === i + 1)) throw new SshFormatError('OpenSSH private key: bad padding');
 
-  const key = createPrivateKey({ key: jwk, format: 'jwk' });
+  const key = sshFormatErrors(what, () => createPrivateKey({ key: jwk, format: 'jwk' }));
   // Guard against a private half that does not match the stored public key.
   if (!sshPublicKeyBlob(key).equals(pubBlob))
-    throw new Error('OpenSSH private key: public key does not match private key');
+    throw new SshFormatError('OpenSSH private key: public key does not match private key');
   return key;
 }
 
 export function parseSshPrivateKey(pem: string): KeyObject {
   const m = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem);
-  if (!m) throw new Error('private key: no PEM BEGIN line found');
+  if (!m) throw new SshFormatError('private key: no PEM BEGIN line found');
   const label = m[1]!;
   if (label === 'OPENSSH PRIVATE KEY') return parseOpenSshPrivateKey(pem);
   if (label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
-    throw new Error('private key is encrypted; passphrases are not supported');
+    throw new SshFormatError('private key is encrypted; passphrases are not supported');
   }
   if (!['RSA PRIVATE KEY', 'PRIVATE KEY', 'EC PRIVATE KEY'].includes(label)) {
-    throw new Error(`private key: unsupported PEM type "${label}"`);
+    throw new SshFormatError(`private key: unsupported PEM type "${label}"`);
   }
   try {
     return createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
-    throw new Error(`private key: cannot parse ${label}: ${(err as Error).message}`);
+    throw new SshFormatError(`private key: cannot parse ${label}: ${(err as Error).message}`, { cause: err });
   }
 }
 

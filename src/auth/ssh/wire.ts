@@ -1,5 +1,28 @@
 // SSH wire encoding primitives (RFC 4251 §5): uint32/uint64 big-endian,
 // length-prefixed strings and two's-complement mpints.
+import { TshError } from '../../util/errors.js';
+
+/** Malformed SSH data (wire encoding, keys, certificates, known_hosts lines): one clear line. */
+export class SshFormatError extends TshError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-parameter', 1, options);
+    this.name = 'SshFormatError';
+  }
+}
+
+/**
+ * Runs `fn`, turning anything but a TshError it throws (e.g. a TypeError from node:crypto's key
+ * import) into an SshFormatError whose message starts with `what`.
+ */
+export function sshFormatErrors<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TshError) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new SshFormatError(msg.startsWith(what) ? msg : `${what}: ${msg}`, { cause: err });
+  }
+}
 
 /** Append-only builder for SSH wire data. */
 export class SshWriter {
@@ -66,7 +89,7 @@ export class SshReader {
 
   private take(n: number, field: string): Buffer {
     if (n > this.buf.length - this.off) {
-      throw new Error(
+      throw new SshFormatError(
         `${this.what}: truncated ${field} (need ${n} bytes at offset ${this.off}, have ${this.buf.length - this.off})`,
       );
     }
@@ -103,7 +126,8 @@ export class SshReader {
   /** Reads a non-negative mpint and returns its minimal unsigned magnitude. */
   mpint(): Buffer {
     const b = this.string();
-    if (b.length > 0 && (b[0]! & 0x80) !== 0) throw new Error(`${this.what}: negative mpint not supported`);
+    if (b.length > 0 && (b[0]! & 0x80) !== 0)
+      throw new SshFormatError(`${this.what}: negative mpint not supported`);
     let i = 0;
     while (i < b.length && b[i] === 0) i++;
     return b.subarray(i);
@@ -121,6 +145,6 @@ export class SshReader {
 
   expectEnd(): void {
     if (this.remaining() !== 0)
-      throw new Error(`${this.what}: ${this.remaining()} unexpected trailing bytes`);
+      throw new SshFormatError(`${this.what}: ${this.remaining()} unexpected trailing bytes`);
   }
 }

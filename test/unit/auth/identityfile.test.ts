@@ -195,6 +195,8 @@ describe('encode / decode', () => {
     expect(readIdentityFile(file).sshCert).toBeUndefined();
     fs.writeFileSync(`${file}-cert.pub`, `${sshCertLine}\n`);
     expect(readIdentityFile(file).sshCert).toBe(sshCertLine);
+    // Errors about the certificate name the file it came from.
+    expect(readIdentityFile(file).sshCertFile).toBe(`${file}-cert.pub`);
   });
 
   it('readIdentityFile of a missing file is a not-found TshError', () => {

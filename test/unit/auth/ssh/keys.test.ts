@@ -24,6 +24,7 @@ import {
   type SshKeyType,
 } from '../../../../src/auth/ssh/keys.js';
 import { SshReader, SshWriter } from '../../../../src/auth/ssh/wire.js';
+import { TshError } from '../../../../src/util/errors.js';
 
 const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 const haveKeygen = fs.existsSync(SSH_KEYGEN);
@@ -398,5 +399,69 @@ describe.skipIf(!haveKeygen)('OpenSSH ssh-keygen interop', () => {
     expect(hashAlg).toBe('sha512');
     expect(sshVerify(pub, sshsigSignedData(ns, msg), theirSig)).toBe(true);
     expect(sshVerify(pub, sshsigSignedData(ns, Buffer.from('other')), theirSig)).toBe(false);
+  });
+});
+
+// Node's JWK import only says "Invalid JWK EC key" for a point off the curve; the codec names the key.
+describe('EC points off the curve', () => {
+  const CURVES = [
+    ['ecdsa-sha2-nistp256', 'nistp256', 32],
+    ['ecdsa-sha2-nistp384', 'nistp384', 48],
+    ['ecdsa-sha2-nistp521', 'nistp521', 66],
+  ] as const;
+  const coord = (v: number, size: number): Buffer => {
+    const b = Buffer.alloc(size);
+    b[size - 1] = v;
+    return b;
+  };
+  // (1, 1): y² = 1 but x³ − 3x + b = b − 2 on every NIST curve.
+  const offCurve = (size: number): Buffer => Buffer.concat([h('04'), coord(1, size), coord(1, size)]);
+  const ecBlob = (type: string, ident: string, point: Buffer): Buffer =>
+    Buffer.concat([str(type), str(ident), str(point)]);
+
+  it.each(CURVES)('a %s public key blob: a typed error naming the key', (type, ident, size) => {
+    const blob = ecBlob(type, ident, offCurve(size));
+    const err = errorOf(() => parseSshPublicKeyBlob(blob));
+    expect(err).toBeInstanceOf(TshError);
+    expect(err.message).toBe(
+      `SSH public key ${type} ${sshFingerprintSHA256(blob)}: the public point is not on the ${ident} curve`,
+    );
+  });
+
+  it('a coordinate at or above the field prime is off the curve too', () => {
+    const p256 = h('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff');
+    const blob = ecBlob('ecdsa-sha2-nistp256', 'nistp256', Buffer.concat([h('04'), p256, coord(1, 32)]));
+    const err = errorOf(() => parseSshPublicKeyBlob(blob));
+    expect(err).toBeInstanceOf(TshError);
+    expect(err.message).toMatch(/not on the nistp256 curve$/);
+  });
+
+  it('an OpenSSH private key whose public point is off the curve', () => {
+    const pub = ecBlob('ecdsa-sha2-nistp256', 'nistp256', offCurve(32));
+    const section = new SshWriter()
+      .u32(7)
+      .u32(7)
+      .string('ecdsa-sha2-nistp256')
+      .string('nistp256')
+      .string(offCurve(32))
+      .mpint(coord(5, 32))
+      .string('')
+      .toBuffer();
+    const pad = Buffer.from(Array.from({ length: (8 - (section.length % 8)) % 8 }, (_, i) => i + 1));
+    const body = new SshWriter()
+      .raw(Buffer.from('openssh-key-v1\0', 'latin1'))
+      .string('none')
+      .string('none')
+      .string('')
+      .u32(1)
+      .string(pub)
+      .string(Buffer.concat([section, pad]))
+      .toBuffer();
+    const pem = `-----BEGIN OPENSSH PRIVATE KEY-----\n${body.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`;
+    const err = errorOf(() => parseSshPrivateKey(pem));
+    expect(err).toBeInstanceOf(TshError);
+    expect(err.message).toBe(
+      `OpenSSH private key (ecdsa-sha2-nistp256 ${sshFingerprintSHA256(pub)}): the public point is not on the nistp256 curve`,
+    );
   });
 });
