@@ -98,9 +98,28 @@ export class ClusterClient {
     return this.transportClient;
   }
 
+  /** Streaming calls still open: close() cancels them (grpc-js's Client.close() leaves them open). */
+  private readonly streams = new Set<{ cancel(): void }>();
+
+  /**
+   * Opens a streaming call that close() ends if its user has not: an error path that forgets a
+   * stream must not keep the process alive.
+   */
+  stream<C extends { cancel(): void; once(event: 'status', l: () => void): unknown }>(open: () => C): C {
+    const call = open();
+    this.streams.add(call);
+    call.once('status', () => this.streams.delete(call));
+    return call;
+  }
+
+  /** TransportService/ProxySSH, ended by close() if still open. */
+  proxySsh() {
+    return this.stream(() => this.transport.proxySsh());
+  }
+
   /** A raw connection to a cluster's Auth service through TransportService/ProxyCluster. */
   dialCluster(cluster: string): Duplex {
-    const call = this.transport.proxyCluster();
+    const call = this.stream(() => this.transport.proxyCluster());
     // The first message names the cluster only; the client does not wait for an answer.
     call.write({ cluster, frame: undefined });
     return frameDuplex(
@@ -122,6 +141,14 @@ export class ClusterClient {
   }
 
   close(): void {
+    for (const call of this.streams) {
+      try {
+        call.cancel();
+      } catch {
+        // already over
+      }
+    }
+    this.streams.clear();
     this.authClient?.close();
     this.presenceClient?.close();
     this.transportClient?.close();

@@ -5,11 +5,28 @@ import { VERSION } from '../version.js';
 import { ConfigError, DEMO_TOTP_SECRET, demoConfig, loadConfigFile } from './config.js';
 import { DevCluster } from './server.js';
 
+/** JSON lines on stderr: `listening` and errors (`level: "error"`) always, the rest with --debug. */
 function stderrLogger(debug: boolean) {
   return (msg: string, fields: Record<string, unknown> = {}) => {
-    if (!debug && msg !== 'listening') return;
+    if (!debug && msg !== 'listening' && fields.level !== 'error') return;
     process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
   };
+}
+
+/**
+ * The last line of defence, not the fix: every stream, socket and promise of a session has its own
+ * handler, so that a failure ends only that session. Should one still escape, it is logged as an
+ * error (tests look for this text) and the cluster goes on serving the other sessions.
+ */
+function keepServing(log: ReturnType<typeof stderrLogger>): void {
+  const report = (what: string) => (err: unknown) =>
+    log(what, {
+      level: 'error',
+      error: (err as Error)?.message ?? String(err),
+      stack: (err as Error)?.stack,
+    });
+  process.on('unhandledRejection', report('unhandled rejection'));
+  process.on('uncaughtException', report('uncaught exception'));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,12 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-d, --debug', 'log requests to stderr').env('TELEPORT_DEBUG'))
     .action(async (o: { config?: string; listen: string; dataDir?: string; debug?: boolean }) => {
       const cfg = o.config ? loadConfigFile(o.config) : demoConfig();
-      const dc = await DevCluster.start({
-        config: cfg,
-        listen: o.listen,
-        dataDir: o.dataDir,
-        log: stderrLogger(!!o.debug),
-      });
+      const log = stderrLogger(!!o.debug);
+      keepServing(log);
+      const dc = await DevCluster.start({ config: cfg, listen: o.listen, dataDir: o.dataDir, log });
       process.stdout.write(`${JSON.stringify(dc.readyInfo())}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {

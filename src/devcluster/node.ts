@@ -12,6 +12,8 @@ import { authenticateUserCert, hostCertServer, type SshServer } from './sshhost.
 import type { DevClusterConfig } from './config.js';
 import { roleAllows } from './rbac.js';
 import { serveSftp } from './sftpserver.js';
+import { relay } from './relay.js';
+import { killGroup, NodeSession } from './nodesession.js';
 
 export interface NodeInfo {
   name: string;
@@ -109,9 +111,9 @@ export class SshNode {
       conn.on('session', (accept) => this.onSession(accept(), { user, login, remoteIp }));
       conn.on('tcpip', (accept, _reject, info) => {
         const ch = accept();
-        const sock = net.connect(info.destPort, info.destIP);
-        sock.on('error', () => ch.close());
-        sock.pipe(ch).pipe(sock);
+        relay(net.connect(info.destPort, info.destIP), ch, (err) => {
+          if (err) this.log('port forward failed', { node: this.node.name, error: err.message });
+        });
       });
       this.serveRemoteForwards(conn);
     });
@@ -129,6 +131,7 @@ export class SshNode {
       }
       if (name !== 'tcpip-forward') return reject?.();
       const server = net.createServer((sock) => {
+        sock.on('error', () => sock.destroy());
         conn.forwardOut(
           info.bindAddr,
           server.address() ? (server.address() as net.AddressInfo).port : info.bindPort,
@@ -136,12 +139,18 @@ export class SshNode {
           sock.remotePort ?? 0,
           (err, ch) => {
             if (err) return sock.destroy();
-            sock.pipe(ch).pipe(sock);
+            relay(sock, ch);
           },
         );
       });
-      server.once('error', () => reject?.());
+      // Until it listens, a failure refuses the request; after, it is only logged.
+      let listening = false;
+      server.on('error', (err) => {
+        if (!listening) return reject?.();
+        this.log('remote forward failed', { node: this.node.name, error: err.message });
+      });
       server.listen(info.bindPort, info.bindAddr || '127.0.0.1', () => {
+        listening = true;
         listeners.set(key, server);
         accept?.((server.address() as net.AddressInfo).port);
       });
@@ -170,43 +179,37 @@ export class SshNode {
     const run = (ch: ServerChannel, command: string | undefined) => {
       const shell = process.env.SHELL || '/bin/sh';
       const baseEnv = { ...process.env, ...env, TERM: pty?.term ?? env.TERM ?? 'xterm' };
-      // A PTY via util-linux `script`; window changes are not forwarded to it.
-      const child = pty
-        ? spawn('script', ['-qfec', command ?? `${shell} -i`, '/dev/null'], { env: baseEnv })
-        : spawn(shell, command ? ['-c', command] : ['-i'], { env: baseEnv });
-      this.procs.add(child);
       // Every exec and shell session is recorded, as a Teleport node in "node" recording mode.
-      const rec = new SessionRecorder(this.recordingsDir, {
-        clusterName: this.authority.clusterName,
-        user: who.user,
-        login: who.login,
-        serverId: this.node.id,
-        serverHostname: this.node.name,
-        serverAddr: `127.0.0.1:${this.port}`,
-        remoteAddr: who.remoteIp,
-        terminalSize: pty ? `${pty.cols}:${pty.rows}` : '',
-        command: command ? [command] : [],
-        interactive: !!pty,
-      });
+      // The recorder reports a failure later (never from its constructor), once the session exists.
+      const owner: { session?: NodeSession } = {};
+      const rec = new SessionRecorder(
+        this.recordingsDir,
+        {
+          clusterName: this.authority.clusterName,
+          user: who.user,
+          login: who.login,
+          serverId: this.node.id,
+          serverHostname: this.node.name,
+          serverAddr: `127.0.0.1:${this.port}`,
+          remoteAddr: who.remoteIp,
+          terminalSize: pty ? `${pty.cols}:${pty.rows}` : '',
+          command: command ? [command] : [],
+          interactive: !!pty,
+        },
+        { onError: (err) => owner.session?.recordingFailed(err) },
+      );
       recorder = rec;
-      this.log('session start', { node: this.node.name, session: rec.sessionId, file: rec.file });
-      child.stdout.on('data', (d: Buffer) => rec.print(d));
-      child.stderr.on('data', (d: Buffer) => rec.print(d));
-      ch.pipe(child.stdin);
-      child.stdout.pipe(ch, { end: false });
-      child.stderr.pipe(pty ? ch : ch.stderr, { end: false });
-      child.on('error', (err) => {
-        ch.stderr.write(`${err.message}\n`);
-        ch.exit(127);
-        ch.end();
-      });
-      child.on('close', (code, signal) => {
-        this.procs.delete(child);
-        rec.end().catch((err: Error) => this.log('recording failed', { error: err.message }));
-        if (signal) ch.exit(signal.replace(/^SIG/, ''), false, '');
-        else ch.exit(code ?? 0);
-        ch.end();
-      });
+      const fields = { node: this.node.name, session: rec.sessionId };
+      this.log('session start', { ...fields, file: rec.file });
+      // A PTY via util-linux `script`; window changes are not forwarded to it. Its own process
+      // group, so ending the session reaches the whole pipeline it started.
+      const child = pty
+        ? spawn('script', ['-qfec', command ?? `${shell} -i`, '/dev/null'], { env: baseEnv, detached: true })
+        : spawn(shell, command ? ['-c', command] : ['-i'], { env: baseEnv, detached: true });
+      this.procs.add(child);
+      child.on('close', () => this.procs.delete(child));
+      owner.session = new NodeSession(ch, child, rec, !!pty, (msg, f) => this.log(msg, { ...fields, ...f }));
+      owner.session.start();
     };
     session.on('exec', (accept, _r, info) => run(accept(), info.command));
     session.on('shell', (accept) => run(accept(), undefined));
@@ -214,7 +217,7 @@ export class SshNode {
   }
 
   async stop(): Promise<void> {
-    for (const p of this.procs) p.kill('SIGKILL');
+    for (const p of this.procs) killGroup(p, 'SIGKILL');
     for (const c of this.conns) c.end();
     await new Promise<void>((r) => this.server.close(() => r()));
   }

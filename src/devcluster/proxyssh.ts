@@ -98,37 +98,79 @@ export function proxySsh(opts: {
         );
         return;
       }
-      const addr = splitHostPort(node.addr);
-      const sock = net.connect({ host: addr.host, port: addr.port });
-      let open = false;
-      sock.once('connect', () => {
-        open = true;
-        opts.log('proxy ssh', { node: node.name, addr: node.addr });
-        call.write({ details: { fipsEnabled: false }, frame: undefined });
-        sock.on('data', (chunk: Buffer) => {
-          if (!call.write({ details: undefined, frame: { $case: 'ssh', value: { payload: chunk } } })) {
-            sock.pause();
-            call.once('drain', () => sock.resume());
-          }
-        });
-      });
-      sock.on('error', (err) => {
-        if (!open)
-          fail(
-            status.UNAVAILABLE,
-            `${DIAL_FAILED}\n\tfailed to connect to node ${node.name} at ${node.addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
-          );
-        else call.end();
-      });
-      sock.on('close', () => {
-        if (open) call.end();
-      });
-      call.on('data', (msg: ProxySSHRequest) => {
-        if (msg.frame?.$case === 'ssh') sock.write(msg.frame.value.payload);
-      });
-      call.on('end', () => sock.end());
-      call.on('cancelled', () => sock.destroy());
-      call.on('error', () => sock.destroy());
+      relayToNode(call, splitHostPort(node.addr), node.name, node.addr, opts.log);
     });
   };
+}
+
+/**
+ * The byte pipe between a ProxySSH call and the node's SSH port, with backpressure both ways. The
+ * node closing its side ends the call (OK, as upstream ends a stream whose connection reached EOF);
+ * a failed node connection ends it with UNAVAILABLE and the reason; the client going away (end,
+ * cancel, error) closes the node connection. Every end is logged.
+ */
+function relayToNode(
+  call: Call,
+  addr: { host: string; port: number },
+  name: string,
+  nodeAddr: string,
+  log: (m: string, f?: Record<string, unknown>) => void,
+): void {
+  const sock = net.connect({ host: addr.host, port: addr.port });
+  let open = false;
+  let finished = false;
+  let up = 0;
+  let down = 0;
+  const finish = (how: string, err?: { code: status; details: string }) => {
+    if (finished) return;
+    finished = true;
+    log('proxy ssh closed', {
+      node: name,
+      how,
+      bytes_to_node: up,
+      bytes_from_node: down,
+      ...(err ? { level: 'error', error: err.details } : {}),
+    });
+    sock.destroy();
+    if (err) call.emit('error', err);
+    else if (!call.writableEnded) call.end();
+  };
+  sock.once('connect', () => {
+    open = true;
+    log('proxy ssh', { node: name, addr: nodeAddr });
+    call.write({ details: { fipsEnabled: false }, frame: undefined });
+    sock.on('data', (chunk: Buffer) => {
+      if (finished) return;
+      down += chunk.length;
+      if (!call.write({ details: undefined, frame: { $case: 'ssh', value: { payload: chunk } } })) {
+        sock.pause();
+        call.once('drain', () => sock.resume());
+      }
+    });
+  });
+  sock.on('error', (err: NodeJS.ErrnoException) => {
+    const reason = err.code ?? err.message;
+    finish(
+      open ? 'node connection failed' : 'dial failed',
+      open
+        ? { code: status.UNAVAILABLE, details: `connection to node ${name} at ${nodeAddr} lost: ${reason}` }
+        : {
+            code: status.UNAVAILABLE,
+            details: `${DIAL_FAILED}\n\tfailed to connect to node ${name} at ${nodeAddr}: ${reason}`,
+          },
+    );
+  });
+  sock.on('close', () => finish('node closed'));
+  call.on('data', (msg: ProxySSHRequest) => {
+    if (msg.frame?.$case !== 'ssh' || finished) return;
+    up += msg.frame.value.payload.length;
+    // Until the node takes what it was sent, the client's frames wait in its flow-control window.
+    if (!sock.write(msg.frame.value.payload)) {
+      call.pause();
+      sock.once('drain', () => call.resume());
+    }
+  });
+  call.on('end', () => sock.end());
+  call.on('cancelled', () => finish('client cancelled'));
+  call.on('error', (err: Error) => finish(`client failed: ${err.message}`));
 }

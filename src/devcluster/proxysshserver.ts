@@ -8,6 +8,7 @@ import type { Connection } from 'ssh2';
 import type { Authority } from './authority.js';
 import { authenticateUserCert, hostCertServer, type SshServer } from './sshhost.js';
 import { resolveNode } from './proxyssh.js';
+import { relay } from './relay.js';
 import type { Catalog } from './resources.js';
 
 export interface ProxySubsystem {
@@ -88,13 +89,18 @@ export class ProxySshServer {
             Number(node.addr.slice(node.addr.lastIndexOf(':') + 1)),
           ];
           const sock = net.connect(port, host);
-          sock.once('error', () => rejectSub());
+          const refuse = () => rejectSub();
+          sock.once('error', refuse);
           sock.once('connect', () => {
+            sock.off('error', refuse);
             const ch = acceptSub();
             this.log('proxy subsystem', { node: node.name });
-            sock.removeAllListeners('error');
-            sock.on('error', () => ch.close());
-            sock.pipe(ch).pipe(sock);
+            relay(sock, ch, (err) =>
+              this.log('proxy subsystem closed', {
+                node: node.name,
+                ...(err ? { level: 'error', error: err.message } : {}),
+              }),
+            );
           });
         });
       });

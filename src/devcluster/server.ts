@@ -29,6 +29,7 @@ import { Catalog, stableId } from './resources.js';
 import { SshNode } from './node.js';
 import { issueServerCert, issueTlsCert } from './tlsca.js';
 import { proxySsh } from './proxyssh.js';
+import { decodeProxySshRequest, encodeProxySshResponse } from './proxysshcodec.js';
 import { ProxySshServer } from './proxysshserver.js';
 import { presenceService } from './presenceservice.js';
 import { PresenceServiceService } from '../gen/teleport/presence/v1/service.js';
@@ -152,6 +153,7 @@ export class DevCluster {
       ALPNCallback: ({ protocols }) => protocols.find((p) => this.handlers.has(p)),
     });
     this.webTls.on('secureConnection', (s) => {
+      guard(s);
       const h = this.handlers.get(s.alpnProtocol || 'http/1.1');
       if (h) h(s);
       else s.destroy();
@@ -160,7 +162,7 @@ export class DevCluster {
     // Both gRPC services require a client certificate issued by the user CA.
     const mtls = { requestCert: true, rejectUnauthorized: true, ca: [authority.userTLS.certPem] };
     this.proxyGrpc.addService(
-      TransportServiceService,
+      transportServiceDefinition(),
       transportService({
         clusterName: config.cluster_name,
         dialAuth: (conn) => this.authTls.emit('connection', conn),
@@ -178,7 +180,7 @@ export class DevCluster {
       ...mtls,
       ALPNProtocols: [ALPN_PROXY_SSH_GRPC, ALPN_PROXY_GRPC_MTLS, 'h2'],
     });
-    this.proxyTls.on('secureConnection', (s) => proxyInject.injectConnection(s));
+    this.proxyTls.on('secureConnection', (s) => proxyInject.injectConnection(guard(s)));
 
     this.authGrpc.addService(
       AuthServiceService,
@@ -193,7 +195,7 @@ export class DevCluster {
     this.authGrpc.addService(PresenceServiceService, presenceService(config));
     const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());
     this.authTls = tls.createServer({ ...certs.auth, ...mtls, ALPNProtocols: ['h2'] });
-    this.authTls.on('secureConnection', (s) => authInject.injectConnection(s));
+    this.authTls.on('secureConnection', (s) => authInject.injectConnection(guard(s)));
 
     for (const srv of [this.webTls, this.proxyTls, this.authTls]) {
       srv.on('tlsClientError', (err) => log('tls handshake failed', { error: err.message }));
@@ -253,53 +255,63 @@ export class DevCluster {
   private track(s: net.Socket): void {
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));
-    s.on('error', () => s.destroy());
+    guard(s);
+  }
+
+  /** A routing step that threw: that connection is dropped, the others go on. */
+  private routingFailed(s: net.Socket, err: unknown): void {
+    this.log('connection routing failed', { level: 'error', error: (err as Error)?.message ?? String(err) });
+    s.destroy();
   }
 
   /** The separate proxy port: proxy gRPC only (SSH would be multiplexed here too upstream). */
   private acceptProxyPort(s: net.Socket): void {
     this.track(s);
-    peekClientHello(s, { timeoutMs: 15_000 }).then(
-      ({ alpn }) => {
-        if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS))
-          this.proxyTls.emit('connection', s);
-        else s.destroy();
-      },
-      // Not TLS: an SSH client (the bytes read were put back).
-      () => this.proxySshServer.inject(s),
-    );
+    peekClientHello(s, { timeoutMs: 15_000 })
+      .then(
+        ({ alpn }) => {
+          if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS))
+            this.proxyTls.emit('connection', s);
+          else s.destroy();
+        },
+        // Not TLS: an SSH client (the bytes read were put back).
+        () => this.proxySshServer.inject(s),
+      )
+      .catch((err: unknown) => this.routingFailed(s, err));
   }
 
   /** Routes a raw connection by the ClientHello, without terminating TLS first. */
   private accept(s: net.Socket, tlsRouting: boolean): void {
     this.track(s);
-    peekClientHello(s, { timeoutMs: 15_000 }).then(
-      ({ alpn }) => {
-        if (!tlsRouting) {
-          // Separate ports: this is only the web port.
-          this.webTls.emit('connection', s);
-          return;
-        }
-        const auth = alpn.find((p) => p.startsWith(ALPN_AUTH_PREFIX));
-        if (auth) {
-          const cluster = decodeClusterName(auth.slice(ALPN_AUTH_PREFIX.length));
-          if (cluster !== this.config.cluster_name) {
-            this.log('auth dial for unknown cluster', { cluster });
-            s.destroy();
+    peekClientHello(s, { timeoutMs: 15_000 })
+      .then(
+        ({ alpn }) => {
+          if (!tlsRouting) {
+            // Separate ports: this is only the web port.
+            this.webTls.emit('connection', s);
             return;
           }
-          this.authTls.emit('connection', s);
-        } else if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS)) {
-          this.proxyTls.emit('connection', s);
-        } else {
-          this.webTls.emit('connection', s);
-        }
-      },
-      (err: Error) => {
-        this.log('not a TLS client', { error: err.message });
-        s.destroy();
-      },
-    );
+          const auth = alpn.find((p) => p.startsWith(ALPN_AUTH_PREFIX));
+          if (auth) {
+            const cluster = decodeClusterName(auth.slice(ALPN_AUTH_PREFIX.length));
+            if (cluster !== this.config.cluster_name) {
+              this.log('auth dial for unknown cluster', { cluster });
+              s.destroy();
+              return;
+            }
+            this.authTls.emit('connection', s);
+          } else if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS)) {
+            this.proxyTls.emit('connection', s);
+          } else {
+            this.webTls.emit('connection', s);
+          }
+        },
+        (err: Error) => {
+          this.log('not a TLS client', { error: err.message });
+          s.destroy();
+        },
+      )
+      .catch((err: unknown) => this.routingFailed(s, err));
   }
 
   private listen(host: string, port: number): Promise<void> {
@@ -355,6 +367,27 @@ export class DevCluster {
     if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });
     this.httpServer.close();
   }
+}
+
+/**
+ * A socket's failures end that socket: whoever reads it reports them, and this listener keeps an
+ * error nobody else listens for (a reset after the TLS handshake, say) from being thrown.
+ */
+function guard<S extends net.Socket>(s: S): S {
+  s.on('error', () => s.destroy());
+  return s;
+}
+
+/** TransportService with ProxySSH's byte frames (de)serialized without copies (proxysshcodec.ts). */
+function transportServiceDefinition(): typeof TransportServiceService {
+  return {
+    ...TransportServiceService,
+    proxySsh: {
+      ...TransportServiceService.proxySsh,
+      requestDeserialize: decodeProxySshRequest,
+      responseSerialize: encodeProxySshResponse,
+    },
+  };
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

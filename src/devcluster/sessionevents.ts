@@ -48,6 +48,21 @@ export function canViewAllSessions(cfg: DevClusterConfig, user: UserConfig): boo
   return userRoles(cfg, user).some((r) => r.view_all_sessions === true);
 }
 
+/** Until the call takes more, or is cancelled (no 'drain' comes then). */
+function drainedOrGone(call: ServerWritableStream<StreamSessionEventsRequest, OneOf>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+    call.on('close', done);
+  });
+}
+
 export class SessionEventStore {
   private readonly cache = new Map<string, Summary>();
 
@@ -116,7 +131,7 @@ export class SessionEventStore {
     for await (const ev of new RecordingReader(fs.createReadStream(file))) {
       if (call.cancelled) return;
       if (!ev.Event || (ev.Event.value.Metadata?.Index ?? 0n) < start) continue;
-      if (!call.write(ev)) await new Promise((resolve) => call.once('drain', resolve));
+      if (!call.write(ev)) await drainedOrGone(call);
     }
   }
 

@@ -23,7 +23,7 @@ export async function dialHost(
   cluster: string,
   timeoutMs = DEFAULT_SSH_DIAL_TIMEOUT_MS,
 ): Promise<Duplex> {
-  const call = cc.transport.proxySsh();
+  const call = cc.proxySsh();
   call.write({ dialTarget: { hostPort, cluster, loginName: '' }, frame: undefined });
   await new Promise<void>((resolve, reject) => {
     const settle = (err?: Error) => {
