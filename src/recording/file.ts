@@ -5,9 +5,22 @@ import * as fsp from 'node:fs/promises';
 import { TshError } from '../util/errors.js';
 import { RecordingError, RecordingReader, type UnknownEvent } from './reader.js';
 
-const READ_CHUNK = 64 * 1024;
+const READ_CHUNK = 256 * 1024;
 /** Undecodable events kept for the warning and the app-session check (the rest are counted). */
 const KEEP_UNKNOWN = 16;
+
+/**
+ * The bytes of an open file from its current position, read synchronously: a local file answers
+ * at once, where each read in the thread pool (a ReadStream) costs a round trip of the event loop.
+ */
+function* chunks(fd: number): Generator<Buffer> {
+  for (;;) {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    const n = fs.readSync(fd, buf, 0, READ_CHUNK, null);
+    if (n === 0) return;
+    yield n === READ_CHUNK ? buf : buf.subarray(0, n);
+  }
+}
 
 export class RecordingFile {
   /** The first undecodable events of the first read. */
@@ -42,7 +55,8 @@ export class RecordingFile {
 
   /** The events, from the opened file (call once); undecodable ones are collected in `unknown`. */
   events(): RecordingReader {
-    return new RecordingReader(this.handle.createReadStream({ highWaterMark: READ_CHUNK }), {
+    return new RecordingReader(chunks(this.handle.fd), {
+      name: this.path,
       onUnknown: (u) => {
         this.unknownCount++;
         if (this.unknown.length < KEEP_UNKNOWN) this.unknown.push(u);
@@ -54,7 +68,7 @@ export class RecordingFile {
   reopen(): RecordingReader {
     const stream = fs.createReadStream(this.path, { highWaterMark: READ_CHUNK });
     this.reopened.push(stream);
-    return new RecordingReader(stream);
+    return new RecordingReader(stream, { name: this.path });
   }
 
   /** The warning for undecodable events skipped by a JSON export, if there were any. */

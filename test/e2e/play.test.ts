@@ -11,6 +11,7 @@ import { OneOf, type Metadata } from '../../src/gen/teleport/legacy/types/events
 import { PART_HEADER_SIZE, decodePartHeader } from '../../src/recording/header.js';
 import { RecordingWriter } from '../../src/recording/writer.js';
 import { tempHome, tshjsProcess } from '../helpers/cluster.js';
+import { ld, metadata, timestamp } from '../unit/recording/pb.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 const md = (i: number, type: string): Metadata => ({
@@ -109,6 +110,15 @@ describe('tshjs play (process)', () => {
     bytes[PART_HEADER_SIZE + first.partSize + PART_HEADER_SIZE + 10] = 0xff;
     fs.writeFileSync(file('corrupt.tar'), bytes);
     fs.writeFileSync(file('text.tar'), 'this is not a session recording\n');
+    // Event 2's time is 10^15 seconds after 1970: out of Go's range (and of a JavaScript Date's).
+    const badTime = ld(9, ld(1, metadata(2, 'resize', timestamp(10n ** 15n))), ld(6, '100:30'));
+    const out = fs.createWriteStream(file('badtime.tar'));
+    const w = new RecordingWriter(out);
+    for (const e of session.slice(0, 2)) await w.write(e);
+    await w.writeRecord(badTime);
+    for (const e of session.slice(3)) await w.write(e);
+    await w.close();
+    await new Promise<void>((resolve) => out.end(resolve));
   });
   afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -161,7 +171,10 @@ describe('tshjs play (process)', () => {
       ['play', 'desktop.tar'],
       /^ERROR: Desktop sessions cannot be played with tshjs play\. .*recordings export/,
     ],
-    [['play', 'text.tar'], /^ERROR: not a Teleport session recording: unsupported protocol version \d+$/],
+    [
+      ['play', 'text.tar'],
+      /^ERROR: \S+text\.tar: not a Teleport session recording: unsupported protocol version \d+$/,
+    ],
     [['play', 'session.tar', '--format', 'csv'], /^ERROR: option .*csv.* is invalid/],
   ])('%j exits 1 with one ERROR line', async (args, re) => {
     const argv = args.map((a) => (a.endsWith('.tar') ? file(a) : a));
@@ -182,8 +195,35 @@ describe('tshjs play (process)', () => {
     expect(lines.map((l) => (JSON.parse(l) as { ei: number }).ei)).toEqual(lines.map((_, i) => i));
     const err = r.stderr.trimEnd().split('\n');
     expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^ERROR: corrupt session recording: part 2 \(at byte \d+\): gzip: /);
+    expect(err[0]).toMatch(
+      /^ERROR: \S+corrupt\.tar: corrupt session recording: part 2 \(at byte \d+\): gzip: /,
+    );
+    expect(err[0]).toContain(file('corrupt.tar'));
   });
+
+  it.each([
+    ['--format', 'json'],
+    ['--speed', '8'],
+  ])(
+    'a time out of range (%s %s): the events before it, then one ERROR line naming the file and event',
+    async (...flags) => {
+      const r = await tshjsProcess(['play', file('badtime.tar'), ...flags], { home });
+      expect(r.code).toBe(1);
+      if (flags[0] === '--format') {
+        expect(
+          r.stdout
+            .trimEnd()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { ei: number }).ei),
+        ).toEqual([0, 1]);
+      } else {
+        expect(r.stdout).toBe('hello\r\n');
+      }
+      expect(r.stderr).toBe(
+        `ERROR: ${file('badtime.tar')}: corrupt session recording: part 1 (at byte 0): record 2 (event index 2): invalid timestamp (seconds 1000000000000000, nanos 0): after 10000-01-01\n`,
+      );
+    },
+  );
 });
 
 describe('text playback clock (in-process)', () => {
