@@ -60,7 +60,8 @@ export function parseLabelSpec(spec: string): Record<string, string> {
   for (const p of pairs) {
     const [k, v] = splitOutsideQuotes(p, '=');
     if (!k) throw new TshError(`invalid label spec: '${spec}', should be 'key=value'`, 'bad-parameter');
-    labels[k] = v;
+    // A plain assignment to "__proto__" would be dropped, not stored as a label.
+    Object.defineProperty(labels, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return labels;
 }

@@ -3,6 +3,16 @@
 // Semantics follow upstream lib/services/parser.go (NewResourceExpression), lib/utils/typical,
 // lib/services/matchers.go and the per-kind MatchSearch methods in api/types; see
 // docs/predicate-language.md. The language is a subset of Go expressions, type-checked at parse time.
+import { TshError } from '../util/errors.js';
+
+/**
+ * Limits on what a client may send (docs/fuzzing.md "Predicate limits"): the expression arrives
+ * from the network, so its size and nesting must not decide how deep the server recurses.
+ * 128 Ki characters fits thousands of flat `&&`/`||` clauses; 100 levels of parentheses, `!`,
+ * calls and index expressions is far beyond any hand-written query.
+ */
+export const MAX_PREDICATE_LENGTH = 131_072;
+export const MAX_PREDICATE_DEPTH = 100;
 
 /** What a predicate sees of one resource (for app/db servers: the app/database inside). */
 export interface PredicateResource {
@@ -31,12 +41,12 @@ export interface PredicateResource {
   searchExactTerms?: string[];
 }
 
-export class PredicateError extends Error {
+export class PredicateError extends TshError {
   constructor(
     readonly problem: string,
     readonly position: number,
   ) {
-    super(`${problem} at ${position}`.replace(/[\r\n]+/g, ' '));
+    super(`${problem} at ${position}`.replace(/[\r\n]+/g, ' '), 'bad-parameter');
     this.name = 'PredicateError';
   }
 }
@@ -54,11 +64,12 @@ interface NodeBase {
 export type PredicateAst =
   | (NodeBase & { kind: 'literal'; value: string | number })
   | (NodeBase & { kind: 'variable'; name: VariableName })
-  | (NodeBase & { kind: 'unknown'; path: string[] })
+  | (NodeBase & { kind: 'unknown'; path: string[]; dotted: string })
   | (NodeBase & { kind: 'index'; target: PredicateAst; key: PredicateAst })
   | (NodeBase & { kind: 'call'; fn: FunctionName; args: PredicateAst[] })
   | (NodeBase & { kind: 'not'; operand: PredicateAst })
-  | (NodeBase & { kind: 'and' | 'or'; left: PredicateAst; right: PredicateAst })
+  // n-ary, so a long flat chain is a list, not a deep tree to recurse through
+  | (NodeBase & { kind: 'and' | 'or'; operands: PredicateAst[] })
   | (NodeBase & { kind: 'eq' | 'neq'; operand: 'string' | 'int'; left: PredicateAst; right: PredicateAst });
 
 const VARIABLES: Record<VariableName, ValueType> = {
@@ -99,9 +110,22 @@ interface Token {
 const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '!', '(', ')', '[', ']', ',', '.', '<', '>'];
 const SIMPLE_ESCAPES: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
 
+const IDENT = /[\p{L}_][\p{L}\p{Nd}_]*/uy;
+const NUMBER = /\d[\w.]*/y;
+
+/** A token's text for an error message: quoted, and cut short so the message stays one short line. */
+function quoteToken(v: string): string {
+  return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+}
+
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
+  // Sticky regexes match in place: slicing the rest of the input per token would be quadratic.
+  const match = (re: RegExp): string | undefined => {
+    re.lastIndex = i;
+    return re.exec(src)?.[0];
+  };
   while (i < src.length) {
     const c = src[i];
     if (/\s/.test(c)) {
@@ -109,18 +133,18 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const start = i;
-    const ident = /^[\p{L}_][\p{L}\p{Nd}_]*/u.exec(src.slice(i));
+    const ident = match(IDENT);
     if (ident) {
-      out.push({ t: 'ident', v: ident[0], pos: start });
-      i += ident[0].length;
+      out.push({ t: 'ident', v: ident, pos: start });
+      i += ident.length;
       continue;
     }
-    const num = /^\d[\w.]*/.exec(src.slice(i));
+    const num = match(NUMBER);
     if (num) {
-      if (!/^(0|[1-9]\d*)$/.test(num[0]))
-        throw new PredicateError(`unsupported number literal ${JSON.stringify(num[0])}`, start);
-      out.push({ t: 'int', v: num[0], pos: start });
-      i += num[0].length;
+      if (!/^(0|[1-9]\d*)$/.test(num))
+        throw new PredicateError(`unsupported number literal ${quoteToken(num)}`, start);
+      out.push({ t: 'int', v: num, pos: start });
+      i += num.length;
       continue;
     }
     if (c === '`') {
@@ -136,7 +160,7 @@ function tokenize(src: string): Token[] {
       i = next;
       continue;
     }
-    const op = OPERATORS.find((o) => src.startsWith(o, i)) ?? c;
+    const op = OPERATORS.find((o) => src.startsWith(o, i)) ?? String.fromCodePoint(src.codePointAt(i)!);
     out.push({ t: 'op', v: op, pos: start });
     i += op.length;
   }
@@ -192,6 +216,12 @@ function readQuoted(src: string, start: number): [string, number] {
 
 export function parsePredicate(expr: string): PredicateAst {
   if (expr === '') throw new PredicateError('empty expression', 0);
+  if (expr.length > MAX_PREDICATE_LENGTH) {
+    throw new PredicateError(
+      `expression is ${expr.length} characters long, more than the limit of ${MAX_PREDICATE_LENGTH}`,
+      MAX_PREDICATE_LENGTH,
+    );
+  }
   const p = new Parser(tokenize(expr));
   const root = p.parseOr();
   p.expectEnd();
@@ -207,7 +237,17 @@ function coerce(node: PredicateAst, want: ValueType, context: string): void {
 
 class Parser {
   private i = 0;
+  /** Nesting so far: every construct that makes the parser (and evaluator) recurse counts. */
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
+
+  private enter(pos: number): void {
+    if (++this.depth > MAX_PREDICATE_DEPTH)
+      throw new PredicateError(`expression nests deeper than ${MAX_PREDICATE_DEPTH} levels`, pos);
+  }
+  private leave(levels = 1): void {
+    this.depth -= levels;
+  }
 
   private peek(): Token {
     return this.toks[this.i];
@@ -222,7 +262,7 @@ class Parser {
   private unexpected(t: Token): PredicateError {
     return t.t === 'eof'
       ? new PredicateError('unexpected end of expression', t.pos)
-      : new PredicateError(`unexpected token ${JSON.stringify(t.v)}`, t.pos);
+      : new PredicateError(`unexpected token ${quoteToken(t.v)}`, t.pos);
   }
   private expectOp(v: string): Token {
     if (!this.isOp(v)) throw this.unexpected(this.peek());
@@ -232,29 +272,30 @@ class Parser {
     if (this.peek().t !== 'eof') throw this.unexpected(this.peek());
   }
 
+  /** `a || b || ...`: operands are collected in a loop, so a long chain never recurses per clause. */
   parseOr(): PredicateAst {
-    let left = this.parseAnd();
-    while (this.isOp('||')) {
-      this.next();
-      left = this.logical('or', left, this.parseAnd());
-    }
-    return left;
+    this.enter(this.peek().pos);
+    const node = this.chain('or', '||', () => this.parseAnd());
+    this.leave();
+    return node;
   }
 
   private parseAnd(): PredicateAst {
-    let left = this.parseCompare();
-    while (this.isOp('&&')) {
-      this.next();
-      left = this.logical('and', left, this.parseCompare());
-    }
-    return left;
+    return this.chain('and', '&&', () => this.parseCompare());
   }
 
-  private logical(kind: 'and' | 'or', left: PredicateAst, right: PredicateAst): PredicateAst {
-    const op = kind === 'and' ? '&&' : '||';
-    coerce(left, 'bool', `left operand of ${op}`);
-    coerce(right, 'bool', `right operand of ${op}`);
-    return { kind, left, right, pos: left.pos, type: 'bool' };
+  private chain(kind: 'and' | 'or', op: string, operand: () => PredicateAst): PredicateAst {
+    const first = operand();
+    if (!this.isOp(op)) return first;
+    coerce(first, 'bool', `left operand of ${op}`);
+    const operands = [first];
+    while (this.isOp(op)) {
+      this.next();
+      const right = operand();
+      coerce(right, 'bool', `right operand of ${op}`);
+      operands.push(right);
+    }
+    return { kind, operands, pos: first.pos, type: 'bool' };
   }
 
   private parseCompare(): PredicateAst {
@@ -284,7 +325,9 @@ class Parser {
     const t = this.peek();
     if (t.t === 'op' && t.v === '!') {
       this.next();
+      this.enter(t.pos);
       const operand = this.parseUnary();
+      this.leave();
       coerce(operand, 'bool', 'operand of !');
       return { kind: 'not', operand, pos: t.pos, type: 'bool' };
     }
@@ -293,12 +336,16 @@ class Parser {
 
   private parsePostfix(): PredicateAst {
     let node = this.parsePrimary();
+    // Each index wraps the node once more: x["a"]["b"]... nests as deep as it is long.
+    let levels = 0;
     while (this.isOp('[')) {
-      this.next();
+      this.enter(this.next().pos);
+      levels++;
       const key = this.parseOr();
       this.expectOp(']');
       node = indexNode(node, key);
     }
+    this.leave(levels);
     return node;
   }
 
@@ -335,7 +382,7 @@ class Parser {
     }
     this.expectOp(')');
     if (!Object.hasOwn(FUNCTIONS, name))
-      throw new PredicateError(`unknown function ${JSON.stringify(name)}`, pos);
+      throw new PredicateError(`unknown function ${quoteToken(name)}`, pos);
     const fn = name as FunctionName;
     const def = FUNCTIONS[fn];
     if (def.variadic) {
@@ -369,8 +416,10 @@ function indexNode(target: PredicateAst, key: PredicateAst): PredicateAst {
  * rejected) at evaluation time, as upstream's GetUnknownIdentifier does.
  */
 function resolveIdentifier(path: string[], pos: number): PredicateAst {
-  for (let n = 1; n <= path.length; n++) {
-    const joined = path.slice(0, n).join('.');
+  let joined = '';
+  // Variables have at most three parts; longer prefixes need not be joined (a.b.c... can be long).
+  for (let n = 1; n <= Math.min(path.length, 3); n++) {
+    joined = n === 1 ? path[0] : `${joined}.${path[n - 1]}`;
     if (!Object.hasOwn(VARIABLES, joined)) continue;
     const name = joined as VariableName;
     const variable: PredicateAst = { kind: 'variable', name, pos, type: VARIABLES[name] };
@@ -379,7 +428,8 @@ function resolveIdentifier(path: string[], pos: number): PredicateAst {
       return indexNode(variable, { kind: 'literal', value: path[n], pos, type: 'string' });
     }
   }
-  return { kind: 'unknown', path, pos, type: 'any' };
+  // Joined once here, not per resource evaluated.
+  return { kind: 'unknown', path, dotted: path.join('.'), pos, type: 'any' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,12 +499,10 @@ function evalNode(node: PredicateAst, r: PredicateResource): Value {
       }
       break;
     case 'unknown': {
-      const value = node.path[0] === 'resource' ? resourceField(r, node.path.slice(1).join('.')) : undefined;
+      const value =
+        node.path[0] === 'resource' ? resourceField(r, node.dotted.slice('resource.'.length)) : undefined;
       if (value === undefined)
-        throw new PredicateError(
-          `identifier ${JSON.stringify(node.path.join('.'))} is not defined`,
-          node.pos,
-        );
+        throw new PredicateError(`identifier ${quoteToken(node.dotted)} is not defined`, node.pos);
       return value;
     }
     case 'index': {
@@ -485,10 +533,11 @@ function evalNode(node: PredicateAst, r: PredicateResource): Value {
     }
     case 'not':
       return !evalTyped(node.operand, 'bool', r);
+    // A loop, not recursion, over the operands; both short-circuit as Go's && and || do.
     case 'and':
-      return (evalTyped(node.left, 'bool', r) as boolean) && (evalTyped(node.right, 'bool', r) as boolean);
+      return node.operands.every((o) => evalTyped(o, 'bool', r) as boolean);
     case 'or':
-      return (evalTyped(node.left, 'bool', r) as boolean) || (evalTyped(node.right, 'bool', r) as boolean);
+      return node.operands.some((o) => evalTyped(o, 'bool', r) as boolean);
     case 'eq':
     case 'neq': {
       const equal = evalTyped(node.left, node.operand, r) === evalTyped(node.right, node.operand, r);

@@ -1,24 +1,75 @@
 // Go time.Duration text ("12h0m0s", "30m", "1h30m", "500ms") in both directions.
-const UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
+import { TshError } from '../util/errors.js';
 
+/** Nanoseconds per unit (time.ParseDuration's unitMap). */
+const UNITS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n, // U+00B5 micro sign
+  μs: 1_000n, // U+03BC Greek mu
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+const MAX_NS = 2n ** 63n - 1n;
+
+/**
+ * time.ParseDuration, in milliseconds (fractions kept below 1 ms): an optional sign, then "0" or
+ * one or more decimal numbers each with a unit ("1.5h", ".5m", "2h45m", "-90s"). One pass over
+ * the text, so any input costs linear time; a value beyond Go's int64 nanoseconds is an error.
+ */
 export function parseGoDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * UNITS[m[2]];
-    consumed += m[0].length;
+  const invalid = () =>
+    new TshError(
+      `invalid duration ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s)} (expected e.g. 12h, 30m, 1h30m)`,
+      'bad-parameter',
+    );
+  let i = 0;
+  let neg = false;
+  if (s[0] === '-' || s[0] === '+') {
+    neg = s[0] === '-';
+    i++;
   }
-  if (!s || consumed !== s.length) throw new Error(`invalid duration "${s}" (expected e.g. 12h, 30m, 1h30m)`);
-  return total;
+  if (s.slice(i) === '0') return 0;
+  if (i === s.length) throw invalid();
+  let total = 0n; // nanoseconds, scaled by 10^FRAC for the fractional digits
+  const FRAC = 9n; // digits of a fraction kept: below 1 ns for every unit
+  const SCALE = 10n ** FRAC;
+  while (i < s.length) {
+    const start = i;
+    let whole = 0n;
+    while (i < s.length && s[i]! >= '0' && s[i]! <= '9') {
+      whole = whole * 10n + BigInt(s.charCodeAt(i) - 48);
+      if (whole > MAX_NS) throw invalid();
+      i++;
+    }
+    const pre = i > start;
+    let frac = 0n;
+    let fracDigits = 0n;
+    let post = false;
+    if (s[i] === '.') {
+      i++;
+      const fs = i;
+      while (i < s.length && s[i]! >= '0' && s[i]! <= '9') {
+        if (fracDigits < FRAC) {
+          frac = frac * 10n + BigInt(s.charCodeAt(i) - 48);
+          fracDigits++;
+        }
+        i++;
+      }
+      post = i > fs;
+    }
+    if (!pre && !post) throw invalid(); // no digits: ".s" or a bare unit
+    const us = i;
+    while (i < s.length && s[i] !== '.' && !(s[i]! >= '0' && s[i]! <= '9')) i++;
+    const unit = UNITS[s.slice(us, i)];
+    if (unit === undefined) throw invalid();
+    total += whole * unit * SCALE + (frac * unit * SCALE) / 10n ** fracDigits;
+    if (total > MAX_NS * SCALE) throw invalid();
+  }
+  const ms = Number(total / 1_000_000n) / Number(SCALE);
+  return neg ? -ms : ms;
 }
 
 /** Formats milliseconds like Go's Duration.String() for whole seconds ("12h0m0s", "1m30s", "45s"). */
@@ -35,6 +86,8 @@ export function formatGoDuration(ms: number): string {
 
 /** Go time.Duration.String() of a nanosecond count ("0s", "1m0s", "1.5ms"). */
 export function goDurationString(ns: bigint | number): string {
+  if (typeof ns === 'number' && !Number.isFinite(ns))
+    throw new TshError(`invalid duration ${ns}`, 'bad-parameter');
   let v = typeof ns === 'bigint' ? ns : BigInt(Math.trunc(ns));
   const neg = v < 0n;
   if (neg) v = -v;

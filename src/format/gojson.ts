@@ -34,12 +34,14 @@ export function goIndentJSON(compact: string, prefix: string, indent: string): s
   let out = '';
   let depth = 0;
   let inStr = false;
-  const nl = (): string => `\n${prefix}${indent.repeat(depth)}`;
+  // Unbalanced input (a stray "}") must not make the depth negative: repeat() would throw.
+  const nl = (): string => `\n${prefix}${indent.repeat(Math.max(depth, 0))}`;
   for (let i = 0; i < compact.length; i++) {
     const c = compact[i];
     if (inStr) {
       out += c;
-      if (c === '\\') out += compact[++i];
+      if (c === '\\')
+        out += compact[++i] ?? ''; // a cut-off escape adds nothing
       else if (c === '"') inStr = false;
       continue;
     }

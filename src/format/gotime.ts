@@ -1,4 +1,5 @@
 // Go's time formatting as tsh prints it: Time.String(), RFC 3339 and time.Time's JSON form.
+import { TshError } from '../util/errors.js';
 import { localZone, lookupZone, type ZoneAt } from './tzif.js';
 
 /** Go's zero time.Time (0001-01-01T00:00:00Z). */
@@ -86,6 +87,8 @@ export function humanValidFor(ms: number): string {
  */
 export function goTimeJSON(d: Date | undefined): string {
   if (d === undefined) d = GO_ZERO_TIME;
+  // Go has no invalid time; a Date beyond ±275760 years (e.g. from a corrupt Timestamp) is one.
+  if (Number.isNaN(d.getTime())) throw new TshError('time is out of range', 'bad-parameter');
   const iso = d.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ (UTC)
   // Four-digit years (all but the extremes) without regexes: this runs for every exported event.
   if (iso.length === 24) {

@@ -6,6 +6,7 @@
 // Ported from Go's src/time: zoneinfo_read.go (LoadLocationFromTZData), zoneinfo.go (lookup,
 // lookupFirstZone, tzset and helpers), zoneinfo_unix.go (initLocal). See docs/output-status.md.
 import * as fs from 'node:fs';
+import { TshError } from '../util/errors.js';
 
 /** One local time type (Go's `zone`): abbreviation, seconds east of UTC, DST flag. */
 export interface TzZone {
@@ -30,10 +31,32 @@ export interface ZoneAt {
   isDST: boolean;
 }
 
-export class TzifError extends Error {
-  constructor() {
+export class TzifError extends TshError {
+  constructor(message = 'malformed time zone information') {
     // zoneinfo_read.go: errBadData
-    super('malformed time zone information');
+    super(message, 'bad-parameter');
+    this.name = 'TzifError';
+  }
+}
+
+/** zoneinfo_read.go maxFileSize: a bigger "zone file" (say $TZ=/dev/zero) is not read to the end. */
+export const MAX_TZIF_BYTES = 10 << 20;
+
+function readBounded(file: string): Uint8Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      total += n;
+      if (total > MAX_TZIF_BYTES) throw new TzifError(`${file} is larger than ${MAX_TZIF_BYTES} bytes`);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -434,7 +457,7 @@ function loadFrom(
  */
 export function loadLocalZone(
   tz: string | undefined,
-  readFile: (p: string) => Uint8Array = (p) => fs.readFileSync(p),
+  readFile: (p: string) => Uint8Array = readBounded,
 ): LocalZone {
   if (tz === undefined) {
     const loc = loadFrom('localtime', ['/etc'], readFile);

@@ -18,9 +18,17 @@ export function encodeClusterName(name: string): string {
   return `${Buffer.from(name, 'utf8').toString('hex')}.${API_DOMAIN}`;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The cluster an SNI names, or undefined: odd-length hex or bytes that are not UTF-8 name none. */
 export function decodeClusterName(sni: string): string | undefined {
-  const m = /^([0-9a-f]+)\.teleport\.cluster\.local$/.exec(sni);
-  return m ? Buffer.from(m[1], 'hex').toString('utf8') : undefined;
+  const m = /^((?:[0-9a-f]{2})+)\.teleport\.cluster\.local$/.exec(sni);
+  if (!m) return undefined;
+  try {
+    return UTF8.decode(Buffer.from(m[1], 'hex'));
+  } catch {
+    return undefined;
+  }
 }
 
 export function authAlpn(cluster: string): string {

@@ -1,6 +1,7 @@
 // A byte stream carried in gRPC frames (TransportService ProxyCluster / ProxySSH /
 // ProxyWindowsDesktopSession): expose it as a Node Duplex so TLS, HTTP/2 or SSH can run inside.
 import { Duplex } from 'node:stream';
+import { TshError } from '../util/errors.js';
 
 export interface FrameCall<Out, In> {
   write(msg: Out, cb?: (err?: Error | null) => void): boolean;
@@ -42,7 +43,7 @@ export function frameDuplex<Out, In>(
     const payload = unwrap(msg);
     if (payload === null) return;
     if (!payload) {
-      d.destroy(new Error('peer sent a message without a frame'));
+      d.destroy(new TshError('peer sent a message without a frame', 'connection-problem'));
       return;
     }
     if (payload.length) d.push(payload);

@@ -13,6 +13,7 @@ import {
   type SshCertificate,
 } from '../auth/ssh/cert.js';
 import { blobType, marshalSshPrivateKey, sshFingerprintSHA256, sshPublicKeyBlob } from '../auth/ssh/keys.js';
+import { TshError } from '../util/errors.js';
 
 // Options added by the patch (absent from @types/ssh2).
 declare module 'ssh2' {
@@ -61,13 +62,27 @@ export function clientCertAuthOptions(
 ): { privateKey: string; certificate: string } {
   const cert = parseSshCertificateLine(certLine);
   if (!cert.publicKeyBlob.equals(sshPublicKeyBlob(privateKey)))
-    throw new Error('SSH certificate does not match the private key');
+    throw new TshError('SSH certificate does not match the private key', 'bad-parameter');
   return { privateKey: marshalSshPrivateKey(privateKey), certificate: certLine.trim() };
 }
 
 /** Rejection raised by the certificate checks below; `message` is the reason. */
-export class SshCertError extends Error {
-  override name = 'SshCertError';
+export class SshCertError extends TshError {
+  constructor(message: string) {
+    super(message, 'access-denied');
+    this.name = 'SshCertError';
+  }
+}
+
+/** "<type> SHA256:<fp>" of a CA key for messages; the key came off the wire and may be junk. */
+function describeCaKey(blob: Buffer): string {
+  let type = 'malformed key';
+  try {
+    type = blobType(blob);
+  } catch {
+    // keep the placeholder
+  }
+  return `${type} ${sshFingerprintSHA256(blob)}`;
 }
 
 const fmtTime = (t: bigint): string =>
@@ -82,7 +97,7 @@ function checkCert(cert: SshCertificate, kind: 'host' | 'user', caBlobs: Buffer[
     );
   if (!caBlobs.some((ca) => ca.equals(cert.signatureKey)))
     throw new SshCertError(
-      `${kind} certificate is signed by an untrusted CA (${blobType(cert.signatureKey)} ${sshFingerprintSHA256(cert.signatureKey)})`,
+      `${kind} certificate is signed by an untrusted CA (${describeCaKey(cert.signatureKey)})`,
     );
   if (!verifySshCertificate(cert)) throw new SshCertError(`${kind} certificate has an invalid CA signature`);
   const unix = BigInt(Math.floor(now.getTime() / 1000));

@@ -1,6 +1,6 @@
 // OpenSSH certificates (PROTOCOL.certkeys) plus Teleport's certificate extensions.
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { SshReader, SshWriter } from './wire.js';
+import { SshFormatError, SshReader, SshWriter, sshFormatErrors } from './wire.js';
 import {
   parseAuthorizedKey,
   parseSshPublicKeyBlob,
@@ -146,7 +146,7 @@ export function parseSshCertificate(blob: Buffer): SshCertificate {
   const keyType = (Object.keys(CERT_ALGORITHMS) as SshKeyType[]).find(
     (k) => CERT_ALGORITHMS[k] === certAlgorithm,
   );
-  if (!keyType) throw new Error(`not a supported SSH certificate type: "${certAlgorithm}"`);
+  if (!keyType) throw new SshFormatError(`not a supported SSH certificate type: "${certAlgorithm}"`);
   const nonce = r.string();
 
   // Re-read the key fields with a sub-reader to rebuild a plain public key blob.
@@ -155,12 +155,14 @@ export function parseSshCertificate(blob: Buffer): SshCertificate {
   for (let i = 0; i < fieldCount; i++) r.string();
   const keyFields = blob.subarray(keyStart, blob.length - r.remaining());
   const publicKeyBlob = Buffer.concat([new SshWriter().string(keyType).toBuffer(), keyFields]);
-  const { key: publicKey } = parseSshPublicKeyBlob(publicKeyBlob);
+  const { key: publicKey } = sshFormatErrors('SSH certificate key', () =>
+    parseSshPublicKeyBlob(publicKeyBlob),
+  );
 
   const serial = r.u64();
   const certType = r.u32();
   if (certType !== USER_CERT && certType !== HOST_CERT)
-    throw new Error(`SSH certificate: invalid cert type ${certType}`);
+    throw new SshFormatError(`SSH certificate: invalid cert type ${certType}`);
   const keyId = r.stringUtf8();
   const pr = new SshReader(r.string(), 'certificate principals');
   const validPrincipals: string[] = [];
@@ -197,8 +199,8 @@ export function parseSshCertificate(blob: Buffer): SshCertificate {
 }
 
 export function parseSshCertificateLine(line: string): SshCertificate {
-  const { type, blob } = parseAuthorizedKey(line);
-  if (!type.endsWith(CERT_SUFFIX)) throw new Error(`not an SSH certificate line (type "${type}")`);
+  const { type, blob } = sshFormatErrors('SSH certificate line', () => parseAuthorizedKey(line));
+  if (!type.endsWith(CERT_SUFFIX)) throw new SshFormatError(`not an SSH certificate line (type "${type}")`);
   return parseSshCertificate(blob);
 }
 
@@ -232,14 +234,14 @@ function parseJsonExt(cert: SshCertificate, name: string): unknown {
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new Error(`certificate extension ${name} is not valid JSON: ${(err as Error).message}`);
+    throw new SshFormatError(`certificate extension ${name} is not valid JSON: ${(err as Error).message}`);
   }
 }
 
 function stringList(v: unknown, what: string): string[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-    throw new Error(`${what} must be a list of strings`);
+    throw new SshFormatError(`${what} must be a list of strings`);
   return v;
 }
 
@@ -249,19 +251,19 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export function teleportCertFields(cert: SshCertificate): TeleportCertFields {
   const rolesJson = parseJsonExt(cert, 'teleport-roles');
   if (rolesJson !== undefined && !isObject(rolesJson))
-    throw new Error('teleport-roles must be a JSON object');
+    throw new SshFormatError('teleport-roles must be a JSON object');
   const roles = stringList(rolesJson?.roles, 'teleport-roles.roles');
 
   const traitsJson = parseJsonExt(cert, 'teleport-traits');
   if (traitsJson !== undefined && traitsJson !== null && !isObject(traitsJson)) {
-    throw new Error('teleport-traits must be a JSON object');
+    throw new SshFormatError('teleport-traits must be a JSON object');
   }
   const traits: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(traitsJson ?? {})) traits[k] = stringList(v, `teleport-traits.${k}`);
 
   const reqJson = parseJsonExt(cert, 'teleport-active-requests');
   if (reqJson !== undefined && !isObject(reqJson))
-    throw new Error('teleport-active-requests must be a JSON object');
+    throw new SshFormatError('teleport-active-requests must be a JSON object');
   const activeRequests = stringList(reqJson?.access_requests, 'teleport-active-requests.access_requests');
 
   const route = cert.extensions['teleport-route-to-cluster'];

@@ -1,5 +1,6 @@
 // known_hosts lines (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"), as tsh writes them for cluster host CAs.
 import { blobType, marshalAuthorizedKey } from './keys.js';
+import { SshFormatError, sshFormatErrors } from './wire.js';
 
 export interface KnownHostsEntry {
   marker?: '@cert-authority' | '@revoked';
@@ -26,15 +27,17 @@ export function parseKnownHostsLine(line: string): KnownHostsEntry | null {
   let marker: KnownHostsEntry['marker'];
   if (fields[0]!.startsWith('@')) {
     const m = fields.shift()!;
-    if (m !== '@cert-authority' && m !== '@revoked') throw new Error(`known_hosts: unknown marker "${m}"`);
+    if (m !== '@cert-authority' && m !== '@revoked')
+      throw new SshFormatError(`known_hosts: unknown marker "${m}"`);
     marker = m;
   }
-  if (fields.length < 3) throw new Error('known_hosts: expected "<hosts> <type> <base64>"');
+  if (fields.length < 3) throw new SshFormatError('known_hosts: expected "<hosts> <type> <base64>"');
   const [hostField, type, b64] = fields as [string, string, string];
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error('known_hosts: key data is not base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new SshFormatError('known_hosts: key data is not base64');
   const blob = Buffer.from(b64, 'base64');
-  const inner = blobType(blob);
-  if (inner !== type) throw new Error(`known_hosts: type "${type}" does not match encoded type "${inner}"`);
+  const inner = sshFormatErrors('known_hosts', () => blobType(blob));
+  if (inner !== type)
+    throw new SshFormatError(`known_hosts: type "${type}" does not match encoded type "${inner}"`);
   return {
     ...(marker ? { marker } : {}),
     hosts: hostField.split(',').filter((h) => h !== ''),

@@ -180,7 +180,11 @@ export function decodeTime(t: Tlv): Date {
     throw new DerError(`not a time: ${t.cls} tag ${t.tag}`);
   }
   const [, , mo, d, h, mi, sec, frac, zone] = m;
-  let ms = Date.UTC(year, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+  // Not Date.UTC(year, ...): it reads years 0..99 as 1900..1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(sec), 0);
+  let ms = date.getTime();
   if (frac) ms += Math.floor(Number(frac) * 1000);
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;

@@ -347,13 +347,14 @@ function parseTraits(s: string): Record<string, string[]> {
   } catch {
     return {};
   }
-  const out: Record<string, string[]> = {};
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-    for (const [k, v] of Object.entries(parsed)) {
-      out[k] = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-    }
-  }
-  return out;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  // fromEntries defines own properties: a "__proto__" trait stays a trait, not the prototype.
+  return Object.fromEntries(
+    Object.entries(parsed).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [],
+    ]),
+  );
 }
 
 // ---- encoding side (what Identity.Subject() would put in a pkix.Name) ----
