@@ -1,5 +1,6 @@
 // RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) as used by Teleport's OTP devices.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { TshError } from '../util/errors.js';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -10,7 +11,7 @@ export function base32Decode(s: string): Buffer {
   const out: number[] = [];
   for (const ch of clean) {
     const idx = B32.indexOf(ch);
-    if (idx < 0) throw new Error(`invalid base32 character "${ch}" in TOTP secret`);
+    if (idx < 0) throw new TshError(`invalid base32 character "${ch}" in TOTP secret`, 'bad-parameter');
     value = (value << 5) | idx;
     bits += 5;
     if (bits >= 8) {
