@@ -329,8 +329,20 @@ export async function connectNode(
     throw err;
   }
   quietAfterReady(client, tc.log, target.host);
+  closeWhenPeerEnds(client, sock);
   tc.log('ssh connected', { host: target.host, login: target.login });
   return client;
+}
+
+/**
+ * The node's side of the stream ended (the node died and the proxy ended the relay): nothing more
+ * can arrive, so close the connection as Go's ssh does on EOF. ssh2 only closes its channels on
+ * 'close', and a half-open stream would never get there: every channel (exec, shell, sftp) would
+ * wait forever with nothing left to keep the process alive. The stream itself is destroyed:
+ * ssh2's destroy() does nothing once the stream's readable side has ended.
+ */
+export function closeWhenPeerEnds(client: Client, sock: Duplex): void {
+  client.once('end', () => sock.destroy());
 }
 
 /**
@@ -381,28 +393,39 @@ export function shellChannel(
   });
 }
 
+/** Go's ssh.ExitMissingError, which tsh prints as is: the channel closed without saying how it ended. */
+export const EXIT_MISSING = 'wait: remote command exited without exit status or exit signal';
+
 const exits = new WeakMap<ClientChannel, Promise<number>>();
 
 /**
  * Listens for the channel's exit status from the moment the channel exists: ssh2 emits 'exit' as
  * it reads the packet, which can come in the same read as the channel's confirmation, before the
- * caller's `await execChannel(...)` resumes.
+ * caller's `await execChannel(...)` resumes. The promise settles when the channel closes, which
+ * ssh2 also does for every channel when the connection closes (after what was received is read;
+ * a connection whose peer ended is closed by closeWhenPeerEnds).
  */
 function watchExit(ch: ClientChannel): ClientChannel {
-  exits.set(
-    ch,
-    new Promise((resolve) => {
-      let code: number | undefined;
-      ch.on('exit', (c: number | null, signal?: string) => {
-        code = c ?? (signal ? 255 : 0);
-      });
-      ch.on('close', () => resolve(code ?? 255));
-    }),
-  );
+  const exit = new Promise<number>((resolve, reject) => {
+    let code: number | undefined;
+    ch.on('exit', (c: number | null, signal?: string) => {
+      code = c ?? (signal ? 255 : 0);
+    });
+    ch.once('close', () => {
+      if (code !== undefined) resolve(code);
+      else reject(new TshError(EXIT_MISSING, 'connection-problem'));
+    });
+  });
+  // Nobody may be awaiting yet (the caller first wires the streams): no unhandled rejection.
+  exit.catch(() => undefined);
+  exits.set(ch, exit);
   return ch;
 }
 
-/** Waits for the channel to finish; resolves the remote exit code (255 for a signal, as ssh). */
+/**
+ * Waits for the channel to finish; resolves the remote exit code (255 for a signal, as ssh), or
+ * rejects with EXIT_MISSING when it closed (or its connection went) without one.
+ */
 export function channelExit(ch: ClientChannel): Promise<number> {
   return exits.get(ch) ?? exits.get(watchExit(ch))!;
 }
