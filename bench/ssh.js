@@ -18,6 +18,9 @@
 // relayed path (goal >= 0.9x). BENCH_MB sets the size. BENCH_SMOKE=1 runs 2 MB once on each path
 // but the in-process one, checks no goal and exits 0 (the ratio lines are still printed).
 // BENCH_CPU_PROF=DIR runs the dev cluster under `node --cpu-prof` and writes its profile to DIR.
+// Each path's CPU seconds (medians) are printed too: on a loaded machine wall time varies from run
+// to run, CPU time much less. "client" is ssh and its ProxyCommand, or tshjs ssh; "cluster" the dev
+// cluster; "node" sshd with its session processes (the in-process node's share is the cluster's).
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -38,6 +41,93 @@ const dataDir = path.join(work, 'data');
 const env = { ...process.env, TELEPORT_HOME: home, HOME: home };
 const login = os.userInfo().username;
 const children = [];
+let clusterPid;
+let sshdPid;
+
+const TICK = 100; // USER_HZ: /proc's clock ticks per second on Linux
+
+/** A process's own CPU seconds and parent pid from /proc; undefined once it is gone. */
+function procStat(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, from field 3 (state): ppid is 4, utime and stime 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICK };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the process tree under `root` (from the kernel's children lists; a full /proc scan without them). */
+function descendants(root) {
+  const out = [];
+  const walk = (pid) => {
+    let kids;
+    try {
+      kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    } catch {
+      return false;
+    }
+    for (const k of kids) {
+      out.push(Number(k));
+      walk(k);
+    }
+    return true;
+  };
+  if (walk(root)) return out;
+  const ppid = new Map();
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    const st = procStat(d);
+    if (st) ppid.set(Number(d), st.ppid);
+  }
+  for (const pid of ppid.keys()) {
+    for (let p = ppid.get(pid), i = 0; p > 1 && i < 64; i++, p = ppid.get(p) ?? 0)
+      if (p === root) {
+        out.push(pid);
+        break;
+      }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds of this bench's process tree while `fn` runs, by role. A short-lived process (ssh's
+ * ProxyCommand, which ssh does not wait for, or sshd's per-connection processes) is not counted in
+ * any parent's times, so the tree is sampled every 20 ms and each process keeps its last reading
+ * (a process loses at most its last 20 ms). Without /proc, all zero.
+ */
+async function cpuDuring(fn, roleOf) {
+  const seen = new Map(); // pid → { role, base, cpu }
+  const sample = () => {
+    let tree;
+    try {
+      tree = descendants(process.pid);
+    } catch {
+      return;
+    }
+    // What left the tree (an orphaned ProxyCommand) is still read by its pid until it is gone.
+    for (const pid of new Set([...tree, ...seen.keys()])) {
+      const st = procStat(pid);
+      if (!st) continue;
+      const p = seen.get(pid);
+      if (p) p.cpu = st.cpu;
+      else seen.set(pid, { role: roleOf(pid), base: st.cpu, cpu: st.cpu });
+    }
+  };
+  sample();
+  // Processes already running (the dev cluster, the sshd listener) count from now on; new ones from 0.
+  const started = new Set(seen.keys());
+  const timer = setInterval(sample, 20);
+  try {
+    const result = await fn();
+    sample();
+    const cpu = { client: 0, cluster: 0, node: 0 };
+    for (const [pid, p] of seen) cpu[p.role] += p.cpu - (started.has(pid) ? p.base : 0);
+    return { result, cpu };
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /** Runs a command; resolves the bytes it wrote to stdout (counted, not kept). */
 function run(cmd, args, input) {
@@ -115,6 +205,7 @@ async function startSshd(port) {
   // Its stderr would only show the readiness probe below (a connection closed before the key exchange).
   const child = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: 'ignore' });
   children.push(child);
+  sshdPid = child.pid;
   for (let i = 0; ; i++) {
     const up = await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => resolve(s.destroy() || true));
@@ -158,6 +249,7 @@ async function startCluster(sshdPort) {
     { stdio: ['ignore', 'pipe', 'inherit'], env },
   );
   children.push(cluster);
+  clusterPid = cluster.pid;
   return new Promise((resolve, reject) => {
     let buf = '';
     cluster.stdout.on('data', (c) => {
@@ -200,11 +292,23 @@ try {
     );
   }
   const cmd = `head -c ${MB * 2 ** 20} /dev/zero`;
+  const cpu = { client: {}, cluster: {}, node: {} };
+  // The dev cluster is itself; sshd and what it forks are the node; everything else the client.
+  const roleOf = (pid) => {
+    for (let p = pid, i = 0; p > 1 && i < 64; i++, p = procStat(p)?.ppid ?? 0) {
+      if (p === clusterPid) return 'cluster';
+      if (p === sshdPid) return 'node';
+    }
+    return 'client';
+  };
+  let current = '';
   const timed = async (fn) => {
     const t0 = performance.now();
-    const bytes = await fn();
+    const { result: bytes, cpu: used } = await cpuDuring(fn, roleOf);
+    const ms = performance.now() - t0;
     if (bytes !== MB * 2 ** 20) throw new Error(`got ${bytes} bytes`);
-    return performance.now() - t0;
+    for (const k of Object.keys(cpu)) (cpu[k][current] ??= []).push(used[k]);
+    return ms;
   };
   const ssh = (...args) => run('ssh', ['-F', cfg, '-o', 'BatchMode=yes', ...args, cmd]);
   const paths = {
@@ -216,13 +320,22 @@ try {
   if (SMOKE) delete paths.inproc; // information only: the smoke run stays short
   if (!SMOKE) await paths.tshjs(); // warm-up (page cache, JIT of the dev cluster)
   const times = { direct: [], relayed: [], tshjs: [], inproc: [] };
-  for (let i = 0; i < RUNS; i++) for (const [k, fn] of Object.entries(paths)) times[k].push(await fn());
+  for (const k of Object.keys(cpu)) cpu[k] = {}; // not the warm-up
+  for (let i = 0; i < RUNS; i++)
+    for (const [k, fn] of Object.entries(paths)) {
+      current = k;
+      times[k].push(await fn());
+    }
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const mbps = (k) => MB / (median(times[k]) / 1000);
+  const cpuOf = (k) =>
+    Object.keys(cpu)
+      .map((w) => `${w} ${median(cpu[w][k]).toFixed(2)}`)
+      .join(', ');
   const fmt = (k) =>
-    mbps(k)
+    `${mbps(k)
       .toFixed(mbps(k) < 10 ? 1 : 0)
-      .padStart(5);
+      .padStart(5)} MB/s   cpu s: ${cpuOf(k)}`;
   const goal = (ratio, want) =>
     SMOKE ? '' : `  goal >= ${want.toFixed(2)}x ${ratio >= want ? 'met' : 'NOT met'}`;
   const relayedRatio = mbps('relayed') / mbps('direct');
@@ -231,10 +344,10 @@ try {
   console.log(
     `ssh bulk read of ${MB} MB, ${RUNS === 1 ? 'one run' : `median of ${RUNS}`}, node: ${nodeKind}`,
   );
-  console.log(`direct   OpenSSH ssh straight to the node            ${fmt('direct')} MB/s`);
-  console.log(`relayed  OpenSSH ssh via tshjs proxy ssh (ProxySSH)   ${fmt('relayed')} MB/s`);
-  console.log(`tshjs    tshjs ssh (ProxySSH)                         ${fmt('tshjs')} MB/s`);
-  if (!SMOKE) console.log(`info     tshjs ssh to an in-process node (recorded)   ${fmt('inproc')} MB/s`);
+  console.log(`direct   OpenSSH ssh straight to the node            ${fmt('direct')}`);
+  console.log(`relayed  OpenSSH ssh via tshjs proxy ssh (ProxySSH)   ${fmt('relayed')}`);
+  console.log(`tshjs    tshjs ssh (ProxySSH)                         ${fmt('tshjs')}`);
+  if (!SMOKE) console.log(`info     tshjs ssh to an in-process node (recorded)   ${fmt('inproc')}`);
   console.log(`relayed/direct  ${relayedRatio.toFixed(2)}x${goal(relayedRatio, 0.5)}`);
   console.log(`tshjs/OpenSSH   ${tshjsRatio.toFixed(2)}x${goal(tshjsRatio, 0.9)}`);
 } finally {

@@ -103,11 +103,18 @@ export function proxySsh(opts: {
   };
 }
 
+/** Bytes from the node waiting for the client before the node's socket is paused. */
+const MAX_QUEUED = 1 << 20;
+
 /**
  * The byte pipe between a ProxySSH call and the node's SSH port, with backpressure both ways. The
- * node closing its side ends the call (OK, as upstream ends a stream whose connection reached EOF);
- * a failed node connection ends it with UNAVAILABLE and the reason; the client going away (end,
- * cancel, error) closes the node connection. Every end is logged.
+ * node closing its side ends the call once what it sent is out (OK, as upstream ends a stream
+ * whose connection reached EOF); a failed node connection ends it with UNAVAILABLE and the reason;
+ * the client going away (end, cancel, error) closes the node connection. Every end is logged.
+ *
+ * The node's bytes go to the client one frame at a time: what the node sends while a frame is on
+ * its way waits and goes in the next one. A fast node so fills few big frames (each message costs
+ * both ends far more than its bytes) and an interactive one is not delayed.
  */
 function relayToNode(
   call: Call,
@@ -119,8 +126,15 @@ function relayToNode(
   const sock = net.connect({ host: addr.host, port: addr.port });
   let open = false;
   let finished = false;
+  /** The node closed: the call ends once the queue is sent. */
+  let ending = false;
   let up = 0;
   let down = 0;
+  let queued: Buffer[] = [];
+  let queuedBytes = 0;
+  let sending = false;
+  let paused = false;
+
   const finish = (how: string, err?: { code: status; details: string }) => {
     if (finished) return;
     finished = true;
@@ -133,8 +147,34 @@ function relayToNode(
     });
     sock.destroy();
     if (err) call.emit('error', err);
-    else if (!call.writableEnded) call.end();
+    else if (how === 'node closed') {
+      ending = true;
+      sendQueued();
+    } else if (!call.writableEnded) call.end();
   };
+
+  const sendQueued = () => {
+    if (sending || (finished && !ending)) return;
+    if (!queuedBytes) {
+      if (ending && !call.writableEnded) call.end();
+      return;
+    }
+    const payload = queued.length === 1 ? queued[0] : Buffer.concat(queued, queuedBytes);
+    queued = [];
+    queuedBytes = 0;
+    sending = true;
+    // Called once the frame is written out (the client's flow-control window held it until
+    // then); never if the call is cancelled first, and then nothing more is sent.
+    call.write({ details: undefined, frame: { $case: 'ssh', value: { payload } } }, () => {
+      sending = false;
+      if (paused && !finished) {
+        paused = false;
+        sock.resume();
+      }
+      sendQueued();
+    });
+  };
+
   sock.once('connect', () => {
     open = true;
     log('proxy ssh', { node: name, addr: nodeAddr });
@@ -142,9 +182,13 @@ function relayToNode(
     sock.on('data', (chunk: Buffer) => {
       if (finished) return;
       down += chunk.length;
-      if (!call.write({ details: undefined, frame: { $case: 'ssh', value: { payload: chunk } } })) {
+      queued.push(chunk);
+      queuedBytes += chunk.length;
+      sendQueued();
+      // Too much waits for the client: the node's socket (and then its TCP window) holds the rest.
+      if (queuedBytes >= MAX_QUEUED && !paused) {
+        paused = true;
         sock.pause();
-        call.once('drain', () => sock.resume());
       }
     });
   });

@@ -5,6 +5,7 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import http2 from 'node:http2';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
@@ -63,6 +64,13 @@ interface ServerCert {
 }
 
 const CERT_TTL_MS = 365 * 24 * 3600_000;
+
+/**
+ * The HTTP/2 receive window of the proxy's gRPC connections and streams. With HTTP/2's 64 KiB a
+ * client relaying bulk SSH to a node (an upload through ProxySSH) sends one frame and then waits
+ * for this process to read it and say so; the client side does the same (client/grpc/dial.ts).
+ */
+const RECEIVE_WINDOW = 4 << 20;
 
 function pem(k: KeyObject): string {
   return k.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -174,7 +182,9 @@ export class DevCluster {
         }),
       }),
     );
-    const proxyInject = this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure());
+    const proxyInject = withReceiveWindow(RECEIVE_WINDOW, () =>
+      this.proxyGrpc.createConnectionInjector(ServerCredentials.createInsecure()),
+    );
     this.proxyTls = tls.createServer({
       ...certs.proxy,
       ...mtls,
@@ -366,6 +376,33 @@ export class DevCluster {
     await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop())]);
     if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });
     this.httpServer.close();
+  }
+}
+
+/**
+ * Runs `create` (which makes grpc-js build its HTTP/2 server) with that server's connections and
+ * streams opening `window` bytes to the peer. grpc-js offers no option for it on the server side,
+ * and its HTTP/2 server is its own: http2.createServer is wrapped for that one call, and each new
+ * session widens its connection window (the stream window is a SETTINGS value).
+ */
+function withReceiveWindow<T>(window: number, create: () => T): T {
+  const original = http2.createServer;
+  http2.createServer = ((options: http2.ServerOptions = {}, ...rest: unknown[]) => {
+    const settings = { ...options.settings, initialWindowSize: window };
+    const server = (original as (...a: unknown[]) => http2.Http2Server)({ ...options, settings }, ...rest);
+    server.on('session', (session) => {
+      try {
+        session.setLocalWindowSize(window);
+      } catch {
+        // a session already gone: nothing to widen
+      }
+    });
+    return server;
+  }) as typeof http2.createServer;
+  try {
+    return create();
+  } finally {
+    http2.createServer = original;
   }
 }
 

@@ -55,10 +55,19 @@ export function tunneledAuthCredentials(id: ClientIdentity, insecure: boolean, t
   return new AlpnChannelCredentials({ ...baseTls(id, insecure), alpn: ['h2'], tunnel });
 }
 
+/**
+ * The HTTP/2 receive window of our connections and streams (grpc-js opens both at this size).
+ * HTTP/2's default of 64 KiB lets the proxy send one SSH frame and then wait for this process to
+ * read it and say so: a stream relaying bulk SSH (ProxySSH, `tshjs proxy ssh`) then ran at a
+ * fraction of what the proxy could send. grpc-go grows its window towards 16 MiB the same way.
+ */
+export const FLOW_CONTROL_WINDOW = 4 << 20;
+
 /** Channel options shared by our clients: big enough messages for resource pages, no proxies. */
 export const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': 64 << 20,
   'grpc.enable_http_proxy': 0,
+  'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
   'grpc.default_authority': API_DOMAIN,
   interceptors: [versionInterceptor],
 };
