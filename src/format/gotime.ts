@@ -134,3 +134,23 @@ export function goFormatUTC(d: Date, layout: string): string {
     }
   });
 }
+
+/**
+ * time.Time MarshalJSON (quoted, UTC) of a time given as whole seconds since the epoch plus
+ * nanoseconds (0–999,999,999), for years 0001–9999 (the caller checks the range). It keeps the
+ * date and time of day of the last second it formatted: listings and recordings format many times
+ * within the same second, and the date is the costly part.
+ */
+export class GoTimeJSONMemo {
+  private second = Number.NaN;
+  private prefix = '';
+
+  quoted(seconds: number, nanos: number): string {
+    if (seconds !== this.second) {
+      this.prefix = `"${new Date(seconds * 1000).toISOString().slice(0, 19)}`;
+      this.second = seconds;
+    }
+    if (nanos === 0) return `${this.prefix}Z"`;
+    return `${this.prefix}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z"`;
+  }
+}

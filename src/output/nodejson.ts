@@ -12,6 +12,7 @@
 // timestamps keep all nine fractional digits (decoding to Date keeps milliseconds), and string bytes
 // are copied as they are (decoding replaces invalid UTF-8 with U+FFFD), as Go does.
 import { goDurationString } from '../format/duration.js';
+import { GoTimeJSONMemo } from '../format/gotime.js';
 import { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
 import { LEN, PbCursor, VARINT } from '../wire/pbcursor.js';
 import { JsonBytes, lit } from './jsonbytes.js';
@@ -529,22 +530,14 @@ export class NodeJsonRenderer {
   }
 }
 
-const times = new Map<number, string>();
+const times = new GoTimeJSONMemo();
 
 /** Go's MarshalJSON of time.Unix(seconds, nanos).UTC(): RFC 3339 with 0–9 fractional digits. */
 export function goTimeJSONFromTimestamp(seconds: number, nanos: number): string {
   // Timestamps outside Go's four-digit years or with out-of-range nanos: the decoded path decides.
   if (!(nanos >= 0 && nanos <= 999_999_999 && seconds >= -62135596800 && seconds <= 253402300799))
     throw DECLINE;
-  let base = times.get(seconds);
-  if (base === undefined) {
-    if (times.size >= 256) times.clear();
-    base = new Date(seconds * 1000).toISOString().slice(0, 19);
-    times.set(seconds, base);
-  }
-  if (nanos === 0) return `"${base}Z"`;
-  const frac = String(nanos).padStart(9, '0').replace(/0+$/, '');
-  return `"${base}.${frac}Z"`;
+  return times.quoted(seconds, nanos);
 }
 
 // The pieces of the element, as JSON.stringify([item], null, 2) nests it one level deep.

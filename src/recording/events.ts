@@ -8,7 +8,7 @@
 // The keys below are only those of the fields our events.proto subset declares.
 import type { Metadata, OneOf, SessionPrint } from '../gen/teleport/legacy/types/events/events.js';
 import { goString } from '../format/gojson.js';
-import { GO_ZERO_TIME, goTimeJSON } from '../format/gotime.js';
+import { GO_ZERO_TIME, goTimeJSON, GoTimeJSONMemo } from '../format/gotime.js';
 
 export type EventCase = NonNullable<OneOf['Event']>['$case'];
 // Event type strings (lib/events/api.go) used when an event carries no Metadata.Type.
@@ -438,28 +438,14 @@ const CLUSTER = new QuotedMemo();
 /** Go's JSON time of Date.toISOString's range with 4-digit years (0001-01-01 to 9999-12-31). */
 const MIN_4DIGIT_MS = -62135596800000;
 const MAX_4DIGIT_MS = 253402300800000;
-/** ".5", ".25", ".125": the millisecond fractions without trailing zeros, as goTimeJSON writes them. */
-const FRACTIONS = Array.from({ length: 1000 }, (_, ms) =>
-  ms === 0 ? '' : `.${String(ms).padStart(3, '0').replace(/0+$/, '')}`,
-);
-
-/**
- * scalar('time', d) with the date and time of day of the last second seen kept: events come in
- * bursts within a second, and Date.toISOString is the most expensive step of a print's JSON.
- */
+/** scalar('time', d), formatted through a memo of the last second (GoTimeJSONMemo). */
 class TimeMemo {
-  private second = NaN;
-  private prefix = '';
+  private readonly memo = new GoTimeJSONMemo();
   get(d: unknown): string {
     const t = d instanceof Date ? d.getTime() : NaN;
     if (!(t >= MIN_4DIGIT_MS && t < MAX_4DIGIT_MS)) return scalar('time', d);
     const second = Math.floor(t / 1000);
-    if (second !== this.second) {
-      // "YYYY-MM-DDTHH:MM:SSZ" for a whole second
-      this.prefix = `"${goTimeJSON(new Date(second * 1000)).slice(0, 19)}`;
-      this.second = second;
-    }
-    return `${this.prefix}${FRACTIONS[t - second * 1000]}Z"`;
+    return this.memo.quoted(second, (t - second * 1000) * 1_000_000);
   }
 }
 const TIME = new TimeMemo();
