@@ -1,3 +1,9 @@
 // tshjs/devcluster: the Teleport-compatible dev cluster as a library (a hermetic cluster for CI).
 export { DevCluster, type DevClusterOptions, type ReadyInfo } from './server.js';
 export { demoConfig, loadConfigFile, normalizeConfig, type DevClusterConfig } from './config.js';
+export {
+  shadowDesktopMissing,
+  startShadowDesktop,
+  type ShadowDesktop,
+  type ShadowDesktopOptions,
+} from './shadowdesktop.js';
