@@ -22,6 +22,8 @@ import type { EncodedPage, NodeView, NodeViewFields } from './listing.js';
 import type { ClientIdentity } from './identity.js';
 import type { LoginOptions, LoginResult } from './login.js';
 import type { PingResponse } from './webapi.js';
+import type { DesktopCert } from './reissue.js';
+import type { Prompter } from '../term/prompt.js';
 
 /** Page size of each GetSessionEvents call (apidefaults.DefaultChunkSize). */
 export const SESSION_PAGE_SIZE = 1000;
@@ -222,6 +224,26 @@ export class TeleportClient {
     }
     const user = await cc.call(cc.auth, cc.auth.getCurrentUser, {}, 'get current user');
     return { user, roles };
+  }
+
+  /**
+   * A certificate for one Windows desktop session (usage:windows_desktop, routed to the desktop and
+   * login), with a fresh key of the cluster's suite. Runs the per-session MFA ceremony (OTP through
+   * `prompter`) when the cluster requires it; kept in memory only (docs/desktop-certs.md).
+   */
+  async issueDesktopCert(o: {
+    desktop: string;
+    login: string;
+    cluster?: string;
+    ttlMs?: number;
+    prompter?: Prompter;
+    /** The MFA prompt's reason and warnings (stderr in the CLI). */
+    warn?: (text: string) => void;
+  }): Promise<DesktopCert> {
+    const cc = await this.cluster();
+    const { issueDesktopCert } = await import('./reissue.js');
+    this.log('issuing desktop certificate', { desktop: o.desktop, login: o.login });
+    return issueDesktopCert(cc, o);
   }
 
   /** The events of a recorded session from index 0 (AuthService.StreamSessionEvents). */

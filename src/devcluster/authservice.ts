@@ -32,6 +32,25 @@ import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
 import type { Empty } from '../gen/google/protobuf/empty.js';
 import type { RoleV6 } from '../gen/teleport/legacy/types/types.js';
 import type { StreamSessionEventsRequest } from '../gen/teleport/legacy/client/proto/authservice.js';
+import type { SignatureSuite } from '../auth/keygen.js';
+import type { Authority } from './authority.js';
+import { createAuthenticateChallenge, isMfaRequired } from './mfachallenge.js';
+import { generateUserCerts } from './usercerts.js';
+
+/** types.SignatureAlgorithmSuite as Ping reports it. */
+const SUITE_ENUM: Record<SignatureSuite, number> = {
+  legacy: 1,
+  'balanced-v1': 2,
+  'fips-v1': 3,
+  'hsm-v1': 4,
+};
+
+/** The host part of grpc-js's peer string ("1.2.3.4:5", "[::1]:5", "ipv4:1.2.3.4:5"). */
+function peerIp(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[([^\]]+)\]:\d+$/.exec(p) ?? /^([^:]+):\d+$/.exec(p);
+  return (m ? m[1] : p).replace(/^::ffff:/, '');
+}
 
 /** The identity behind a call: the verified client certificate, decoded. */
 function callerIdentity(call: { getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | undefined }) {
@@ -143,6 +162,8 @@ export function authService(opts: {
   publicAddr: () => string;
   /** Where session recordings (<sid>.tar) are; read on every call. */
   recordingsDir?: () => string;
+  /** The CAs GenerateUserCerts signs with; without them it answers UNIMPLEMENTED. */
+  authority?: Authority;
   log?: Log;
 }): UntypedServiceImplementation {
   const { cfg, catalog, log } = opts;
@@ -161,7 +182,7 @@ export function authService(opts: {
         IsBoring: false,
         RemoteAddr: call.getPeer(),
         LoadAllCAs: false,
-        signatureAlgorithmSuite: 0,
+        signatureAlgorithmSuite: SUITE_ENUM[cfg.signature_algorithm_suite],
         LicenseExpiry: undefined,
       };
     }),
@@ -240,6 +261,20 @@ export function authService(opts: {
           },
         );
     },
+    generateUserCerts: unary((call) => {
+      const user = callerUser(call, cfg);
+      if (!opts.authority) throw new GrpcError(status.UNIMPLEMENTED, 'GenerateUserCerts needs the CAs');
+      return generateUserCerts(
+        cfg,
+        opts.authority,
+        { user, identity: callerIdentity(call), ip: peerIp(call.getPeer()) },
+        call.request,
+      );
+    }),
+    isMfaRequired: unary((call) => isMfaRequired(cfg, catalog, callerUser(call, cfg), call.request)),
+    createAuthenticateChallenge: unary((call) =>
+      createAuthenticateChallenge(cfg, catalog, callerUser(call, cfg), call.request),
+    ),
     getSshTargets: unimplemented,
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,

@@ -23,6 +23,10 @@ export interface UserCertRequest {
   routeToCluster?: string;
   kubernetesCluster?: string;
   loginIp?: string;
+  /** Subject OU values that restrict the TLS cert to one protocol (e.g. "usage:windows_desktop"). */
+  usage?: string[];
+  /** ID of the MFA device a per-session MFA ceremony was answered with (1.3.9999.1.8, "mfa-verified"). */
+  mfaVerified?: string;
   now?: Date;
 }
 
@@ -49,6 +53,7 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
     if (req.access.portForwarding) ext['permit-port-forwarding'] = '';
     ext['private-key-policy'] = 'none';
     if (req.loginIp) ext['login-ip'] = req.loginIp;
+    if (req.mfaVerified) ext['mfa-verified'] = req.mfaVerified;
     if (req.compatibility !== 'oldssh') {
       ext['teleport-roles'] = JSON.stringify({ roles: req.access.roles });
       ext['teleport-traits'] = goTraitsJson(req.access.traits);
@@ -78,6 +83,7 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
       identity: {
         username: req.username,
         groups: req.access.roles,
+        usage: req.usage,
         principals: logins,
         routeToCluster,
         traits: req.access.traits,
@@ -85,6 +91,7 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
         kubernetesGroups: req.access.kubernetesGroups,
         kubernetesCluster: req.kubernetesCluster || undefined,
         teleportCluster: a.clusterName,
+        mfaVerified: req.mfaVerified,
         loginIp: req.loginIp,
         privateKeyPolicy: 'none',
         userType: 'local',

@@ -24,6 +24,8 @@ export interface RoleConfig {
   permit_x11_forwarding?: boolean;
   /** Options: see every session recording (else only the user's own sessions). */
   view_all_sessions?: boolean;
+  /** Options: per-session MFA for the resources this role grants (options.require_session_mfa). */
+  require_session_mfa?: boolean;
 }
 
 export interface UserConfig {
@@ -49,6 +51,8 @@ export interface DevClusterConfig {
    * (a real v16+ cluster refuses it too).
    */
   second_factor: SecondFactor;
+  /** AuthPreference require_session_mfa: per-session MFA for every resource, whatever the roles say. */
+  require_session_mfa: boolean;
   /** ClusterNetworkingConfig ssh_dial_timeout, reported by ping as proxy.ssh.dial_timeout (ms). */
   ssh_dial_timeout_ms: number;
   /** Failed logins before a user is locked (upstream MaxLoginAttempts). */
@@ -72,8 +76,25 @@ export interface DevClusterConfig {
   tls_routing: boolean;
   /** false: TransportService.ProxySSH answers UNIMPLEMENTED (clients fall back to proxy SSH). */
   grpc_proxy_ssh: boolean;
+  /** The Windows Desktop Service the proxy relays desktop sessions to (docs/devcluster.md). */
+  windows_desktop_service: WindowsDesktopServiceConfig;
   /** Leaf clusters `tsh clusters` lists (names, status, labels only; nothing is served for them). */
   leaf_clusters: Array<{ name: string; status?: string; labels?: Record<string, string> }>;
+}
+
+export interface WindowsDesktopServiceConfig {
+  /** Select ALPN "teleport-tdpb-1.0" when a client offers it (default); false: legacy TDP only. */
+  tdpb: boolean;
+}
+
+function windowsDesktopService(v: unknown): WindowsDesktopServiceConfig {
+  if (v === undefined || v === null) return { tdpb: true };
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new ConfigError('config: "windows_desktop_service" must be a mapping');
+  const tdpb = (v as Record<string, unknown>).tdpb;
+  if (tdpb !== undefined && typeof tdpb !== 'boolean')
+    throw new ConfigError('config: windows_desktop_service.tdpb must be true or false');
+  return { tdpb: tdpb !== false };
 }
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
@@ -219,6 +240,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     cluster_name: String(r.cluster_name ?? 'dev.localhost'),
     signature_algorithm_suite: suite,
     second_factor: secondFactor(r.second_factor, hasTotp),
+    require_session_mfa: r.require_session_mfa === true,
     ssh_dial_timeout_ms: dialTimeout(r.ssh_dial_timeout),
     max_login_attempts: Number(r.max_login_attempts ?? 5),
     lockout_minutes: Number(r.lockout_minutes ?? 30),
@@ -235,6 +257,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     synthetic_nodes: Number(r.synthetic_nodes ?? 0),
     tls_routing: r.tls_routing === undefined ? true : r.tls_routing === true,
     grpc_proxy_ssh: r.grpc_proxy_ssh !== false,
+    windows_desktop_service: windowsDesktopService(r.windows_desktop_service),
     leaf_clusters: list<{ name: string; status?: string; labels?: Record<string, string> }>(
       r.leaf_clusters,
       'leaf_clusters',

@@ -35,6 +35,7 @@ import { ProxySshServer } from './proxysshserver.js';
 import { presenceService } from './presenceservice.js';
 import { PresenceServiceService } from '../gen/teleport/presence/v1/service.js';
 import { transportService } from './transportservice.js';
+import { desktopServiceCert, WindowsDesktopService, type DesktopServiceCert } from './desktop/service.js';
 import { WebApi } from './web.js';
 
 export interface DevClusterOptions {
@@ -124,6 +125,8 @@ export class DevCluster {
   private readonly authGrpc = new GrpcServer();
   private readonly handlers = new Map<string, AlpnHandler>();
   private readonly proxySshServer: ProxySshServer;
+  /** The Windows Desktop Service ProxyWindowsDesktopSession relays to. */
+  readonly desktopService: WindowsDesktopService;
   /** In-process SSH nodes (config nodes without an address). */
   readonly sshNodes: SshNode[] = [];
   /** Where in-process nodes write session recordings (`<session id>.tar`). */
@@ -139,7 +142,7 @@ export class DevCluster {
   private constructor(
     readonly config: DevClusterConfig,
     readonly authority: Authority,
-    certs: { web: ServerCert; proxy: ServerCert; auth: ServerCert },
+    certs: { web: ServerCert; proxy: ServerCert; auth: ServerCert; desktop: DesktopServiceCert },
     private readonly log: NonNullable<DevClusterOptions['log']>,
   ) {
     this.catalog = new Catalog(config);
@@ -154,6 +157,10 @@ export class DevCluster {
       log,
     );
     this.handlers.set(ALPN_PROXY_SSH, (s) => this.proxySshServer.inject(s));
+    this.desktopService = new WindowsDesktopService(
+      { config, authority, catalog: this.catalog, recordingsDir: () => this.recordingsDir, log },
+      certs.desktop,
+    );
 
     this.webTls = tls.createServer({
       ...certs.web,
@@ -180,6 +187,7 @@ export class DevCluster {
           log,
           enabled: config.grpc_proxy_ssh,
         }),
+        desktops: this.desktopService,
       }),
     );
     const proxyInject = withReceiveWindow(RECEIVE_WINDOW, () =>
@@ -199,6 +207,7 @@ export class DevCluster {
         catalog: this.catalog,
         publicAddr: () => this.addr,
         recordingsDir: () => this.recordingsDir,
+        authority,
         log,
       }),
     );
@@ -227,10 +236,11 @@ export class DevCluster {
     );
     const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
     const hostId = randomUUID();
-    const [web, proxy, auth] = await Promise.all([
+    const [web, proxy, auth, desktop] = await Promise.all([
       webCert(authority, host, cfg),
       hostCert(authority, 'Proxy', hostId),
       hostCert(authority, 'Auth', hostId),
+      desktopServiceCert(authority),
     ]);
     // Session recordings of in-process nodes: <data-dir>/recordings, else a temp dir.
     const recordingsDir = opts.dataDir
@@ -254,7 +264,7 @@ export class DevCluster {
       sshNodes.push(node);
       nodes.push({ ...n, id: info.id, addr: `127.0.0.1:${node.port}` });
     }
-    const dc = new DevCluster({ ...cfg, nodes }, authority, { web, proxy, auth }, log);
+    const dc = new DevCluster({ ...cfg, nodes }, authority, { web, proxy, auth, desktop }, log);
     dc.sshNodes.push(...sshNodes);
     dc.recordingsDir = recordingsDir;
     dc.tempRecordings = !opts.dataDir;
@@ -372,6 +382,7 @@ export class DevCluster {
     this.authGrpc.forceShutdown();
     this.httpServer.closeAllConnections();
     this.proxySshServer.stop();
+    this.desktopService.stop();
     for (const s of this.sockets) s.destroy();
     await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop())]);
     if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });

@@ -35,6 +35,11 @@ export interface ShadowDesktopOptions {
   xterm?: boolean;
   /** Show the clock (default true), a 200x200 window at the top right. */
   clock?: boolean;
+  /**
+   * More X clients to run on the display (argv each, DISPLAY set), e.g. an xterm printing without
+   * pause for a screen that never stops changing (the frame-rate bench).
+   */
+  programs?: string[][];
   /** More freerdp-shadow-cli arguments, e.g. ['/sec:rdp'] for a server that refuses TLS. */
   args?: string[];
 }
@@ -173,6 +178,9 @@ export async function startShadowDesktop(options: ShadowDesktopOptions = {}): Pr
           }),
         ),
       );
+    }
+    for (const [cmd, ...argv] of options.programs ?? []) {
+      started.push(track(spawn(cmd!, argv, { cwd: dir, env, stdio: 'ignore' })));
     }
     const port = await freePort();
     const logPath = path.join(dir, 'shadow.log');

@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Empty } from "../../../../google/protobuf/empty.js";
 import { Timestamp } from "../../../../google/protobuf/timestamp.js";
+import { ChallengeExtensions } from "../../../mfa/v1/mfa.js";
 import { OneOf } from "../../types/events/events.js";
 import {
   AppServerV3,
@@ -43,6 +44,7 @@ import {
   WindowsDesktopServiceV3,
   WindowsDesktopV3,
 } from "../../types/types.js";
+import { Certs } from "./certs.js";
 
 export const protobufPackage = "proto";
 
@@ -77,6 +79,45 @@ export function orderToJSON(object: Order): string {
     case Order.ASCENDING:
       return "ASCENDING";
     case Order.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum MFARequired {
+  MFA_REQUIRED_UNSPECIFIED = 0,
+  MFA_REQUIRED_YES = 1,
+  MFA_REQUIRED_NO = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function mFARequiredFromJSON(object: any): MFARequired {
+  switch (object) {
+    case 0:
+    case "MFA_REQUIRED_UNSPECIFIED":
+      return MFARequired.MFA_REQUIRED_UNSPECIFIED;
+    case 1:
+    case "MFA_REQUIRED_YES":
+      return MFARequired.MFA_REQUIRED_YES;
+    case 2:
+    case "MFA_REQUIRED_NO":
+      return MFARequired.MFA_REQUIRED_NO;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MFARequired.UNRECOGNIZED;
+  }
+}
+
+export function mFARequiredToJSON(object: MFARequired): string {
+  switch (object) {
+    case MFARequired.MFA_REQUIRED_UNSPECIFIED:
+      return "MFA_REQUIRED_UNSPECIFIED";
+    case MFARequired.MFA_REQUIRED_YES:
+      return "MFA_REQUIRED_YES";
+    case MFARequired.MFA_REQUIRED_NO:
+      return "MFA_REQUIRED_NO";
+    case MFARequired.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -291,6 +332,280 @@ export interface Events {
   Items: OneOf[];
   /** Set when more events remain: the StartKey of the next page. */
   LastKey: string;
+}
+
+export interface UserCertsRequest {
+  /** Legacy single key (SSH authorized_keys form), used for both certificates. */
+  PublicKey: Buffer;
+  Username: string;
+  /** Upstream: stdtime, non-nullable. */
+  Expires?: Date | undefined;
+  Format: string;
+  RouteToCluster: string;
+  AccessRequests: string[];
+  KubernetesCluster: string;
+  RouteToDatabase?: RouteToDatabase | undefined;
+  NodeName: string;
+  Usage: UserCertsRequest_CertUsage;
+  RouteToApp?: RouteToApp | undefined;
+  RoleRequests: string[];
+  RouteToWindowsDesktop?: RouteToWindowsDesktop | undefined;
+  UseRoleRequests: boolean;
+  DropAccessRequests: string[];
+  ConnectionDiagnosticID: string;
+  RequesterName: UserCertsRequest_Requester;
+  /** Set after a per-session MFA ceremony; the issued certificate records the device. */
+  MFAResponse?: MFAAuthenticateResponse | undefined;
+  SSHLogin: string;
+  Purpose: UserCertsRequest_CertPurpose;
+  /**
+   * v17+ split keys. The numbers are inferred (see docs/desktop-certs.md): the v16 file has a
+   * gap 22-26 before 27, and v17 added these fields in this order.
+   */
+  SSHPublicKey: Buffer;
+  TLSPublicKey: Buffer;
+  /** Fields 24-26 (attestation statements and one more) are not declared. */
+  ReissuableRoleImpersonation: boolean;
+}
+
+export enum UserCertsRequest_CertUsage {
+  All = 0,
+  SSH = 1,
+  Kubernetes = 2,
+  Database = 3,
+  App = 4,
+  WindowsDesktop = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function userCertsRequest_CertUsageFromJSON(object: any): UserCertsRequest_CertUsage {
+  switch (object) {
+    case 0:
+    case "All":
+      return UserCertsRequest_CertUsage.All;
+    case 1:
+    case "SSH":
+      return UserCertsRequest_CertUsage.SSH;
+    case 2:
+    case "Kubernetes":
+      return UserCertsRequest_CertUsage.Kubernetes;
+    case 3:
+    case "Database":
+      return UserCertsRequest_CertUsage.Database;
+    case 4:
+    case "App":
+      return UserCertsRequest_CertUsage.App;
+    case 5:
+    case "WindowsDesktop":
+      return UserCertsRequest_CertUsage.WindowsDesktop;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return UserCertsRequest_CertUsage.UNRECOGNIZED;
+  }
+}
+
+export function userCertsRequest_CertUsageToJSON(object: UserCertsRequest_CertUsage): string {
+  switch (object) {
+    case UserCertsRequest_CertUsage.All:
+      return "All";
+    case UserCertsRequest_CertUsage.SSH:
+      return "SSH";
+    case UserCertsRequest_CertUsage.Kubernetes:
+      return "Kubernetes";
+    case UserCertsRequest_CertUsage.Database:
+      return "Database";
+    case UserCertsRequest_CertUsage.App:
+      return "App";
+    case UserCertsRequest_CertUsage.WindowsDesktop:
+      return "WindowsDesktop";
+    case UserCertsRequest_CertUsage.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum UserCertsRequest_Requester {
+  UNSPECIFIED = 0,
+  TSH_DB_LOCAL_PROXY_TUNNEL = 1,
+  TSH_KUBE_LOCAL_PROXY = 2,
+  TSH_KUBE_LOCAL_PROXY_HEADLESS = 3,
+  TSH_APP_LOCAL_PROXY = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function userCertsRequest_RequesterFromJSON(object: any): UserCertsRequest_Requester {
+  switch (object) {
+    case 0:
+    case "UNSPECIFIED":
+      return UserCertsRequest_Requester.UNSPECIFIED;
+    case 1:
+    case "TSH_DB_LOCAL_PROXY_TUNNEL":
+      return UserCertsRequest_Requester.TSH_DB_LOCAL_PROXY_TUNNEL;
+    case 2:
+    case "TSH_KUBE_LOCAL_PROXY":
+      return UserCertsRequest_Requester.TSH_KUBE_LOCAL_PROXY;
+    case 3:
+    case "TSH_KUBE_LOCAL_PROXY_HEADLESS":
+      return UserCertsRequest_Requester.TSH_KUBE_LOCAL_PROXY_HEADLESS;
+    case 4:
+    case "TSH_APP_LOCAL_PROXY":
+      return UserCertsRequest_Requester.TSH_APP_LOCAL_PROXY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return UserCertsRequest_Requester.UNRECOGNIZED;
+  }
+}
+
+export function userCertsRequest_RequesterToJSON(object: UserCertsRequest_Requester): string {
+  switch (object) {
+    case UserCertsRequest_Requester.UNSPECIFIED:
+      return "UNSPECIFIED";
+    case UserCertsRequest_Requester.TSH_DB_LOCAL_PROXY_TUNNEL:
+      return "TSH_DB_LOCAL_PROXY_TUNNEL";
+    case UserCertsRequest_Requester.TSH_KUBE_LOCAL_PROXY:
+      return "TSH_KUBE_LOCAL_PROXY";
+    case UserCertsRequest_Requester.TSH_KUBE_LOCAL_PROXY_HEADLESS:
+      return "TSH_KUBE_LOCAL_PROXY_HEADLESS";
+    case UserCertsRequest_Requester.TSH_APP_LOCAL_PROXY:
+      return "TSH_APP_LOCAL_PROXY";
+    case UserCertsRequest_Requester.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum UserCertsRequest_CertPurpose {
+  CERT_PURPOSE_UNSPECIFIED = 0,
+  CERT_PURPOSE_LOGIN_CERTS = 1,
+  CERT_PURPOSE_SINGLE_USE_CERTS = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function userCertsRequest_CertPurposeFromJSON(object: any): UserCertsRequest_CertPurpose {
+  switch (object) {
+    case 0:
+    case "CERT_PURPOSE_UNSPECIFIED":
+      return UserCertsRequest_CertPurpose.CERT_PURPOSE_UNSPECIFIED;
+    case 1:
+    case "CERT_PURPOSE_LOGIN_CERTS":
+      return UserCertsRequest_CertPurpose.CERT_PURPOSE_LOGIN_CERTS;
+    case 2:
+    case "CERT_PURPOSE_SINGLE_USE_CERTS":
+      return UserCertsRequest_CertPurpose.CERT_PURPOSE_SINGLE_USE_CERTS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return UserCertsRequest_CertPurpose.UNRECOGNIZED;
+  }
+}
+
+export function userCertsRequest_CertPurposeToJSON(object: UserCertsRequest_CertPurpose): string {
+  switch (object) {
+    case UserCertsRequest_CertPurpose.CERT_PURPOSE_UNSPECIFIED:
+      return "CERT_PURPOSE_UNSPECIFIED";
+    case UserCertsRequest_CertPurpose.CERT_PURPOSE_LOGIN_CERTS:
+      return "CERT_PURPOSE_LOGIN_CERTS";
+    case UserCertsRequest_CertPurpose.CERT_PURPOSE_SINGLE_USE_CERTS:
+      return "CERT_PURPOSE_SINGLE_USE_CERTS";
+    case UserCertsRequest_CertPurpose.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface RouteToDatabase {
+  ServiceName: string;
+  Protocol: string;
+  Username: string;
+  Database: string;
+  Roles: string[];
+}
+
+export interface RouteToWindowsDesktop {
+  WindowsDesktop: string;
+  Login: string;
+}
+
+export interface RouteToApp {
+  Name: string;
+  SessionID: string;
+  PublicAddr: string;
+  ClusterName: string;
+  AWSRoleARN: string;
+  AzureIdentity: string;
+  GCPServiceAccount: string;
+  URI: string;
+}
+
+export interface NodeLogin {
+  Node: string;
+  Login: string;
+}
+
+export interface AdminAction {
+}
+
+export interface IsMFARequiredRequest {
+  Target?:
+    | { $case: "KubernetesCluster"; value: string }
+    | { $case: "Database"; value: RouteToDatabase }
+    | { $case: "Node"; value: NodeLogin }
+    | { $case: "WindowsDesktop"; value: RouteToWindowsDesktop }
+    | { $case: "AdminAction"; value: AdminAction }
+    | { $case: "App"; value: RouteToApp }
+    | undefined;
+}
+
+export interface IsMFARequiredResponse {
+  Required: boolean;
+  MFARequired: MFARequired;
+}
+
+export interface UserCredentials {
+  Username: string;
+  Password: Buffer;
+}
+
+export interface ContextUser {
+}
+
+export interface Passwordless {
+}
+
+export interface CreateAuthenticateChallengeRequest {
+  Request?:
+    | { $case: "UserCredentials"; value: UserCredentials }
+    | { $case: "RecoveryStartTokenID"; value: string }
+    | { $case: "ContextUser"; value: ContextUser }
+    | { $case: "Passwordless"; value: Passwordless }
+    | undefined;
+  /** When set and MFA is not required, the challenge carries MFARequired = NO and no devices. */
+  MFARequiredCheck?: IsMFARequiredRequest | undefined;
+  ChallengeExtensions?: ChallengeExtensions | undefined;
+}
+
+/**
+ * The WebAuthn challenge (3, webauthn.CredentialAssertion) and newer members are not
+ * declared: tshjs answers TOTP only.
+ */
+export interface MFAAuthenticateChallenge {
+  TOTP?: TOTPChallenge | undefined;
+  MFARequired: MFARequired;
+}
+
+/** Empty: it only says the user has a TOTP device. */
+export interface TOTPChallenge {
+}
+
+/** Member 3 (webauthn.CredentialAssertionResponse) is not declared. */
+export interface MFAAuthenticateResponse {
+  Response?: { $case: "TOTP"; value: TOTPResponse } | undefined;
+}
+
+export interface TOTPResponse {
+  Code: string;
 }
 
 function createBasePingRequest(): PingRequest {
@@ -3762,6 +4077,1945 @@ export const Events: MessageFns<Events> = {
   },
 };
 
+function createBaseUserCertsRequest(): UserCertsRequest {
+  return {
+    PublicKey: Buffer.alloc(0),
+    Username: "",
+    Expires: undefined,
+    Format: "",
+    RouteToCluster: "",
+    AccessRequests: [],
+    KubernetesCluster: "",
+    RouteToDatabase: undefined,
+    NodeName: "",
+    Usage: 0,
+    RouteToApp: undefined,
+    RoleRequests: [],
+    RouteToWindowsDesktop: undefined,
+    UseRoleRequests: false,
+    DropAccessRequests: [],
+    ConnectionDiagnosticID: "",
+    RequesterName: 0,
+    MFAResponse: undefined,
+    SSHLogin: "",
+    Purpose: 0,
+    SSHPublicKey: Buffer.alloc(0),
+    TLSPublicKey: Buffer.alloc(0),
+    ReissuableRoleImpersonation: false,
+  };
+}
+
+export const UserCertsRequest: MessageFns<UserCertsRequest> = {
+  encode(message: UserCertsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.PublicKey.length !== 0) {
+      writer.uint32(10).bytes(message.PublicKey);
+    }
+    if (message.Username !== "") {
+      writer.uint32(18).string(message.Username);
+    }
+    if (message.Expires !== undefined) {
+      Timestamp.encode(toTimestamp(message.Expires), writer.uint32(26).fork()).join();
+    }
+    if (message.Format !== "") {
+      writer.uint32(34).string(message.Format);
+    }
+    if (message.RouteToCluster !== "") {
+      writer.uint32(42).string(message.RouteToCluster);
+    }
+    for (const v of message.AccessRequests) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.KubernetesCluster !== "") {
+      writer.uint32(58).string(message.KubernetesCluster);
+    }
+    if (message.RouteToDatabase !== undefined) {
+      RouteToDatabase.encode(message.RouteToDatabase, writer.uint32(66).fork()).join();
+    }
+    if (message.NodeName !== "") {
+      writer.uint32(74).string(message.NodeName);
+    }
+    if (message.Usage !== 0) {
+      writer.uint32(80).int32(message.Usage);
+    }
+    if (message.RouteToApp !== undefined) {
+      RouteToApp.encode(message.RouteToApp, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.RoleRequests) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.RouteToWindowsDesktop !== undefined) {
+      RouteToWindowsDesktop.encode(message.RouteToWindowsDesktop, writer.uint32(106).fork()).join();
+    }
+    if (message.UseRoleRequests !== false) {
+      writer.uint32(112).bool(message.UseRoleRequests);
+    }
+    for (const v of message.DropAccessRequests) {
+      writer.uint32(122).string(v!);
+    }
+    if (message.ConnectionDiagnosticID !== "") {
+      writer.uint32(130).string(message.ConnectionDiagnosticID);
+    }
+    if (message.RequesterName !== 0) {
+      writer.uint32(136).int32(message.RequesterName);
+    }
+    if (message.MFAResponse !== undefined) {
+      MFAAuthenticateResponse.encode(message.MFAResponse, writer.uint32(146).fork()).join();
+    }
+    if (message.SSHLogin !== "") {
+      writer.uint32(154).string(message.SSHLogin);
+    }
+    if (message.Purpose !== 0) {
+      writer.uint32(168).int32(message.Purpose);
+    }
+    if (message.SSHPublicKey.length !== 0) {
+      writer.uint32(178).bytes(message.SSHPublicKey);
+    }
+    if (message.TLSPublicKey.length !== 0) {
+      writer.uint32(186).bytes(message.TLSPublicKey);
+    }
+    if (message.ReissuableRoleImpersonation !== false) {
+      writer.uint32(216).bool(message.ReissuableRoleImpersonation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserCertsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserCertsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.PublicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Username = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Expires = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Format = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.RouteToCluster = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.AccessRequests.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.KubernetesCluster = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.RouteToDatabase = RouteToDatabase.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.NodeName = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.Usage = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.RouteToApp = RouteToApp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.RoleRequests.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.RouteToWindowsDesktop = RouteToWindowsDesktop.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.UseRoleRequests = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.DropAccessRequests.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.ConnectionDiagnosticID = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.RequesterName = reader.int32() as any;
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.MFAResponse = MFAAuthenticateResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.SSHLogin = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.Purpose = reader.int32() as any;
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.SSHPublicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.TLSPublicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.ReissuableRoleImpersonation = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserCertsRequest {
+    return {
+      PublicKey: isSet(object.PublicKey) ? Buffer.from(bytesFromBase64(object.PublicKey)) : Buffer.alloc(0),
+      Username: isSet(object.Username) ? globalThis.String(object.Username) : "",
+      Expires: isSet(object.Expires) ? fromJsonTimestamp(object.Expires) : undefined,
+      Format: isSet(object.Format) ? globalThis.String(object.Format) : "",
+      RouteToCluster: isSet(object.RouteToCluster) ? globalThis.String(object.RouteToCluster) : "",
+      AccessRequests: globalThis.Array.isArray(object?.AccessRequests)
+        ? object.AccessRequests.map((e: any) => globalThis.String(e))
+        : [],
+      KubernetesCluster: isSet(object.KubernetesCluster) ? globalThis.String(object.KubernetesCluster) : "",
+      RouteToDatabase: isSet(object.RouteToDatabase) ? RouteToDatabase.fromJSON(object.RouteToDatabase) : undefined,
+      NodeName: isSet(object.NodeName) ? globalThis.String(object.NodeName) : "",
+      Usage: isSet(object.Usage) ? userCertsRequest_CertUsageFromJSON(object.Usage) : 0,
+      RouteToApp: isSet(object.RouteToApp) ? RouteToApp.fromJSON(object.RouteToApp) : undefined,
+      RoleRequests: globalThis.Array.isArray(object?.RoleRequests)
+        ? object.RoleRequests.map((e: any) => globalThis.String(e))
+        : [],
+      RouteToWindowsDesktop: isSet(object.RouteToWindowsDesktop)
+        ? RouteToWindowsDesktop.fromJSON(object.RouteToWindowsDesktop)
+        : undefined,
+      UseRoleRequests: isSet(object.UseRoleRequests) ? globalThis.Boolean(object.UseRoleRequests) : false,
+      DropAccessRequests: globalThis.Array.isArray(object?.DropAccessRequests)
+        ? object.DropAccessRequests.map((e: any) => globalThis.String(e))
+        : [],
+      ConnectionDiagnosticID: isSet(object.ConnectionDiagnosticID)
+        ? globalThis.String(object.ConnectionDiagnosticID)
+        : "",
+      RequesterName: isSet(object.RequesterName) ? userCertsRequest_RequesterFromJSON(object.RequesterName) : 0,
+      MFAResponse: isSet(object.MFAResponse) ? MFAAuthenticateResponse.fromJSON(object.MFAResponse) : undefined,
+      SSHLogin: isSet(object.SSHLogin) ? globalThis.String(object.SSHLogin) : "",
+      Purpose: isSet(object.Purpose) ? userCertsRequest_CertPurposeFromJSON(object.Purpose) : 0,
+      SSHPublicKey: isSet(object.SSHPublicKey) ? Buffer.from(bytesFromBase64(object.SSHPublicKey)) : Buffer.alloc(0),
+      TLSPublicKey: isSet(object.TLSPublicKey) ? Buffer.from(bytesFromBase64(object.TLSPublicKey)) : Buffer.alloc(0),
+      ReissuableRoleImpersonation: isSet(object.ReissuableRoleImpersonation)
+        ? globalThis.Boolean(object.ReissuableRoleImpersonation)
+        : false,
+    };
+  },
+
+  toJSON(message: UserCertsRequest): unknown {
+    const obj: any = {};
+    if (message.PublicKey.length !== 0) {
+      obj.PublicKey = base64FromBytes(message.PublicKey);
+    }
+    if (message.Username !== "") {
+      obj.Username = message.Username;
+    }
+    if (message.Expires !== undefined) {
+      obj.Expires = message.Expires.toISOString();
+    }
+    if (message.Format !== "") {
+      obj.Format = message.Format;
+    }
+    if (message.RouteToCluster !== "") {
+      obj.RouteToCluster = message.RouteToCluster;
+    }
+    if (message.AccessRequests?.length) {
+      obj.AccessRequests = message.AccessRequests;
+    }
+    if (message.KubernetesCluster !== "") {
+      obj.KubernetesCluster = message.KubernetesCluster;
+    }
+    if (message.RouteToDatabase !== undefined) {
+      obj.RouteToDatabase = RouteToDatabase.toJSON(message.RouteToDatabase);
+    }
+    if (message.NodeName !== "") {
+      obj.NodeName = message.NodeName;
+    }
+    if (message.Usage !== 0) {
+      obj.Usage = userCertsRequest_CertUsageToJSON(message.Usage);
+    }
+    if (message.RouteToApp !== undefined) {
+      obj.RouteToApp = RouteToApp.toJSON(message.RouteToApp);
+    }
+    if (message.RoleRequests?.length) {
+      obj.RoleRequests = message.RoleRequests;
+    }
+    if (message.RouteToWindowsDesktop !== undefined) {
+      obj.RouteToWindowsDesktop = RouteToWindowsDesktop.toJSON(message.RouteToWindowsDesktop);
+    }
+    if (message.UseRoleRequests !== false) {
+      obj.UseRoleRequests = message.UseRoleRequests;
+    }
+    if (message.DropAccessRequests?.length) {
+      obj.DropAccessRequests = message.DropAccessRequests;
+    }
+    if (message.ConnectionDiagnosticID !== "") {
+      obj.ConnectionDiagnosticID = message.ConnectionDiagnosticID;
+    }
+    if (message.RequesterName !== 0) {
+      obj.RequesterName = userCertsRequest_RequesterToJSON(message.RequesterName);
+    }
+    if (message.MFAResponse !== undefined) {
+      obj.MFAResponse = MFAAuthenticateResponse.toJSON(message.MFAResponse);
+    }
+    if (message.SSHLogin !== "") {
+      obj.SSHLogin = message.SSHLogin;
+    }
+    if (message.Purpose !== 0) {
+      obj.Purpose = userCertsRequest_CertPurposeToJSON(message.Purpose);
+    }
+    if (message.SSHPublicKey.length !== 0) {
+      obj.SSHPublicKey = base64FromBytes(message.SSHPublicKey);
+    }
+    if (message.TLSPublicKey.length !== 0) {
+      obj.TLSPublicKey = base64FromBytes(message.TLSPublicKey);
+    }
+    if (message.ReissuableRoleImpersonation !== false) {
+      obj.ReissuableRoleImpersonation = message.ReissuableRoleImpersonation;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserCertsRequest>, I>>(base?: I): UserCertsRequest {
+    return UserCertsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserCertsRequest>, I>>(object: I): UserCertsRequest {
+    const message = createBaseUserCertsRequest();
+    message.PublicKey = object.PublicKey ?? Buffer.alloc(0);
+    message.Username = object.Username ?? "";
+    message.Expires = object.Expires ?? undefined;
+    message.Format = object.Format ?? "";
+    message.RouteToCluster = object.RouteToCluster ?? "";
+    message.AccessRequests = object.AccessRequests?.map((e) => e) || [];
+    message.KubernetesCluster = object.KubernetesCluster ?? "";
+    message.RouteToDatabase = (object.RouteToDatabase !== undefined && object.RouteToDatabase !== null)
+      ? RouteToDatabase.fromPartial(object.RouteToDatabase)
+      : undefined;
+    message.NodeName = object.NodeName ?? "";
+    message.Usage = object.Usage ?? 0;
+    message.RouteToApp = (object.RouteToApp !== undefined && object.RouteToApp !== null)
+      ? RouteToApp.fromPartial(object.RouteToApp)
+      : undefined;
+    message.RoleRequests = object.RoleRequests?.map((e) => e) || [];
+    message.RouteToWindowsDesktop =
+      (object.RouteToWindowsDesktop !== undefined && object.RouteToWindowsDesktop !== null)
+        ? RouteToWindowsDesktop.fromPartial(object.RouteToWindowsDesktop)
+        : undefined;
+    message.UseRoleRequests = object.UseRoleRequests ?? false;
+    message.DropAccessRequests = object.DropAccessRequests?.map((e) => e) || [];
+    message.ConnectionDiagnosticID = object.ConnectionDiagnosticID ?? "";
+    message.RequesterName = object.RequesterName ?? 0;
+    message.MFAResponse = (object.MFAResponse !== undefined && object.MFAResponse !== null)
+      ? MFAAuthenticateResponse.fromPartial(object.MFAResponse)
+      : undefined;
+    message.SSHLogin = object.SSHLogin ?? "";
+    message.Purpose = object.Purpose ?? 0;
+    message.SSHPublicKey = object.SSHPublicKey ?? Buffer.alloc(0);
+    message.TLSPublicKey = object.TLSPublicKey ?? Buffer.alloc(0);
+    message.ReissuableRoleImpersonation = object.ReissuableRoleImpersonation ?? false;
+    return message;
+  },
+};
+
+function createBaseRouteToDatabase(): RouteToDatabase {
+  return { ServiceName: "", Protocol: "", Username: "", Database: "", Roles: [] };
+}
+
+export const RouteToDatabase: MessageFns<RouteToDatabase> = {
+  encode(message: RouteToDatabase, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ServiceName !== "") {
+      writer.uint32(10).string(message.ServiceName);
+    }
+    if (message.Protocol !== "") {
+      writer.uint32(18).string(message.Protocol);
+    }
+    if (message.Username !== "") {
+      writer.uint32(26).string(message.Username);
+    }
+    if (message.Database !== "") {
+      writer.uint32(34).string(message.Database);
+    }
+    for (const v of message.Roles) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteToDatabase {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteToDatabase();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ServiceName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Protocol = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Username = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Roles.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RouteToDatabase {
+    return {
+      ServiceName: isSet(object.ServiceName) ? globalThis.String(object.ServiceName) : "",
+      Protocol: isSet(object.Protocol) ? globalThis.String(object.Protocol) : "",
+      Username: isSet(object.Username) ? globalThis.String(object.Username) : "",
+      Database: isSet(object.Database) ? globalThis.String(object.Database) : "",
+      Roles: globalThis.Array.isArray(object?.Roles) ? object.Roles.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: RouteToDatabase): unknown {
+    const obj: any = {};
+    if (message.ServiceName !== "") {
+      obj.ServiceName = message.ServiceName;
+    }
+    if (message.Protocol !== "") {
+      obj.Protocol = message.Protocol;
+    }
+    if (message.Username !== "") {
+      obj.Username = message.Username;
+    }
+    if (message.Database !== "") {
+      obj.Database = message.Database;
+    }
+    if (message.Roles?.length) {
+      obj.Roles = message.Roles;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RouteToDatabase>, I>>(base?: I): RouteToDatabase {
+    return RouteToDatabase.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteToDatabase>, I>>(object: I): RouteToDatabase {
+    const message = createBaseRouteToDatabase();
+    message.ServiceName = object.ServiceName ?? "";
+    message.Protocol = object.Protocol ?? "";
+    message.Username = object.Username ?? "";
+    message.Database = object.Database ?? "";
+    message.Roles = object.Roles?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRouteToWindowsDesktop(): RouteToWindowsDesktop {
+  return { WindowsDesktop: "", Login: "" };
+}
+
+export const RouteToWindowsDesktop: MessageFns<RouteToWindowsDesktop> = {
+  encode(message: RouteToWindowsDesktop, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.WindowsDesktop !== "") {
+      writer.uint32(10).string(message.WindowsDesktop);
+    }
+    if (message.Login !== "") {
+      writer.uint32(18).string(message.Login);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteToWindowsDesktop {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteToWindowsDesktop();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.WindowsDesktop = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Login = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RouteToWindowsDesktop {
+    return {
+      WindowsDesktop: isSet(object.WindowsDesktop) ? globalThis.String(object.WindowsDesktop) : "",
+      Login: isSet(object.Login) ? globalThis.String(object.Login) : "",
+    };
+  },
+
+  toJSON(message: RouteToWindowsDesktop): unknown {
+    const obj: any = {};
+    if (message.WindowsDesktop !== "") {
+      obj.WindowsDesktop = message.WindowsDesktop;
+    }
+    if (message.Login !== "") {
+      obj.Login = message.Login;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RouteToWindowsDesktop>, I>>(base?: I): RouteToWindowsDesktop {
+    return RouteToWindowsDesktop.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteToWindowsDesktop>, I>>(object: I): RouteToWindowsDesktop {
+    const message = createBaseRouteToWindowsDesktop();
+    message.WindowsDesktop = object.WindowsDesktop ?? "";
+    message.Login = object.Login ?? "";
+    return message;
+  },
+};
+
+function createBaseRouteToApp(): RouteToApp {
+  return {
+    Name: "",
+    SessionID: "",
+    PublicAddr: "",
+    ClusterName: "",
+    AWSRoleARN: "",
+    AzureIdentity: "",
+    GCPServiceAccount: "",
+    URI: "",
+  };
+}
+
+export const RouteToApp: MessageFns<RouteToApp> = {
+  encode(message: RouteToApp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Name !== "") {
+      writer.uint32(10).string(message.Name);
+    }
+    if (message.SessionID !== "") {
+      writer.uint32(18).string(message.SessionID);
+    }
+    if (message.PublicAddr !== "") {
+      writer.uint32(26).string(message.PublicAddr);
+    }
+    if (message.ClusterName !== "") {
+      writer.uint32(34).string(message.ClusterName);
+    }
+    if (message.AWSRoleARN !== "") {
+      writer.uint32(42).string(message.AWSRoleARN);
+    }
+    if (message.AzureIdentity !== "") {
+      writer.uint32(50).string(message.AzureIdentity);
+    }
+    if (message.GCPServiceAccount !== "") {
+      writer.uint32(58).string(message.GCPServiceAccount);
+    }
+    if (message.URI !== "") {
+      writer.uint32(66).string(message.URI);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteToApp {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteToApp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SessionID = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.PublicAddr = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ClusterName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.AWSRoleARN = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.AzureIdentity = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.GCPServiceAccount = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.URI = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RouteToApp {
+    return {
+      Name: isSet(object.Name) ? globalThis.String(object.Name) : "",
+      SessionID: isSet(object.SessionID) ? globalThis.String(object.SessionID) : "",
+      PublicAddr: isSet(object.PublicAddr) ? globalThis.String(object.PublicAddr) : "",
+      ClusterName: isSet(object.ClusterName) ? globalThis.String(object.ClusterName) : "",
+      AWSRoleARN: isSet(object.AWSRoleARN) ? globalThis.String(object.AWSRoleARN) : "",
+      AzureIdentity: isSet(object.AzureIdentity) ? globalThis.String(object.AzureIdentity) : "",
+      GCPServiceAccount: isSet(object.GCPServiceAccount) ? globalThis.String(object.GCPServiceAccount) : "",
+      URI: isSet(object.URI) ? globalThis.String(object.URI) : "",
+    };
+  },
+
+  toJSON(message: RouteToApp): unknown {
+    const obj: any = {};
+    if (message.Name !== "") {
+      obj.Name = message.Name;
+    }
+    if (message.SessionID !== "") {
+      obj.SessionID = message.SessionID;
+    }
+    if (message.PublicAddr !== "") {
+      obj.PublicAddr = message.PublicAddr;
+    }
+    if (message.ClusterName !== "") {
+      obj.ClusterName = message.ClusterName;
+    }
+    if (message.AWSRoleARN !== "") {
+      obj.AWSRoleARN = message.AWSRoleARN;
+    }
+    if (message.AzureIdentity !== "") {
+      obj.AzureIdentity = message.AzureIdentity;
+    }
+    if (message.GCPServiceAccount !== "") {
+      obj.GCPServiceAccount = message.GCPServiceAccount;
+    }
+    if (message.URI !== "") {
+      obj.URI = message.URI;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RouteToApp>, I>>(base?: I): RouteToApp {
+    return RouteToApp.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteToApp>, I>>(object: I): RouteToApp {
+    const message = createBaseRouteToApp();
+    message.Name = object.Name ?? "";
+    message.SessionID = object.SessionID ?? "";
+    message.PublicAddr = object.PublicAddr ?? "";
+    message.ClusterName = object.ClusterName ?? "";
+    message.AWSRoleARN = object.AWSRoleARN ?? "";
+    message.AzureIdentity = object.AzureIdentity ?? "";
+    message.GCPServiceAccount = object.GCPServiceAccount ?? "";
+    message.URI = object.URI ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeLogin(): NodeLogin {
+  return { Node: "", Login: "" };
+}
+
+export const NodeLogin: MessageFns<NodeLogin> = {
+  encode(message: NodeLogin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Node !== "") {
+      writer.uint32(10).string(message.Node);
+    }
+    if (message.Login !== "") {
+      writer.uint32(18).string(message.Login);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeLogin {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeLogin();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Node = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Login = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeLogin {
+    return {
+      Node: isSet(object.Node) ? globalThis.String(object.Node) : "",
+      Login: isSet(object.Login) ? globalThis.String(object.Login) : "",
+    };
+  },
+
+  toJSON(message: NodeLogin): unknown {
+    const obj: any = {};
+    if (message.Node !== "") {
+      obj.Node = message.Node;
+    }
+    if (message.Login !== "") {
+      obj.Login = message.Login;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeLogin>, I>>(base?: I): NodeLogin {
+    return NodeLogin.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeLogin>, I>>(object: I): NodeLogin {
+    const message = createBaseNodeLogin();
+    message.Node = object.Node ?? "";
+    message.Login = object.Login ?? "";
+    return message;
+  },
+};
+
+function createBaseAdminAction(): AdminAction {
+  return {};
+}
+
+export const AdminAction: MessageFns<AdminAction> = {
+  encode(_: AdminAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AdminAction {
+    return {};
+  },
+
+  toJSON(_: AdminAction): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminAction>, I>>(base?: I): AdminAction {
+    return AdminAction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminAction>, I>>(_: I): AdminAction {
+    const message = createBaseAdminAction();
+    return message;
+  },
+};
+
+function createBaseIsMFARequiredRequest(): IsMFARequiredRequest {
+  return { Target: undefined };
+}
+
+export const IsMFARequiredRequest: MessageFns<IsMFARequiredRequest> = {
+  encode(message: IsMFARequiredRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.Target?.$case) {
+      case "KubernetesCluster":
+        writer.uint32(10).string(message.Target.value);
+        break;
+      case "Database":
+        RouteToDatabase.encode(message.Target.value, writer.uint32(18).fork()).join();
+        break;
+      case "Node":
+        NodeLogin.encode(message.Target.value, writer.uint32(26).fork()).join();
+        break;
+      case "WindowsDesktop":
+        RouteToWindowsDesktop.encode(message.Target.value, writer.uint32(34).fork()).join();
+        break;
+      case "AdminAction":
+        AdminAction.encode(message.Target.value, writer.uint32(42).fork()).join();
+        break;
+      case "App":
+        RouteToApp.encode(message.Target.value, writer.uint32(50).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IsMFARequiredRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIsMFARequiredRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Target = { $case: "KubernetesCluster", value: reader.string() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Target = { $case: "Database", value: RouteToDatabase.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Target = { $case: "Node", value: NodeLogin.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Target = { $case: "WindowsDesktop", value: RouteToWindowsDesktop.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Target = { $case: "AdminAction", value: AdminAction.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Target = { $case: "App", value: RouteToApp.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IsMFARequiredRequest {
+    return {
+      Target: isSet(object.KubernetesCluster)
+        ? { $case: "KubernetesCluster", value: globalThis.String(object.KubernetesCluster) }
+        : isSet(object.Database)
+        ? { $case: "Database", value: RouteToDatabase.fromJSON(object.Database) }
+        : isSet(object.Node)
+        ? { $case: "Node", value: NodeLogin.fromJSON(object.Node) }
+        : isSet(object.WindowsDesktop)
+        ? { $case: "WindowsDesktop", value: RouteToWindowsDesktop.fromJSON(object.WindowsDesktop) }
+        : isSet(object.AdminAction)
+        ? { $case: "AdminAction", value: AdminAction.fromJSON(object.AdminAction) }
+        : isSet(object.App)
+        ? { $case: "App", value: RouteToApp.fromJSON(object.App) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: IsMFARequiredRequest): unknown {
+    const obj: any = {};
+    if (message.Target?.$case === "KubernetesCluster") {
+      obj.KubernetesCluster = message.Target.value;
+    } else if (message.Target?.$case === "Database") {
+      obj.Database = RouteToDatabase.toJSON(message.Target.value);
+    } else if (message.Target?.$case === "Node") {
+      obj.Node = NodeLogin.toJSON(message.Target.value);
+    } else if (message.Target?.$case === "WindowsDesktop") {
+      obj.WindowsDesktop = RouteToWindowsDesktop.toJSON(message.Target.value);
+    } else if (message.Target?.$case === "AdminAction") {
+      obj.AdminAction = AdminAction.toJSON(message.Target.value);
+    } else if (message.Target?.$case === "App") {
+      obj.App = RouteToApp.toJSON(message.Target.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IsMFARequiredRequest>, I>>(base?: I): IsMFARequiredRequest {
+    return IsMFARequiredRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IsMFARequiredRequest>, I>>(object: I): IsMFARequiredRequest {
+    const message = createBaseIsMFARequiredRequest();
+    switch (object.Target?.$case) {
+      case "KubernetesCluster": {
+        if (object.Target?.value !== undefined && object.Target?.value !== null) {
+          message.Target = { $case: "KubernetesCluster", value: object.Target.value };
+        }
+        break;
+      }
+      case "Database": {
+        if (object.Target?.value !== undefined && object.Target?.value !== null) {
+          message.Target = { $case: "Database", value: RouteToDatabase.fromPartial(object.Target.value) };
+        }
+        break;
+      }
+      case "Node": {
+        if (object.Target?.value !== undefined && object.Target?.value !== null) {
+          message.Target = { $case: "Node", value: NodeLogin.fromPartial(object.Target.value) };
+        }
+        break;
+      }
+      case "WindowsDesktop": {
+        if (object.Target?.value !== undefined && object.Target?.value !== null) {
+          message.Target = { $case: "WindowsDesktop", value: RouteToWindowsDesktop.fromPartial(object.Target.value) };
+        }
+        break;
+      }
+      case "AdminAction": {
+        if (object.Target?.value !== undefined && object.Target?.value !== null) {
+          message.Target = { $case: "AdminAction", value: AdminAction.fromPartial(object.Target.value) };
+        }
+        break;
+      }
+      case "App": {
+        if (object.Target?.value !== undefined && object.Target?.value !== null) {
+          message.Target = { $case: "App", value: RouteToApp.fromPartial(object.Target.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseIsMFARequiredResponse(): IsMFARequiredResponse {
+  return { Required: false, MFARequired: 0 };
+}
+
+export const IsMFARequiredResponse: MessageFns<IsMFARequiredResponse> = {
+  encode(message: IsMFARequiredResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Required !== false) {
+      writer.uint32(8).bool(message.Required);
+    }
+    if (message.MFARequired !== 0) {
+      writer.uint32(16).int32(message.MFARequired);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IsMFARequiredResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIsMFARequiredResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.Required = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.MFARequired = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IsMFARequiredResponse {
+    return {
+      Required: isSet(object.Required) ? globalThis.Boolean(object.Required) : false,
+      MFARequired: isSet(object.MFARequired) ? mFARequiredFromJSON(object.MFARequired) : 0,
+    };
+  },
+
+  toJSON(message: IsMFARequiredResponse): unknown {
+    const obj: any = {};
+    if (message.Required !== false) {
+      obj.Required = message.Required;
+    }
+    if (message.MFARequired !== 0) {
+      obj.MFARequired = mFARequiredToJSON(message.MFARequired);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IsMFARequiredResponse>, I>>(base?: I): IsMFARequiredResponse {
+    return IsMFARequiredResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IsMFARequiredResponse>, I>>(object: I): IsMFARequiredResponse {
+    const message = createBaseIsMFARequiredResponse();
+    message.Required = object.Required ?? false;
+    message.MFARequired = object.MFARequired ?? 0;
+    return message;
+  },
+};
+
+function createBaseUserCredentials(): UserCredentials {
+  return { Username: "", Password: Buffer.alloc(0) };
+}
+
+export const UserCredentials: MessageFns<UserCredentials> = {
+  encode(message: UserCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Username !== "") {
+      writer.uint32(10).string(message.Username);
+    }
+    if (message.Password.length !== 0) {
+      writer.uint32(18).bytes(message.Password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserCredentials {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserCredentials();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Password = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserCredentials {
+    return {
+      Username: isSet(object.Username) ? globalThis.String(object.Username) : "",
+      Password: isSet(object.Password) ? Buffer.from(bytesFromBase64(object.Password)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: UserCredentials): unknown {
+    const obj: any = {};
+    if (message.Username !== "") {
+      obj.Username = message.Username;
+    }
+    if (message.Password.length !== 0) {
+      obj.Password = base64FromBytes(message.Password);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserCredentials>, I>>(base?: I): UserCredentials {
+    return UserCredentials.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserCredentials>, I>>(object: I): UserCredentials {
+    const message = createBaseUserCredentials();
+    message.Username = object.Username ?? "";
+    message.Password = object.Password ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseContextUser(): ContextUser {
+  return {};
+}
+
+export const ContextUser: MessageFns<ContextUser> = {
+  encode(_: ContextUser, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContextUser {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContextUser();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ContextUser {
+    return {};
+  },
+
+  toJSON(_: ContextUser): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContextUser>, I>>(base?: I): ContextUser {
+    return ContextUser.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContextUser>, I>>(_: I): ContextUser {
+    const message = createBaseContextUser();
+    return message;
+  },
+};
+
+function createBasePasswordless(): Passwordless {
+  return {};
+}
+
+export const Passwordless: MessageFns<Passwordless> = {
+  encode(_: Passwordless, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Passwordless {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePasswordless();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Passwordless {
+    return {};
+  },
+
+  toJSON(_: Passwordless): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Passwordless>, I>>(base?: I): Passwordless {
+    return Passwordless.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Passwordless>, I>>(_: I): Passwordless {
+    const message = createBasePasswordless();
+    return message;
+  },
+};
+
+function createBaseCreateAuthenticateChallengeRequest(): CreateAuthenticateChallengeRequest {
+  return { Request: undefined, MFARequiredCheck: undefined, ChallengeExtensions: undefined };
+}
+
+export const CreateAuthenticateChallengeRequest: MessageFns<CreateAuthenticateChallengeRequest> = {
+  encode(message: CreateAuthenticateChallengeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.Request?.$case) {
+      case "UserCredentials":
+        UserCredentials.encode(message.Request.value, writer.uint32(10).fork()).join();
+        break;
+      case "RecoveryStartTokenID":
+        writer.uint32(18).string(message.Request.value);
+        break;
+      case "ContextUser":
+        ContextUser.encode(message.Request.value, writer.uint32(26).fork()).join();
+        break;
+      case "Passwordless":
+        Passwordless.encode(message.Request.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    if (message.MFARequiredCheck !== undefined) {
+      IsMFARequiredRequest.encode(message.MFARequiredCheck, writer.uint32(42).fork()).join();
+    }
+    if (message.ChallengeExtensions !== undefined) {
+      ChallengeExtensions.encode(message.ChallengeExtensions, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateAuthenticateChallengeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateAuthenticateChallengeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Request = { $case: "UserCredentials", value: UserCredentials.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Request = { $case: "RecoveryStartTokenID", value: reader.string() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Request = { $case: "ContextUser", value: ContextUser.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Request = { $case: "Passwordless", value: Passwordless.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.MFARequiredCheck = IsMFARequiredRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.ChallengeExtensions = ChallengeExtensions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateAuthenticateChallengeRequest {
+    return {
+      Request: isSet(object.UserCredentials)
+        ? { $case: "UserCredentials", value: UserCredentials.fromJSON(object.UserCredentials) }
+        : isSet(object.RecoveryStartTokenID)
+        ? { $case: "RecoveryStartTokenID", value: globalThis.String(object.RecoveryStartTokenID) }
+        : isSet(object.ContextUser)
+        ? { $case: "ContextUser", value: ContextUser.fromJSON(object.ContextUser) }
+        : isSet(object.Passwordless)
+        ? { $case: "Passwordless", value: Passwordless.fromJSON(object.Passwordless) }
+        : undefined,
+      MFARequiredCheck: isSet(object.MFARequiredCheck)
+        ? IsMFARequiredRequest.fromJSON(object.MFARequiredCheck)
+        : undefined,
+      ChallengeExtensions: isSet(object.ChallengeExtensions)
+        ? ChallengeExtensions.fromJSON(object.ChallengeExtensions)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateAuthenticateChallengeRequest): unknown {
+    const obj: any = {};
+    if (message.Request?.$case === "UserCredentials") {
+      obj.UserCredentials = UserCredentials.toJSON(message.Request.value);
+    } else if (message.Request?.$case === "RecoveryStartTokenID") {
+      obj.RecoveryStartTokenID = message.Request.value;
+    } else if (message.Request?.$case === "ContextUser") {
+      obj.ContextUser = ContextUser.toJSON(message.Request.value);
+    } else if (message.Request?.$case === "Passwordless") {
+      obj.Passwordless = Passwordless.toJSON(message.Request.value);
+    }
+    if (message.MFARequiredCheck !== undefined) {
+      obj.MFARequiredCheck = IsMFARequiredRequest.toJSON(message.MFARequiredCheck);
+    }
+    if (message.ChallengeExtensions !== undefined) {
+      obj.ChallengeExtensions = ChallengeExtensions.toJSON(message.ChallengeExtensions);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateAuthenticateChallengeRequest>, I>>(
+    base?: I,
+  ): CreateAuthenticateChallengeRequest {
+    return CreateAuthenticateChallengeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateAuthenticateChallengeRequest>, I>>(
+    object: I,
+  ): CreateAuthenticateChallengeRequest {
+    const message = createBaseCreateAuthenticateChallengeRequest();
+    switch (object.Request?.$case) {
+      case "UserCredentials": {
+        if (object.Request?.value !== undefined && object.Request?.value !== null) {
+          message.Request = { $case: "UserCredentials", value: UserCredentials.fromPartial(object.Request.value) };
+        }
+        break;
+      }
+      case "RecoveryStartTokenID": {
+        if (object.Request?.value !== undefined && object.Request?.value !== null) {
+          message.Request = { $case: "RecoveryStartTokenID", value: object.Request.value };
+        }
+        break;
+      }
+      case "ContextUser": {
+        if (object.Request?.value !== undefined && object.Request?.value !== null) {
+          message.Request = { $case: "ContextUser", value: ContextUser.fromPartial(object.Request.value) };
+        }
+        break;
+      }
+      case "Passwordless": {
+        if (object.Request?.value !== undefined && object.Request?.value !== null) {
+          message.Request = { $case: "Passwordless", value: Passwordless.fromPartial(object.Request.value) };
+        }
+        break;
+      }
+    }
+    message.MFARequiredCheck = (object.MFARequiredCheck !== undefined && object.MFARequiredCheck !== null)
+      ? IsMFARequiredRequest.fromPartial(object.MFARequiredCheck)
+      : undefined;
+    message.ChallengeExtensions = (object.ChallengeExtensions !== undefined && object.ChallengeExtensions !== null)
+      ? ChallengeExtensions.fromPartial(object.ChallengeExtensions)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMFAAuthenticateChallenge(): MFAAuthenticateChallenge {
+  return { TOTP: undefined, MFARequired: 0 };
+}
+
+export const MFAAuthenticateChallenge: MessageFns<MFAAuthenticateChallenge> = {
+  encode(message: MFAAuthenticateChallenge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.TOTP !== undefined) {
+      TOTPChallenge.encode(message.TOTP, writer.uint32(18).fork()).join();
+    }
+    if (message.MFARequired !== 0) {
+      writer.uint32(32).int32(message.MFARequired);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MFAAuthenticateChallenge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMFAAuthenticateChallenge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.TOTP = TOTPChallenge.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.MFARequired = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MFAAuthenticateChallenge {
+    return {
+      TOTP: isSet(object.TOTP) ? TOTPChallenge.fromJSON(object.TOTP) : undefined,
+      MFARequired: isSet(object.MFARequired) ? mFARequiredFromJSON(object.MFARequired) : 0,
+    };
+  },
+
+  toJSON(message: MFAAuthenticateChallenge): unknown {
+    const obj: any = {};
+    if (message.TOTP !== undefined) {
+      obj.TOTP = TOTPChallenge.toJSON(message.TOTP);
+    }
+    if (message.MFARequired !== 0) {
+      obj.MFARequired = mFARequiredToJSON(message.MFARequired);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MFAAuthenticateChallenge>, I>>(base?: I): MFAAuthenticateChallenge {
+    return MFAAuthenticateChallenge.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MFAAuthenticateChallenge>, I>>(object: I): MFAAuthenticateChallenge {
+    const message = createBaseMFAAuthenticateChallenge();
+    message.TOTP = (object.TOTP !== undefined && object.TOTP !== null)
+      ? TOTPChallenge.fromPartial(object.TOTP)
+      : undefined;
+    message.MFARequired = object.MFARequired ?? 0;
+    return message;
+  },
+};
+
+function createBaseTOTPChallenge(): TOTPChallenge {
+  return {};
+}
+
+export const TOTPChallenge: MessageFns<TOTPChallenge> = {
+  encode(_: TOTPChallenge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TOTPChallenge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTOTPChallenge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TOTPChallenge {
+    return {};
+  },
+
+  toJSON(_: TOTPChallenge): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TOTPChallenge>, I>>(base?: I): TOTPChallenge {
+    return TOTPChallenge.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TOTPChallenge>, I>>(_: I): TOTPChallenge {
+    const message = createBaseTOTPChallenge();
+    return message;
+  },
+};
+
+function createBaseMFAAuthenticateResponse(): MFAAuthenticateResponse {
+  return { Response: undefined };
+}
+
+export const MFAAuthenticateResponse: MessageFns<MFAAuthenticateResponse> = {
+  encode(message: MFAAuthenticateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.Response?.$case) {
+      case "TOTP":
+        TOTPResponse.encode(message.Response.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MFAAuthenticateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMFAAuthenticateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Response = { $case: "TOTP", value: TOTPResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MFAAuthenticateResponse {
+    return { Response: isSet(object.TOTP) ? { $case: "TOTP", value: TOTPResponse.fromJSON(object.TOTP) } : undefined };
+  },
+
+  toJSON(message: MFAAuthenticateResponse): unknown {
+    const obj: any = {};
+    if (message.Response?.$case === "TOTP") {
+      obj.TOTP = TOTPResponse.toJSON(message.Response.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MFAAuthenticateResponse>, I>>(base?: I): MFAAuthenticateResponse {
+    return MFAAuthenticateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MFAAuthenticateResponse>, I>>(object: I): MFAAuthenticateResponse {
+    const message = createBaseMFAAuthenticateResponse();
+    switch (object.Response?.$case) {
+      case "TOTP": {
+        if (object.Response?.value !== undefined && object.Response?.value !== null) {
+          message.Response = { $case: "TOTP", value: TOTPResponse.fromPartial(object.Response.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseTOTPResponse(): TOTPResponse {
+  return { Code: "" };
+}
+
+export const TOTPResponse: MessageFns<TOTPResponse> = {
+  encode(message: TOTPResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Code !== "") {
+      writer.uint32(10).string(message.Code);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TOTPResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTOTPResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Code = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TOTPResponse {
+    return { Code: isSet(object.Code) ? globalThis.String(object.Code) : "" };
+  },
+
+  toJSON(message: TOTPResponse): unknown {
+    const obj: any = {};
+    if (message.Code !== "") {
+      obj.Code = message.Code;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TOTPResponse>, I>>(base?: I): TOTPResponse {
+    return TOTPResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TOTPResponse>, I>>(object: I): TOTPResponse {
+    const message = createBaseTOTPResponse();
+    message.Code = object.Code ?? "";
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   ping: {
@@ -3886,6 +6140,41 @@ export const AuthServiceService = {
     responseSerialize: (value: RoleV6): Buffer => Buffer.from(RoleV6.encode(value).finish()),
     responseDeserialize: (value: Buffer): RoleV6 => RoleV6.decode(value),
   },
+  /**
+   * Certificate reissue for one resource (desktop, database, kube, app) and the per-session
+   * MFA check and ceremony around it (docs/desktop-certs.md).
+   */
+  generateUserCerts: {
+    path: "/proto.AuthService/GenerateUserCerts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UserCertsRequest): Buffer => Buffer.from(UserCertsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UserCertsRequest => UserCertsRequest.decode(value),
+    responseSerialize: (value: Certs): Buffer => Buffer.from(Certs.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Certs => Certs.decode(value),
+  },
+  isMfaRequired: {
+    path: "/proto.AuthService/IsMFARequired" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IsMFARequiredRequest): Buffer => Buffer.from(IsMFARequiredRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IsMFARequiredRequest => IsMFARequiredRequest.decode(value),
+    responseSerialize: (value: IsMFARequiredResponse): Buffer =>
+      Buffer.from(IsMFARequiredResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IsMFARequiredResponse => IsMFARequiredResponse.decode(value),
+  },
+  createAuthenticateChallenge: {
+    path: "/proto.AuthService/CreateAuthenticateChallenge" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateAuthenticateChallengeRequest): Buffer =>
+      Buffer.from(CreateAuthenticateChallengeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateAuthenticateChallengeRequest =>
+      CreateAuthenticateChallengeRequest.decode(value),
+    responseSerialize: (value: MFAAuthenticateChallenge): Buffer =>
+      Buffer.from(MFAAuthenticateChallenge.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MFAAuthenticateChallenge => MFAAuthenticateChallenge.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -3913,6 +6202,13 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    */
   getCurrentUser: handleUnaryCall<Empty, UserV2>;
   getCurrentUserRoles: handleServerStreamingCall<Empty, RoleV6>;
+  /**
+   * Certificate reissue for one resource (desktop, database, kube, app) and the per-session
+   * MFA check and ceremony around it (docs/desktop-certs.md).
+   */
+  generateUserCerts: handleUnaryCall<UserCertsRequest, Certs>;
+  isMfaRequired: handleUnaryCall<IsMFARequiredRequest, IsMFARequiredResponse>;
+  createAuthenticateChallenge: handleUnaryCall<CreateAuthenticateChallengeRequest, MFAAuthenticateChallenge>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -4070,6 +6366,55 @@ export interface AuthServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<RoleV6>;
+  /**
+   * Certificate reissue for one resource (desktop, database, kube, app) and the per-session
+   * MFA check and ceremony around it (docs/desktop-certs.md).
+   */
+  generateUserCerts(
+    request: UserCertsRequest,
+    callback: (error: ServiceError | null, response: Certs) => void,
+  ): ClientUnaryCall;
+  generateUserCerts(
+    request: UserCertsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Certs) => void,
+  ): ClientUnaryCall;
+  generateUserCerts(
+    request: UserCertsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Certs) => void,
+  ): ClientUnaryCall;
+  isMfaRequired(
+    request: IsMFARequiredRequest,
+    callback: (error: ServiceError | null, response: IsMFARequiredResponse) => void,
+  ): ClientUnaryCall;
+  isMfaRequired(
+    request: IsMFARequiredRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IsMFARequiredResponse) => void,
+  ): ClientUnaryCall;
+  isMfaRequired(
+    request: IsMFARequiredRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IsMFARequiredResponse) => void,
+  ): ClientUnaryCall;
+  createAuthenticateChallenge(
+    request: CreateAuthenticateChallengeRequest,
+    callback: (error: ServiceError | null, response: MFAAuthenticateChallenge) => void,
+  ): ClientUnaryCall;
+  createAuthenticateChallenge(
+    request: CreateAuthenticateChallengeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MFAAuthenticateChallenge) => void,
+  ): ClientUnaryCall;
+  createAuthenticateChallenge(
+    request: CreateAuthenticateChallengeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MFAAuthenticateChallenge) => void,
+  ): ClientUnaryCall;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(AuthServiceService, "proto.AuthService") as unknown as {
@@ -4077,6 +6422,14 @@ export const AuthServiceClient = makeGenericClientConstructor(AuthServiceService
   service: typeof AuthServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 

@@ -393,7 +393,38 @@ export interface WindowsDesktopSessionStart_DesktopLabelsEntry {
   value: string;
 }
 
-/** A captured Teleport Desktop Protocol message. */
+/**
+ * Emitted when a Windows desktop session ends (event "windows.desktop.session.end", code
+ * TDP01I). Not a OneOf member yet: src/recording/events.ts keys its JSON table by every
+ * OneOf case, so the dev cluster writes OneOf field 60 around this message by hand
+ * (src/devcluster/desktop/recording.ts) until that table has an entry for it.
+ */
+export interface WindowsDesktopSessionEnd {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  WindowsDesktopService: string;
+  DesktopAddr: string;
+  Domain: string;
+  WindowsUser: string;
+  DesktopLabels: { [key: string]: string };
+  StartTime?: Date | undefined;
+  EndTime?: Date | undefined;
+  DesktopName: string;
+  Recorded: boolean;
+  Participants: string[];
+  Connection?: ConnectionMetadata | undefined;
+}
+
+export interface WindowsDesktopSessionEnd_DesktopLabelsEntry {
+  key: string;
+  value: string;
+}
+
+/**
+ * A captured Teleport Desktop Protocol message: Message holds a legacy TDP message, TDPBMessage
+ * a TDPB frame (4-byte length prefix + Envelope); only one of them is set.
+ */
 export interface DesktopRecording {
   Metadata?: Metadata | undefined;
   Message: Buffer;
@@ -509,7 +540,9 @@ export interface OneOf {
     | { $case: "DatabaseSessionEnd"; value: DatabaseSessionEnd }
     | { $case: "DatabaseSessionQuery"; value: DatabaseSessionQuery }
     | { $case: "WindowsDesktopSessionStart"; value: WindowsDesktopSessionStart }
-    | { $case: "PostgresParse"; value: PostgresParse }
+    | //
+    /** 60 WindowsDesktopSessionEnd: written by hand for now (see the message above). */
+    { $case: "PostgresParse"; value: PostgresParse }
     | { $case: "PostgresBind"; value: PostgresBind }
     | { $case: "PostgresExecute"; value: PostgresExecute }
     | { $case: "PostgresClose"; value: PostgresClose }
@@ -5207,6 +5240,430 @@ export const WindowsDesktopSessionStart_DesktopLabelsEntry: MessageFns<WindowsDe
       return message;
     },
   };
+
+function createBaseWindowsDesktopSessionEnd(): WindowsDesktopSessionEnd {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    WindowsDesktopService: "",
+    DesktopAddr: "",
+    Domain: "",
+    WindowsUser: "",
+    DesktopLabels: {},
+    StartTime: undefined,
+    EndTime: undefined,
+    DesktopName: "",
+    Recorded: false,
+    Participants: [],
+    Connection: undefined,
+  };
+}
+
+export const WindowsDesktopSessionEnd: MessageFns<WindowsDesktopSessionEnd> = {
+  encode(message: WindowsDesktopSessionEnd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.WindowsDesktopService !== "") {
+      writer.uint32(34).string(message.WindowsDesktopService);
+    }
+    if (message.DesktopAddr !== "") {
+      writer.uint32(42).string(message.DesktopAddr);
+    }
+    if (message.Domain !== "") {
+      writer.uint32(50).string(message.Domain);
+    }
+    if (message.WindowsUser !== "") {
+      writer.uint32(58).string(message.WindowsUser);
+    }
+    globalThis.Object.entries(message.DesktopLabels).forEach(([key, value]: [string, string]) => {
+      WindowsDesktopSessionEnd_DesktopLabelsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    if (message.StartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.StartTime), writer.uint32(74).fork()).join();
+    }
+    if (message.EndTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.EndTime), writer.uint32(82).fork()).join();
+    }
+    if (message.DesktopName !== "") {
+      writer.uint32(90).string(message.DesktopName);
+    }
+    if (message.Recorded !== false) {
+      writer.uint32(96).bool(message.Recorded);
+    }
+    for (const v of message.Participants) {
+      writer.uint32(106).string(v!);
+    }
+    if (message.Connection !== undefined) {
+      ConnectionMetadata.encode(message.Connection, writer.uint32(114).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WindowsDesktopSessionEnd {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWindowsDesktopSessionEnd();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.WindowsDesktopService = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.DesktopAddr = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Domain = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.WindowsUser = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = WindowsDesktopSessionEnd_DesktopLabelsEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.DesktopLabels[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.StartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.EndTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.DesktopName = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.Recorded = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.Participants.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.Connection = ConnectionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WindowsDesktopSessionEnd {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      WindowsDesktopService: isSet(object.WindowsDesktopService) ? globalThis.String(object.WindowsDesktopService) : "",
+      DesktopAddr: isSet(object.DesktopAddr) ? globalThis.String(object.DesktopAddr) : "",
+      Domain: isSet(object.Domain) ? globalThis.String(object.Domain) : "",
+      WindowsUser: isSet(object.WindowsUser) ? globalThis.String(object.WindowsUser) : "",
+      DesktopLabels: isObject(object.DesktopLabels)
+        ? (globalThis.Object.entries(object.DesktopLabels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      StartTime: isSet(object.StartTime) ? fromJsonTimestamp(object.StartTime) : undefined,
+      EndTime: isSet(object.EndTime) ? fromJsonTimestamp(object.EndTime) : undefined,
+      DesktopName: isSet(object.DesktopName) ? globalThis.String(object.DesktopName) : "",
+      Recorded: isSet(object.Recorded) ? globalThis.Boolean(object.Recorded) : false,
+      Participants: globalThis.Array.isArray(object?.Participants)
+        ? object.Participants.map((e: any) => globalThis.String(e))
+        : [],
+      Connection: isSet(object.Connection) ? ConnectionMetadata.fromJSON(object.Connection) : undefined,
+    };
+  },
+
+  toJSON(message: WindowsDesktopSessionEnd): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.WindowsDesktopService !== "") {
+      obj.WindowsDesktopService = message.WindowsDesktopService;
+    }
+    if (message.DesktopAddr !== "") {
+      obj.DesktopAddr = message.DesktopAddr;
+    }
+    if (message.Domain !== "") {
+      obj.Domain = message.Domain;
+    }
+    if (message.WindowsUser !== "") {
+      obj.WindowsUser = message.WindowsUser;
+    }
+    if (message.DesktopLabels) {
+      const entries = globalThis.Object.entries(message.DesktopLabels) as [string, string][];
+      if (entries.length > 0) {
+        obj.DesktopLabels = {};
+        entries.forEach(([k, v]) => {
+          obj.DesktopLabels[k] = v;
+        });
+      }
+    }
+    if (message.StartTime !== undefined) {
+      obj.StartTime = message.StartTime.toISOString();
+    }
+    if (message.EndTime !== undefined) {
+      obj.EndTime = message.EndTime.toISOString();
+    }
+    if (message.DesktopName !== "") {
+      obj.DesktopName = message.DesktopName;
+    }
+    if (message.Recorded !== false) {
+      obj.Recorded = message.Recorded;
+    }
+    if (message.Participants?.length) {
+      obj.Participants = message.Participants;
+    }
+    if (message.Connection !== undefined) {
+      obj.Connection = ConnectionMetadata.toJSON(message.Connection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WindowsDesktopSessionEnd>, I>>(base?: I): WindowsDesktopSessionEnd {
+    return WindowsDesktopSessionEnd.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WindowsDesktopSessionEnd>, I>>(object: I): WindowsDesktopSessionEnd {
+    const message = createBaseWindowsDesktopSessionEnd();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.WindowsDesktopService = object.WindowsDesktopService ?? "";
+    message.DesktopAddr = object.DesktopAddr ?? "";
+    message.Domain = object.Domain ?? "";
+    message.WindowsUser = object.WindowsUser ?? "";
+    message.DesktopLabels = (globalThis.Object.entries(object.DesktopLabels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.StartTime = object.StartTime ?? undefined;
+    message.EndTime = object.EndTime ?? undefined;
+    message.DesktopName = object.DesktopName ?? "";
+    message.Recorded = object.Recorded ?? false;
+    message.Participants = object.Participants?.map((e) => e) || [];
+    message.Connection = (object.Connection !== undefined && object.Connection !== null)
+      ? ConnectionMetadata.fromPartial(object.Connection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWindowsDesktopSessionEnd_DesktopLabelsEntry(): WindowsDesktopSessionEnd_DesktopLabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const WindowsDesktopSessionEnd_DesktopLabelsEntry: MessageFns<WindowsDesktopSessionEnd_DesktopLabelsEntry> = {
+  encode(
+    message: WindowsDesktopSessionEnd_DesktopLabelsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WindowsDesktopSessionEnd_DesktopLabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWindowsDesktopSessionEnd_DesktopLabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WindowsDesktopSessionEnd_DesktopLabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: WindowsDesktopSessionEnd_DesktopLabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WindowsDesktopSessionEnd_DesktopLabelsEntry>, I>>(
+    base?: I,
+  ): WindowsDesktopSessionEnd_DesktopLabelsEntry {
+    return WindowsDesktopSessionEnd_DesktopLabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WindowsDesktopSessionEnd_DesktopLabelsEntry>, I>>(
+    object: I,
+  ): WindowsDesktopSessionEnd_DesktopLabelsEntry {
+    const message = createBaseWindowsDesktopSessionEnd_DesktopLabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
 
 function createBaseDesktopRecording(): DesktopRecording {
   return { Metadata: undefined, Message: Buffer.alloc(0), DelayMilliseconds: 0n, TDPBMessage: Buffer.alloc(0) };

@@ -1,0 +1,192 @@
+// The client core's one certificate reissue path (upstream lib/client ClusterClient
+// IssueUserCertsWithMFA + PerformSessionMFACeremony): a fresh key of the cluster's suite, a
+// certificate routed to one resource, and the per-session MFA ceremony when the cluster asks for
+// it. Generic over routes; Windows desktops are the first (docs/desktop-certs.md).
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  generateKey,
+  marshalTLSPrivateKey,
+  marshalTLSPublicKey,
+  normalizeSuite,
+  userKeyAlgorithms,
+} from '../auth/keygen.js';
+import {
+  MFARequired,
+  UserCertsRequest,
+  UserCertsRequest_CertPurpose,
+  UserCertsRequest_CertUsage,
+  type IsMFARequiredRequest,
+  type MFAAuthenticateResponse,
+} from '../gen/teleport/legacy/client/proto/authservice.js';
+import { ChallengeScope } from '../gen/teleport/mfa/v1/mfa.js';
+import type { Prompter } from '../term/prompt.js';
+import { TshError } from '../util/errors.js';
+import type { ClusterClient } from './cluster.js';
+import { OTP_PROMPT } from './login.js';
+
+/** A Windows desktop certificate, kept in memory for one session (never written to the key store). */
+export interface DesktopCert {
+  certPem: string;
+  keyPem: string;
+  expires: Date;
+}
+
+/** What a reissued certificate is for. More kinds (db, kube, app) join this union. */
+export type CertRoute = { kind: 'windows_desktop'; desktop: string; login: string };
+
+export interface ReissueOptions {
+  route: CertRoute;
+  /** Target cluster; defaults to the client's. */
+  cluster?: string;
+  /** Requested lifetime; the cluster bounds it by the current certificate and the roles. */
+  ttlMs?: number;
+  /** Answers the OTP challenge; without one, MFA that is required fails with one line. */
+  prompter?: Prompter;
+  /** Where the MFA prompt's reason and warnings go (stderr in the CLI). */
+  warn?: (text: string) => void;
+}
+
+export interface ReissuedCert extends DesktopCert {
+  key: KeyObject;
+  /** Issued after a per-session MFA ceremony (the cert carries the device ID). */
+  mfaVerified: boolean;
+}
+
+/** tsh v17's warning before an OTP answer to a per-session MFA challenge (PR #48096). */
+export const OTP_SESSION_MFA_WARNING =
+  'WARNING: Starting with Teleport 18, OTP will not be accepted for per-session MFA.';
+
+interface RouteSpec {
+  usage: UserCertsRequest_CertUsage;
+  fields: Partial<UserCertsRequest>;
+  target: IsMFARequiredRequest;
+  /** mfa.WithPromptReasonSessionMFA: `MFA is required to access <type> "<name>"`. */
+  reason: string;
+}
+
+function routeSpec(r: CertRoute): RouteSpec {
+  switch (r.kind) {
+    case 'windows_desktop': {
+      const route = { WindowsDesktop: r.desktop, Login: r.login };
+      return {
+        usage: UserCertsRequest_CertUsage.WindowsDesktop,
+        fields: { RouteToWindowsDesktop: route },
+        target: { Target: { $case: 'WindowsDesktop', value: route } },
+        reason: `MFA is required to access Windows desktop "${r.desktop}"`,
+      };
+    }
+  }
+}
+
+function majorVersion(v: string): number {
+  const m = /^v?(\d+)\./.exec(v);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * The OTP answer to a per-session MFA challenge, or a one-line error when tshjs cannot answer:
+ * no OTP device offered, a Teleport 18+ cluster (TOTP no longer satisfies per-session MFA), or no
+ * prompter.
+ */
+async function answerSessionMfa(
+  challenge: { TOTP?: object },
+  serverVersion: string,
+  spec: RouteSpec,
+  o: ReissueOptions,
+): Promise<MFAAuthenticateResponse> {
+  if (!challenge.TOTP) {
+    throw new TshError(
+      `${spec.reason}, but the cluster offers no OTP challenge for this user (tshjs answers OTP only; register an OTP device)`,
+      'access-denied',
+    );
+  }
+  if (majorVersion(serverVersion) >= 18) {
+    throw new TshError(
+      `${spec.reason}: only WebAuthn and SSO MFA methods are supported with per-session MFA on Teleport ${serverVersion}, and tshjs answers OTP only`,
+      'access-denied',
+    );
+  }
+  if (!o.prompter) {
+    throw new TshError(`${spec.reason}, but there is no terminal to prompt for an OTP code`, 'bad-parameter');
+  }
+  o.warn?.(`${spec.reason}\n\n${OTP_SESSION_MFA_WARNING}\n\n`);
+  const code = (await o.prompter.line(OTP_PROMPT)).trim();
+  if (!code) throw new TshError('no OTP code entered', 'bad-parameter');
+  return { Response: { $case: 'TOTP', value: { Code: code } } };
+}
+
+/** Issues a TLS certificate for one route, running the per-session MFA ceremony when required. */
+export async function reissueTlsCert(cc: ClusterClient, o: ReissueOptions): Promise<ReissuedCert> {
+  const id = cc.identity;
+  const cluster = o.cluster || id.cluster;
+  if (cluster !== id.cluster) {
+    throw new TshError(
+      `certificates for cluster "${cluster}" need a client of that cluster; select it with --cluster=${cluster}`,
+      'bad-parameter',
+    );
+  }
+  const spec = routeSpec(o.route);
+  const auth = cc.auth;
+  const ping = await cc.call(auth, auth.ping, {}, 'ping the auth server');
+  const suite = normalizeSuite(ping.signatureAlgorithmSuite);
+  const key = generateKey(userKeyAlgorithms(suite).tls);
+
+  let expires = id.tls.expires.getTime();
+  if (o.ttlMs && Date.now() + o.ttlMs < expires) expires = Date.now() + o.ttlMs;
+  const request = UserCertsRequest.fromPartial({
+    ...spec.fields,
+    TLSPublicKey: Buffer.from(marshalTLSPublicKey(createPublicKey(key))),
+    Username: id.username,
+    Expires: new Date(expires),
+    RouteToCluster: cluster,
+    Usage: spec.usage,
+  });
+
+  const required = await cc
+    .call(auth, auth.isMfaRequired, spec.target, 'check whether MFA is required')
+    .then((r) => r.Required);
+  let mfa: MFAAuthenticateResponse | undefined;
+  if (required) {
+    const challenge = await cc.call(
+      auth,
+      auth.createAuthenticateChallenge,
+      {
+        Request: { $case: 'ContextUser', value: {} },
+        MFARequiredCheck: spec.target,
+        ChallengeExtensions: { scope: ChallengeScope.CHALLENGE_SCOPE_USER_SESSION, allowReuse: 0 },
+      },
+      'create an MFA challenge',
+    );
+    if (challenge.MFARequired !== MFARequired.MFA_REQUIRED_NO) {
+      mfa = await answerSessionMfa(challenge, ping.ServerVersion, spec, o);
+    }
+  }
+  if (mfa) {
+    request.MFAResponse = mfa;
+    request.Purpose = UserCertsRequest_CertPurpose.CERT_PURPOSE_SINGLE_USE_CERTS;
+  }
+  const certs = await cc.call(auth, auth.generateUserCerts, request, 'issue a certificate');
+  const certPem = certs.TLS.toString('utf8');
+  if (!certPem) throw new TshError('the cluster returned no TLS certificate', 'internal');
+  const x509 = new X509Certificate(certPem);
+  if (!x509.checkPrivateKey(key)) {
+    throw new TshError('the cluster returned a TLS certificate for a different key', 'internal');
+  }
+  return {
+    certPem,
+    keyPem: marshalTLSPrivateKey(key),
+    key,
+    expires: new Date(x509.validTo),
+    mfaVerified: !!mfa,
+  };
+}
+
+/** A Windows desktop certificate (usage:windows_desktop, routed to the desktop and login). */
+export async function issueDesktopCert(
+  cc: ClusterClient,
+  o: Omit<ReissueOptions, 'route'> & { desktop: string; login: string },
+): Promise<DesktopCert> {
+  const { desktop, login, ...rest } = o;
+  const c = await reissueTlsCert(cc, { ...rest, route: { kind: 'windows_desktop', desktop, login } });
+  return { certPem: c.certPem, keyPem: c.keyPem, expires: c.expires };
+}

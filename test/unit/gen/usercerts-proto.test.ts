@@ -1,0 +1,59 @@
+// Wire layout of the certificate reissue messages (field numbers in docs/desktop-certs.md).
+import { describe, expect, it } from 'vitest';
+import {
+  CreateAuthenticateChallengeRequest,
+  IsMFARequiredRequest,
+  MFAAuthenticateChallenge,
+  UserCertsRequest,
+  UserCertsRequest_CertPurpose,
+  UserCertsRequest_CertUsage,
+} from '../../../src/gen/teleport/legacy/client/proto/authservice.js';
+import { ChallengeScope } from '../../../src/gen/teleport/mfa/v1/mfa.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('certificate reissue messages', () => {
+  it('UserCertsRequest: Username 2, Usage 10, RouteToWindowsDesktop 13, MFAResponse 18, Purpose 21, TLSPublicKey 23', () => {
+    const b = UserCertsRequest.encode(
+      UserCertsRequest.fromPartial({
+        Username: 'a',
+        Usage: UserCertsRequest_CertUsage.WindowsDesktop,
+        RouteToWindowsDesktop: { WindowsDesktop: 'w', Login: 'L' },
+        MFAResponse: { Response: { $case: 'TOTP', value: { Code: '1' } } },
+        Purpose: UserCertsRequest_CertPurpose.CERT_PURPOSE_SINGLE_USE_CERTS,
+        TLSPublicKey: Buffer.from('k'),
+      }),
+    ).finish();
+    expect(hex(b)).toBe(
+      [
+        '1201' + '61', // 2: "a"
+        '5005', // 10: WindowsDesktop
+        '6a06' + '0a0177' + '12014c', // 13: {1: "w", 2: "L"}
+        '920105' + '1203' + '0a0131', // 18: {TOTP(2): {Code(1): "1"}}
+        'a80102', // 21: SINGLE_USE_CERTS
+        'ba0101' + '6b', // 23: "k"
+      ].join(''),
+    );
+  });
+
+  it('IsMFARequiredRequest: WindowsDesktop is oneof member 4', () => {
+    const b = IsMFARequiredRequest.encode({
+      Target: { $case: 'WindowsDesktop', value: { WindowsDesktop: 'w', Login: 'L' } },
+    }).finish();
+    expect(hex(b)).toBe('2206' + '0a0177' + '12014c');
+  });
+
+  it('CreateAuthenticateChallengeRequest: ContextUser 3, MFARequiredCheck 5, ChallengeExtensions 6 (scope USER_SESSION = 6)', () => {
+    const b = CreateAuthenticateChallengeRequest.encode({
+      Request: { $case: 'ContextUser', value: {} },
+      MFARequiredCheck: { Target: { $case: 'KubernetesCluster', value: 'k' } },
+      ChallengeExtensions: { scope: ChallengeScope.CHALLENGE_SCOPE_USER_SESSION, allowReuse: 0 },
+    }).finish();
+    expect(hex(b)).toBe('1a00' + '2a03' + '0a016b' + '3202' + '0806');
+  });
+
+  it('MFAAuthenticateChallenge: TOTP 2, MFARequired 4; an unknown WebAuthn member 3 is skipped', () => {
+    const c = MFAAuthenticateChallenge.decode(Buffer.from('1a02' + '0a00' + '1200' + '2001', 'hex'));
+    expect(c).toEqual({ TOTP: {}, MFARequired: 1 });
+  });
+});
