@@ -6,6 +6,8 @@ import { PresenceServiceClient } from '../gen/teleport/presence/v1/service.js';
 import {
   TransportServiceClient,
   type ProxyClusterResponse,
+  type ProxyWindowsDesktopSessionRequest,
+  type ProxyWindowsDesktopSessionResponse,
 } from '../gen/teleport/transport/v1/transport_service.js';
 import { TshError } from '../util/errors.js';
 import { grpcError } from './grpc/errors.js';
@@ -126,6 +128,25 @@ export class ClusterClient {
       call,
       (payload) => ({ cluster: '', frame: { payload } }),
       (msg: ProxyClusterResponse) => msg.frame?.payload,
+    );
+  }
+
+  /**
+   * A raw byte stream to a Windows Desktop Service through TransportService/ProxyWindowsDesktopSession
+   * (RFD 208), for the end-to-end TLS connection of a desktop session. The first message carries
+   * the dial target only (the TLS ClientHello follows at once: nothing is awaited); later ones
+   * carry `data` only. An empty `data` message is allowed either way and carries nothing.
+   */
+  proxyWindowsDesktopSession(target: { desktopName: string; cluster: string }): Duplex {
+    const call = this.stream(() => this.transport.proxyWindowsDesktopSession());
+    call.write({
+      dialTarget: { desktopName: target.desktopName, cluster: target.cluster },
+      data: Buffer.alloc(0),
+    });
+    return frameDuplex(
+      call,
+      (data): ProxyWindowsDesktopSessionRequest => ({ data, dialTarget: undefined }),
+      (msg: ProxyWindowsDesktopSessionResponse) => msg.data ?? Buffer.alloc(0),
     );
   }
 

@@ -90,7 +90,7 @@ export class DesktopAlertError extends TshError {
   constructor(readonly serverMessage: string) {
     const line =
       serverMessage.split('\n').filter(Boolean).join('; ') || 'desktop session ended by the server';
-    super(line, /access denied/i.test(line) ? 'access-denied' : 'connection-problem');
+    super(line, /access denied|access to \S+ denied/i.test(line) ? 'access-denied' : 'connection-problem');
     this.name = 'DesktopAlertError';
   }
 }
