@@ -37,7 +37,7 @@ export const LAYERS = {
   cli: ['util', 'format', 'term', 'output', 'commands', 'version'],
   devcluster: ['util', 'format', 'wire', 'auth', 'gen', 'recording', 'version', 'rdp'],
   // src/index.ts, the library entry: never the dev cluster (it has its own subpath export).
-  index: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'recording', 'client', 'ssh', 'version'],
+  index: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'recording', 'client', 'ssh', 'tdp', 'version'],
 };
 
 /** The layer of a path relative to src/: its first folder, or the file's base name at the top. */

@@ -49,3 +49,26 @@ export { resourceFilter, parseLabelSpec, parseSearchKeywords, type ResourceFilte
 export { login, type LoginOptions, type LoginResult } from './client/login.js';
 export type { Prompter } from './term/prompt.js';
 export { profileStatus, statusFromCerts, type ProfileStatus } from './client/status.js';
+
+// Windows desktop sessions (ProxyWindowsDesktopSession, TDP/TDPB, RDP graphics). Opening one loads
+// gRPC, so it is imported on first use.
+export type { DesktopSession, ActivatedInfo, FrameInfo, SessionStats } from './tdp/session.js';
+export type { OpenDesktopSessionOptions } from './tdp/open.js';
+export type { DesktopCert } from './client/reissue.js';
+export { parseScript as parseDesktopScript, type ScriptLine as DesktopScriptLine } from './tdp/script.js';
+
+/** Opens a desktop session: certificate, proxy stream, TLS to the desktop service, handshake. */
+export async function openDesktopSession(
+  o: import('./tdp/open.js').OpenDesktopSessionOptions,
+): Promise<import('./tdp/session.js').DesktopSession> {
+  const { openDesktopSession: open } = await import('./tdp/open.js');
+  return open(o);
+}
+
+/** Runs a parsed desktop script on an open session (what `tshjs desktop run` does). */
+export async function runDesktopScript(
+  ...args: Parameters<typeof import('./tdp/runner.js').runScript>
+): Promise<void> {
+  const { runScript } = await import('./tdp/runner.js');
+  return runScript(...args);
+}

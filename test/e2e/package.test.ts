@@ -212,14 +212,24 @@ describe('the npm package, installed with runtime dependencies only', () => {
     expect(loaded.filter((u) => u.includes('/tshjs/dist/devcluster/'))).toEqual([]);
     const lib = JSON.parse(only.stdout) as { lib: string[]; version: string };
     expect(lib.lib).toEqual(
-      expect.arrayContaining(['TeleportClient', 'ProfileStore', 'FileKeyStore', 'VERSION']),
+      expect.arrayContaining([
+        'TeleportClient',
+        'ProfileStore',
+        'FileKeyStore',
+        'VERSION',
+        'openDesktopSession',
+        'parseDesktopScript',
+        'runDesktopScript',
+      ]),
     );
     expect(lib.lib).not.toContain('DevCluster');
 
     const both = JSON.parse(
       ok(await run(process.execPath, [script, 'both']), 'import tshjs/devcluster').stdout,
     );
-    expect(both.dc).toEqual(expect.arrayContaining(['DevCluster', 'demoConfig', 'loadConfigFile']));
+    expect(both.dc).toEqual(
+      expect.arrayContaining(['DevCluster', 'demoConfig', 'loadConfigFile', 'startShadowDesktop']),
+    );
   });
 
   it('tshjs-devcluster start, tshjs login, ls', async () => {
