@@ -5,8 +5,10 @@
 // time as a ratio to the bare loop process and the peak RSS, with the goals:
 //   time <= 1.1x the bare loop; peak RSS: names and json <= 80 MB (they hold no node objects), text
 //   <= 100 MB (it holds one packed string per row: tsh's column widths come from every row).
-// json renders some 68 MB of Go-shaped JSON straight from the pages' bytes (output/nodejson.ts) and,
-// as tsh sorts by hostname, passes it through a temporary file.
+// json renders some 68 MB of Go-shaped JSON straight from the pages' bytes (output/nodejson.ts) into
+// 1 MB blocks that, as tsh sorts by hostname, go to a temporary file (output/spill.ts); at the end the
+// nodes are read back in hostname order, runs that arrived in order as one range (the whole file
+// when the cluster's order was already hostname order), each block read while the last is written.
 // It also checks the output bytes: names and text against an independent rendering of tsh's rules
 // (hostname order; asciitable.MakeTableWithTruncatedColumn at 80 columns, as stdin is not a terminal;
 // common.FormatLabels), json by its shape and order. Output that differs fails the run (exit 1).

@@ -170,17 +170,34 @@ async function printJSON(pages: AsyncIterable<EncodedPage>, out: Out): Promise<n
   const render = new NodeJsonRenderer();
   try {
     for await (const { buf, spans } of pages) {
+      // Each node is rendered straight into the spill's block.
       for (let i = 0; i < spans.length; i += 2) {
-        if (render.element(buf, spans[i], spans[i + 1]))
-          spill.addBytes(render.hostname, render.out.buf, render.out.len);
+        spill.begin();
+        if (render.element(buf, spans[i], spans[i + 1], spill.out))
+          spill.commit(render.hostBuf, render.hostStart, render.hostEnd);
+        else spill.abort();
       }
     }
-    if (spill.count) for (const chunk of spill.drain('[\n  ')) await write(out, chunk);
+    if (spill.count) await writeAll(out, spill.drain('[\n  '));
     await write(out, spill.count ? '\n]\n' : '[]\n');
     return spill.count;
   } finally {
     spill.close();
   }
+}
+
+/**
+ * Writes SortedSpill.drain()'s chunks in order, asking for the next chunk while the last one is being
+ * written (a chunk stays valid until the one after next is asked for).
+ */
+async function writeAll(out: Out, chunks: Iterable<Buffer>): Promise<void> {
+  let last: Promise<void> | undefined;
+  for (const chunk of chunks) {
+    const w = write(out, chunk);
+    await last;
+    last = w;
+  }
+  await last;
 }
 
 /** serializeNodes: yaml.Marshal (ghodss), then Println. */
@@ -191,7 +208,7 @@ async function printYAML(pages: AsyncIterable<Iterable<ServerV2>>, out: Out): Pr
       // The element as YamlSequenceWriter (output/printer.ts) writes it.
       for (const n of nodes) spill.add(n.Spec?.Hostname ?? '', goYAML([serverJSON(n)]));
     }
-    if (spill.count) for (const chunk of spill.drain('')) await write(out, chunk);
+    if (spill.count) await writeAll(out, spill.drain(''));
     await write(out, spill.count ? '\n' : '[]\n\n');
     return spill.count;
   } finally {

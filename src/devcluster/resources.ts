@@ -65,7 +65,8 @@ export function nodeEntry(r: ResourceConfig, version: string, idx = 0, expires?:
   const addr = tunnel ? '' : str(r.addr, `127.0.0.1:${3022 + (idx % 1000)}`);
   return {
     kind: 'node',
-    key: `${hostname}/${id}`,
+    // The unified resource cache's sort key (lib/services/unified_resource.go makeResourceSortKey).
+    key: `${hostname}/${id}`.toLowerCase(),
     name: hostname,
     metadataName: id,
     labels,

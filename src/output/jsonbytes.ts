@@ -39,10 +39,14 @@ export class JsonBytes {
   bytes(c: Uint8Array): void {
     const n = c.length;
     this.room(n);
-    const b = this.buf;
-    let p = this.len;
-    for (let i = 0; i < n; i++) b[p++] = c[i];
-    this.len = p;
+    // TypedArray set is a memmove: faster than a loop but for the shortest pieces.
+    if (n > 8) this.buf.set(c, this.len);
+    else {
+      const b = this.buf;
+      let p = this.len;
+      for (let i = 0; i < n; i++) b[p++] = c[i];
+    }
+    this.len += n;
   }
 
   /** Appends an ASCII string as it is (keys, timestamps, numbers: nothing to escape). */

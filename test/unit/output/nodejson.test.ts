@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PaginatedResource } from '../../../src/gen/teleport/legacy/client/proto/authservice.js';
 import { ServerV2 } from '../../../src/gen/teleport/legacy/types/types.js';
+import { JsonBytes } from '../../../src/output/jsonbytes.js';
 import { goTimeJSONFromTimestamp, NodeJsonRenderer } from '../../../src/output/nodejson.js';
 import { fastMarshalIndent } from '../../../src/output/printer.js';
 import { serverJSON } from '../../../src/output/resourcejson.js';
@@ -137,6 +138,128 @@ describe('NodeJsonRenderer', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('one renderer over many nodes: pieces kept from earlier nodes equal the decoded path (property)', () => {
+    // Values from small sets, so that consecutive nodes share some pieces and differ in others.
+    const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
+    const rotation = {
+      State: 'standby',
+      Phase: '',
+      Mode: 'auto',
+      CurrentID: 'r1',
+      Started: new Date('2025-01-02T03:04:05.678Z'),
+      GracePeriod: 30_000_000_000n,
+      LastRotated: undefined,
+      Schedule: undefined,
+    };
+    const server = fc.record({
+      Kind: pick('node', ''),
+      SubKind: pick('teleport', 'openssh', ''),
+      Version: pick('v2', 'v3'),
+      Metadata: fc.record({
+        Name: pick('n1', 'n2'),
+        Namespace: pick('default'),
+        Labels: pick({}, { env: 'dev' }, { shard: '1', env: 'prod' }),
+      }),
+      Spec: fc.record({
+        Addr: pick('', '10.0.0.1:3022'),
+        Hostname: pick('h1', 'h2'),
+        Rotation: pick(undefined, rotation, { ...rotation, CurrentID: 'r2' }),
+        UseTunnel: fc.boolean(),
+        Version: pick('18.2.0', '17.0.0'),
+        PeerAddr: pick('', '10.0.0.2:3021'),
+        ProxyIDs: pick([], ['p1'], ['p2'], ['p1', 'p2']),
+        publicAddrs: pick([], ['h1.example.com']),
+      }),
+    });
+    fc.assert(
+      fc.property(fc.array(server, { minLength: 2, maxLength: 16 }), (servers) => {
+        const r = new NodeJsonRenderer();
+        for (const s of servers) {
+          const n = ServerV2.fromPartial(s);
+          const b = encode(n);
+          expect(r.render(b, 0, b.length)).toBe(true);
+          expect(r.out.buf.toString('latin1', 0, r.out.len)).toBe(utf8(decodedPath(n)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('one renderer: a node that differs from the previous one in any single field renders as its own', () => {
+    const base = {
+      Kind: 'node',
+      SubKind: 'teleport',
+      Version: 'v2',
+      Metadata: { Name: 'n1', Namespace: 'default', Labels: { env: 'dev' } },
+      Spec: {
+        Addr: '10.0.0.1:3022',
+        Hostname: 'h1',
+        Rotation: undefined as object | undefined,
+        UseTunnel: false,
+        Version: '18.2.0',
+        PeerAddr: '',
+        ProxyIDs: [] as string[],
+        publicAddrs: [] as string[],
+      },
+    };
+    const rot = { State: 'standby', CurrentID: 'r1', GracePeriod: 30_000_000_000n };
+    // Same-length values, so that only the bytes (or which list holds them) tell them apart.
+    const variants = [
+      { Kind: 'nodf' },
+      { SubKind: 'openssh_' },
+      { SubKind: '' },
+      { Version: 'v3' },
+      { Spec: { Rotation: rot } },
+      { Spec: { Rotation: { ...rot, CurrentID: 'r2' } } },
+      { Spec: { UseTunnel: true } },
+      { Spec: { Version: '17.2.0' } },
+      { Spec: { PeerAddr: 'p1' } },
+      { Spec: { ProxyIDs: ['p1'] } },
+      { Spec: { ProxyIDs: ['p2'] } },
+      { Spec: { publicAddrs: ['p1'] } },
+      { Spec: { ProxyIDs: ['p1'], publicAddrs: ['p2'] } },
+      { Spec: { ProxyIDs: ['p1', 'p2'] } },
+      { Spec: { publicAddrs: ['p1', 'p2'] } },
+    ];
+    const r = new NodeJsonRenderer();
+    const check = (n: ServerV2) => {
+      const b = encode(n);
+      expect(r.render(b, 0, b.length)).toBe(true);
+      expect(r.out.buf.toString('latin1', 0, r.out.len)).toBe(utf8(decodedPath(n)));
+    };
+    for (const v of variants) {
+      const n = ServerV2.fromPartial({ ...base, ...v, Spec: { ...base.Spec, ...v.Spec } });
+      for (const x of [ServerV2.fromPartial(base), n, n, ServerV2.fromPartial(base)]) check(x);
+    }
+    for (let i = 1; i < variants.length; i++) {
+      const [a, b] = [variants[i - 1], variants[i]];
+      check(ServerV2.fromPartial({ ...base, ...a, Spec: { ...base.Spec, ...a.Spec } }));
+      check(ServerV2.fromPartial({ ...base, ...b, Spec: { ...base.Spec, ...b.Spec } }));
+    }
+  });
+
+  it('appends to a target; a declined resource leaves the target as it was', () => {
+    const r = new NodeJsonRenderer();
+    const into = new JsonBytes(16);
+    into.ascii('[');
+    const n = ServerV2.fromPartial({ Kind: 'node', Metadata: { Name: 'n' }, Spec: { Hostname: 'hé' } });
+    const ok = encode(n);
+    expect(r.render(ok, 0, ok.length, into)).toBe(true);
+    expect(r.hostBuf.toString('utf8', r.hostStart, r.hostEnd)).toBe('hé');
+    const after = into.len;
+    // A timestamp out of Go's range is declined only while writing: what was written is taken back.
+    const late = node(
+      Buffer.concat([
+        str(1, 'node'),
+        len(4, Buffer.concat([str(1, 'x'), len(6, [0x08, ...varint(2 ** 40)])])),
+      ]),
+    );
+    expect(r.render(late, 0, late.length, into)).toBe(false);
+    expect(r.declined).toBe(true);
+    expect(into.len).toBe(after);
+    expect(into.buf.toString('utf8', 1, into.len)).toBe(decodedPath(n));
   });
 
   it('quotes strings as json-iterator does: <>& and U+2028 as they are, \\b as \\u0008, bytes raw', () => {
