@@ -87,6 +87,44 @@ export interface WindowsDesktopServiceConfig {
   tdpb: boolean;
 }
 
+/** `desktops[].shadow`: the dev cluster runs this desktop itself (src/devcluster/desktop/shadow.ts). */
+export interface ShadowDesktopConfig {
+  width?: number;
+  height?: number;
+}
+
+/** The desktop's shadow options, normalized (`true` → {}), or undefined for a desktop with an addr. */
+export function desktopShadow(d: ResourceConfig): ShadowDesktopConfig | undefined {
+  return d.shadow && typeof d.shadow === 'object' ? (d.shadow as ShadowDesktopConfig) : undefined;
+}
+
+function desktop(d: ResourceConfig, i: number): ResourceConfig {
+  const v = d.shadow;
+  if (v === undefined || v === null || v === false) {
+    const { shadow: _, ...rest } = d;
+    return rest;
+  }
+  const where = `config: desktops[${i}] (${d.name})`;
+  if (d.addr !== undefined) throw new ConfigError(`${where}: shadow and addr are exclusive`);
+  if (v === true) return { ...d, shadow: {} };
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new ConfigError(`${where}: shadow must be true or { width, height }`);
+  }
+  const size = v as Record<string, unknown>;
+  const out: ShadowDesktopConfig = {};
+  for (const k of ['width', 'height'] as const) {
+    if (size[k] === undefined) continue;
+    const n = size[k];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 200 || n > 8192) {
+      throw new ConfigError(`${where}: shadow.${k} must be a whole number from 200 to 8192`);
+    }
+    out[k] = n;
+  }
+  const unknown = Object.keys(size).filter((k) => k !== 'width' && k !== 'height');
+  if (unknown.length) throw new ConfigError(`${where}: shadow has unknown key "${unknown[0]}"`);
+  return { ...d, shadow: out };
+}
+
 function windowsDesktopService(v: unknown): WindowsDesktopServiceConfig {
   if (v === undefined || v === null) return { tdpb: true };
   if (typeof v !== 'object' || Array.isArray(v))
@@ -253,7 +291,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     databases: list<ResourceConfig>(r.databases, 'databases'),
     kube_clusters: list<ResourceConfig>(r.kube_clusters, 'kube_clusters'),
     apps: list<ResourceConfig>(r.apps, 'apps'),
-    desktops: list<ResourceConfig>(r.desktops, 'desktops'),
+    desktops: list<ResourceConfig>(r.desktops, 'desktops').map(desktop),
     synthetic_nodes: Number(r.synthetic_nodes ?? 0),
     tls_routing: r.tls_routing === undefined ? true : r.tls_routing === true,
     grpc_proxy_ssh: r.grpc_proxy_ssh !== false,

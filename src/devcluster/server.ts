@@ -36,6 +36,7 @@ import { presenceService } from './presenceservice.js';
 import { PresenceServiceService } from '../gen/teleport/presence/v1/service.js';
 import { transportService } from './transportservice.js';
 import { desktopServiceCert, WindowsDesktopService, type DesktopServiceCert } from './desktop/service.js';
+import { startShadowDesktops, type ShadowDesktops } from './desktop/shadow.js';
 import { WebApi } from './web.js';
 
 export interface DevClusterOptions {
@@ -136,6 +137,8 @@ export class DevCluster {
   private readonly sockets = new Set<net.Socket>();
   /** Separate-port mode (tls_routing: false): the proxy's own port for gRPC, like 3023. */
   private readonly sshListener?: net.Server;
+  /** Stops the shadow desktops this cluster started (`desktops[].shadow`). */
+  private stopShadowDesktops: () => Promise<void> = async () => {};
   private addr = '';
   private sshAddr = '';
 
@@ -242,12 +245,44 @@ export class DevCluster {
       hostCert(authority, 'Auth', hostId),
       desktopServiceCert(authority),
     ]);
+    // Desktops with `shadow` are run here; the catalog lists them with the address they got.
+    const shadows = await startShadowDesktops(cfg.desktops, log);
+    const sshNodes: SshNode[] = [];
+    try {
+      return await DevCluster.assemble(
+        opts,
+        cfg,
+        log,
+        authority,
+        { web, proxy, auth, desktop },
+        host,
+        port,
+        shadows,
+        sshNodes,
+      );
+    } catch (err) {
+      await Promise.all([shadows.stop(), ...sshNodes.map((n) => n.stop())]);
+      throw err;
+    }
+  }
+
+  /** The rest of start(): nodes, the cluster object and its listeners. */
+  private static async assemble(
+    opts: DevClusterOptions,
+    cfg: DevClusterConfig,
+    log: NonNullable<DevClusterOptions['log']>,
+    authority: Authority,
+    certs: { web: ServerCert; proxy: ServerCert; auth: ServerCert; desktop: DesktopServiceCert },
+    host: string,
+    port: number,
+    shadows: ShadowDesktops,
+    sshNodes: SshNode[],
+  ): Promise<DevCluster> {
     // Session recordings of in-process nodes: <data-dir>/recordings, else a temp dir.
     const recordingsDir = opts.dataDir
       ? path.join(opts.dataDir, 'recordings')
       : fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-devcluster-recordings-'));
     // Nodes with no address are served in-process (real commands, as this OS user).
-    const sshNodes: SshNode[] = [];
     const nodes = [];
     for (const n of cfg.nodes) {
       if (n.addr || n.tunnel) {
@@ -264,10 +299,11 @@ export class DevCluster {
       sshNodes.push(node);
       nodes.push({ ...n, id: info.id, addr: `127.0.0.1:${node.port}` });
     }
-    const dc = new DevCluster({ ...cfg, nodes }, authority, { web, proxy, auth, desktop }, log);
+    const dc = new DevCluster({ ...cfg, nodes, desktops: shadows.desktops }, authority, certs, log);
     dc.sshNodes.push(...sshNodes);
     dc.recordingsDir = recordingsDir;
     dc.tempRecordings = !opts.dataDir;
+    dc.stopShadowDesktops = shadows.stop;
     await dc.listen(host, port);
     return dc;
   }
@@ -384,7 +420,7 @@ export class DevCluster {
     this.proxySshServer.stop();
     this.desktopService.stop();
     for (const s of this.sockets) s.destroy();
-    await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop())]);
+    await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop()), this.stopShadowDesktops()]);
     if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });
     this.httpServer.close();
   }

@@ -1,12 +1,13 @@
 // Session recordings as the dev cluster's Auth service serves them:
 //   StreamSessionEvents  the events of <recordingsDir>/<sid>.tar (proto-stream V1) from
 //                        StartIndex on, as a server stream of events.OneOf;
-//   GetSessionEvents     the audit search tsh recordings ls uses: the session.end events of
-//                        the recordings in a time range, paged by LastKey/StartKey.
+//   GetSessionEvents     the audit search tsh recordings ls uses: the session.end and
+//                        windows.desktop.session.end events of the recordings in a time range
+//                        (upstream's SessionRecordingEvents), paged by LastKey/StartKey.
 // Upstream: api/proto/teleport/legacy/client/proto/authservice.proto (messages),
 // lib/events/auditlog.go / lib/auth (semantics). RBAC is simplified: a user sees the sessions
-// they took part in (the user of session.start/session.end, or a participant), unless one of
-// their roles sets `view_all_sessions: true`.
+// they took part in (the user of session.start/session.end or of the desktop start/end events,
+// or a participant), unless one of their roles sets `view_all_sessions: true`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
@@ -16,7 +17,11 @@ import type {
   StreamSessionEventsRequest,
 } from '../gen/teleport/legacy/client/proto/authservice.js';
 import { Order } from '../gen/teleport/legacy/client/proto/authservice.js';
-import type { OneOf, SessionEnd } from '../gen/teleport/legacy/types/events/events.js';
+import type {
+  OneOf,
+  SessionEnd,
+  WindowsDesktopSessionEnd,
+} from '../gen/teleport/legacy/types/events/events.js';
 import { RecordingReader } from '../recording/reader.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { userRoles } from './rbac.js';
@@ -31,16 +36,35 @@ interface Summary {
   sessionId: string;
   /** Users that may see the session without view_all_sessions. */
   users: Set<string>;
-  end?: OneOf & { Event: { $case: 'SessionEnd'; value: SessionEnd } };
+  end?: SessionEndEvent;
+}
+
+/** The events GetSessionEvents lists: one per finished recording. */
+type SessionEndEvent = OneOf & {
+  Event:
+    | { $case: 'SessionEnd'; value: SessionEnd }
+    | { $case: 'WindowsDesktopSessionEnd'; value: WindowsDesktopSessionEnd };
+};
+
+function isSessionEnd(ev: OneOf): ev is SessionEndEvent {
+  return ev.Event?.$case === 'SessionEnd' || ev.Event?.$case === 'WindowsDesktopSessionEnd';
 }
 
 function owners(ev: OneOf, into: Set<string>): void {
   const e = ev.Event;
   if (!e) return;
-  if (e.$case === 'SessionStart' || e.$case === 'SessionEnd' || e.$case === 'SessionJoin') {
-    if (e.value.User?.User) into.add(e.value.User.User);
+  switch (e.$case) {
+    case 'SessionStart':
+    case 'SessionJoin':
+    case 'WindowsDesktopSessionStart':
+      if (e.value.User?.User) into.add(e.value.User.User);
+      break;
+    case 'SessionEnd':
+    case 'WindowsDesktopSessionEnd':
+      if (e.value.User?.User) into.add(e.value.User.User);
+      for (const p of e.value.Participants) into.add(p);
+      break;
   }
-  if (e.$case === 'SessionEnd') for (const p of e.value.Participants) into.add(p);
 }
 
 /** Whether one of the user's roles has the view_all_sessions option. */
@@ -94,8 +118,8 @@ export class SessionEventStore {
     try {
       for await (const ev of new RecordingReader(fs.createReadStream(file))) {
         owners(ev, s.users);
-        if (ev.Event?.$case === 'SessionEnd') {
-          s.end = ev as Summary['end'];
+        if (isSessionEnd(ev)) {
+          s.end = ev;
           if (ev.Event.value.Session?.SessionID) s.sessionId = ev.Event.value.Session.SessionID;
         }
       }
@@ -135,7 +159,7 @@ export class SessionEventStore {
     }
   }
 
-  /** GetSessionEvents: session.end events in [StartDate, EndDate], paged. */
+  /** GetSessionEvents: session.end and windows.desktop.session.end events in [StartDate, EndDate], paged. */
   async search(req: GetSessionEventsRequest, cfg: DevClusterConfig, user: UserConfig): Promise<Events> {
     if (req.Limit < 0) throw new GrpcError(status.INVALID_ARGUMENT, 'negative parameter limit');
     const limit = Math.min(req.Limit || DEFAULT_PAGE, MAX_PAGE);

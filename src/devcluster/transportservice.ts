@@ -114,6 +114,12 @@ function proxyWindowsDesktopSession(clusterName: string, desktops: DesktopDialer
           return msg.data;
         },
       );
+      // Server calls cannot be cancelled: a connection the service destroys (a client
+      // certificate refused right after the handshake, the cluster stopping) ends the call here,
+      // as the service's close ends upstream's stream, or the client would wait for it.
+      conn.once('close', () => {
+        if (!call.writableEnded) call.end();
+      });
       desktops.handle(conn, call.getPeer());
     });
   };

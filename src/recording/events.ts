@@ -273,6 +273,23 @@ const EVENT_FIELDS: Record<EventCase, Field[]> = {
     f('NLA', 'nla', 'bool'),
     { name: 'CertMetadata', key: key('certificate'), ptr: WINDOWS_CERT },
   ],
+  // JSON tags as upstream's (session_start/session_stop match SessionEnd's on purpose).
+  WindowsDesktopSessionEnd: [
+    M,
+    U,
+    S,
+    f('WindowsDesktopService', 'windows_desktop_service', 'str'),
+    f('DesktopAddr', 'desktop_addr', 'str'),
+    f('Domain', 'windows_domain', 'str'),
+    f('WindowsUser', 'windows_user', 'str'),
+    f('DesktopLabels', 'desktop_labels', 'map'),
+    f('StartTime', 'session_start', 'time'),
+    f('EndTime', 'session_stop', 'time'),
+    f('DesktopName', 'desktop_name', 'str'),
+    f('Recorded', 'recorded', 'bool'),
+    f('Participants', 'participants', 'list'),
+    CONN,
+  ],
   DesktopRecording: [
     M,
     f('Message', 'message', 'bytes'),

@@ -2,11 +2,13 @@
 // against the real FreeRDP shadow server (test/helpers/rdp.ts): a client made of a grpc-js
 // TransportService client, the frame duplex, node:tls and the desktop protocol codecs, with a
 // user certificate issued by the cluster's own authority. Covers TDPB and legacy handshakes to
-// activation and fast-path output, the upstream refusal texts, the proxy's status errors, an
-// unreachable RDP server and the session recording.
+// activation and fast-path output, client certificate verification in the TLS handshake, the
+// upstream refusal texts, per-session MFA, the proxy's status errors, an unreachable RDP server,
+// the session recording and its listing (`tshjs recordings ls`), and `desktops[].shadow`.
 import { createPublicKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
@@ -16,7 +18,11 @@ import { generateKey, marshalTLSPrivateKey } from '../../src/auth/keygen.js';
 import { AlpnChannelCredentials } from '../../src/client/grpc/alpncredentials.js';
 import { issueUserCerts } from '../../src/devcluster/certs.js';
 import { accessInfo } from '../../src/devcluster/rbac.js';
-import { MSG_ACCESS_DENIED, MSG_AUTHENTICATION_FAILED } from '../../src/devcluster/desktop/texts.js';
+import {
+  MSG_ACCESS_DENIED,
+  MSG_AUTHENTICATION_FAILED,
+  MSG_MFA_REQUIRED,
+} from '../../src/devcluster/desktop/texts.js';
 import { MSG_NO_DESKTOP, MSG_NO_DIAL_TARGET, msgNoCluster } from '../../src/devcluster/transportservice.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { AlertSeverity } from '../../src/gen/teleport/desktop/v1/tdpb.js';
@@ -32,7 +38,7 @@ import { TdpParser } from '../../src/wire/tdp/parser.js';
 import { serialize } from '../../src/wire/tdp/serializer.js';
 import { TdpType, type TdpMessage } from '../../src/wire/tdp/messages.js';
 import { encodeTdpb, tdpb, TDPB_PROTOCOL, TdpbParser, type TdpbMessage } from '../../src/wire/tdp/tdpb.js';
-import { startCluster } from '../helpers/cluster.js';
+import { loginArgs, startCluster, tshjs } from '../helpers/cluster.js';
 import { rdpMissing, startRdpServer, type RdpServer } from '../helpers/rdp.js';
 
 const missing = rdpMissing();
@@ -92,11 +98,15 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
   let cluster: DevCluster;
   let legacyOnly: DevCluster;
   let downPort: number;
+  /** The session id of the first test's recording. */
+  let sessionId = '';
   const creds = new Map<DevCluster, Creds>();
   const open: Client[] = [];
 
   const config = () => ({
-    users: [{ name: 'alice', password: 'alice-pw', roles: ['desk'], traits: { logins: ['alice'] } }],
+    users: [
+      { name: 'alice', password: 'alice-pw', roles: ['desk', 'desk-mfa'], traits: { logins: ['alice'] } },
+    ],
     roles: [
       {
         name: 'desk',
@@ -104,6 +114,15 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
         node_labels: {},
         windows_desktop_labels: { env: 'dev' },
         windows_desktop_logins: ['{{internal.logins}}'],
+      },
+      {
+        // Grants the "mfa" desktops only, after a per-session MFA ceremony.
+        name: 'desk-mfa',
+        logins: [],
+        node_labels: {},
+        windows_desktop_labels: { env: 'mfa' },
+        windows_desktop_logins: ['{{internal.logins}}'],
+        require_session_mfa: true,
       },
     ],
     desktops: [
@@ -115,10 +134,14 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
       },
       { name: 'win-prod', addr: `127.0.0.1:${rdp.port}`, labels: { env: 'prod' } },
       { name: 'win-down', addr: `127.0.0.1:${downPort}`, labels: { env: 'dev' } },
+      { name: 'win-mfa', addr: `127.0.0.1:${rdp.port}`, labels: { env: 'mfa' } },
     ],
   });
 
-  async function issue(c: DevCluster): Promise<Creds> {
+  async function issue(
+    c: DevCluster,
+    extra: { usage?: string[]; mfaVerified?: string; now?: Date } = {},
+  ): Promise<Creds> {
     const key = generateKey('ecdsa-p256');
     const user = c.config.users[0];
     const certs = await issueUserCerts(c.authority, {
@@ -126,6 +149,7 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
       access: accessInfo(c.config, user),
       tlsPublicKey: createPublicKey(key),
       ttlMs: 3600_000,
+      ...extra,
     });
     return { cert: certs.tls!, key: marshalTLSPrivateKey(key) };
   }
@@ -177,17 +201,9 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
   async function connect(
     c: DevCluster,
     desktop: string,
-    opts: { alpn?: boolean; sni?: string; noCert?: boolean } = {},
+    opts: { alpn?: boolean; sni?: string; creds?: Creds } = {},
   ): Promise<Client> {
-    const { duplex } = stream(c, { dialTarget: { desktopName: desktop, cluster: c.config.cluster_name } });
-    const cr = creds.get(c)!;
-    const socket = tls.connect({
-      socket: duplex,
-      servername: `${opts.sni ?? desktop}.desktop.teleport.cluster.local`,
-      ca: [c.authority.hostTLS.certPem],
-      ...(opts.noCert ? {} : { cert: cr.cert, key: cr.key }),
-      ALPNProtocols: opts.alpn === false ? undefined : [TDPB_PROTOCOL],
-    });
+    const socket = dialDesktop(c, desktop, { ...opts, creds: opts.creds ?? creds.get(c)! });
     await new Promise<void>((resolve, reject) => {
       socket.once('secureConnect', resolve);
       socket.once('error', reject);
@@ -227,6 +243,37 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
     };
     open.push(client);
     return client;
+  }
+
+  /** The client TLS over ProxyWindowsDesktopSession; `creds: null` offers no certificate. */
+  function dialDesktop(
+    c: DevCluster,
+    desktop: string,
+    opts: { alpn?: boolean; sni?: string; creds: Creds | null },
+  ): tls.TLSSocket {
+    const { duplex } = stream(c, { dialTarget: { desktopName: desktop, cluster: c.config.cluster_name } });
+    return tls.connect({
+      socket: duplex,
+      servername: `${opts.sni ?? desktop}.desktop.teleport.cluster.local`,
+      ca: [c.authority.hostTLS.certPem],
+      ...(opts.creds ? { cert: opts.creds.cert, key: opts.creds.key } : {}),
+      ALPNProtocols: opts.alpn === false ? undefined : [TDPB_PROTOCOL],
+    });
+  }
+
+  /**
+   * What a client sees of a connection the service refuses in TLS: the error code, if any, and
+   * the bytes received before the connection ended (a hello is sent once TLS 1.3 lets it).
+   */
+  function tlsOutcome(socket: tls.TLSSocket): Promise<{ error?: string; bytes: number }> {
+    return new Promise((resolve) => {
+      let bytes = 0;
+      socket.on('data', (b: Buffer) => (bytes += b.length));
+      socket.once('secureConnect', () => socket.write(helloTdpb('alice')));
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, bytes }));
+      socket.on('end', () => resolve({ bytes }));
+      socket.on('close', () => resolve({ bytes }));
+    });
   }
 
   const helloTdpb = (username: string) =>
@@ -273,11 +320,12 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
           continue; // still being written
         }
         const start = events[0]?.Event;
-        // WindowsDesktopSessionEnd (OneOf field 60) is not a declared OneOf case yet.
+        const end = events[events.length - 1]?.Event;
         if (
           start?.$case === 'WindowsDesktopSessionStart' &&
           start.value.User?.User === user &&
-          unknown.includes(60)
+          end?.$case === 'WindowsDesktopSessionEnd' &&
+          unknown.length === 0
         )
           return events;
       }
@@ -324,7 +372,46 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
     expect(recorded.length).toBeGreaterThan(3);
     expect(recorded.every((r) => r.TDPBMessage.length > 0 && r.Message.length === 0)).toBe(true);
     expect(recorded[0].DelayMilliseconds).toBe(0n);
+    const end = events[events.length - 1].Event;
+    expect(end?.$case === 'WindowsDesktopSessionEnd' && end.value).toMatchObject({
+      Metadata: { Type: 'windows.desktop.session.end', Code: 'TDP01I' },
+      DesktopName: 'win-1',
+      WindowsUser: 'alice',
+      Recorded: true,
+      Participants: ['alice'],
+    });
+    sessionId = start?.$case === 'WindowsDesktopSessionStart' ? start.value.Session!.SessionID : '';
   }, 40_000);
+
+  it('recordings ls lists the desktop session to its own user (no view_all_sessions)', async () => {
+    expect(sessionId).not.toBe('');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-wds-'));
+    try {
+      const login = await tshjs(loginArgs(cluster, 'alice'), { home, stdin: 'alice-pw\n' });
+      expect(login.code, login.stderr).toBe(0);
+      const ls = await tshjs(['recordings', 'ls', '--format', 'json'], { home });
+      expect(ls.code, ls.stderr).toBe(0);
+      const items = JSON.parse(ls.stdout) as Array<Record<string, unknown>>;
+      const mine = items.find((e) => e.sid === sessionId);
+      expect(mine).toMatchObject({
+        event: 'windows.desktop.session.end',
+        code: 'TDP01I',
+        user: 'alice',
+        desktop_name: 'win-1',
+        desktop_addr: `127.0.0.1:${rdp.port}`,
+        windows_user: 'alice',
+        desktop_labels: { env: 'dev' },
+        recorded: true,
+        participants: ['alice'],
+        proto: 'tdp',
+      });
+      expect(Object.keys(mine!)).toEqual(
+        expect.arrayContaining(['session_start', 'session_stop', 'windows_domain']),
+      );
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('legacy TDP (no ALPN offered): ConnectionActivated, then RDPFastPathPDU', async () => {
     const cl = await connect(cluster, 'win-1', { alpn: false });
@@ -362,12 +449,51 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
     );
   });
 
-  it('a client without a certificate, and an SNI naming no desktop, are refused by the service', async () => {
-    const anon = await connect(cluster, 'win-1', { noCert: true });
-    expect(await alertText(anon)).toBe(MSG_AUTHENTICATION_FAILED);
+  it('TLS: no client certificate fails the handshake; an untrusted or expired one is dropped after it', async () => {
+    // Upstream: RequireAndVerifyClientCert against the user CA (lib/service/desktop.go).
+    const anon = await tlsOutcome(dialDesktop(cluster, 'win-1', { creds: null }));
+    expect(anon).toEqual({ error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', bytes: 0 });
+    // Another cluster's user CA, and this cluster's certificate expired an hour ago: the
+    // handshake completes (TLS 1.3: the client finishes first), then the connection just ends.
+    const foreign = await tlsOutcome(dialDesktop(cluster, 'win-1', { creds: creds.get(legacyOnly)! }));
+    expect(foreign).toEqual({ bytes: 0 });
+    const expired = await issue(cluster, { now: new Date(Date.now() - 2 * 3600_000) });
+    expect(await tlsOutcome(dialDesktop(cluster, 'win-1', { creds: expired }))).toEqual({ bytes: 0 });
+    // The service keeps serving.
+    const ok = await connect(cluster, 'win-1');
+    ok.send(helloTdpb('alice'));
+    const msg = await ok.next();
+    expect(msg?.dialect === 'tdpb' && msg.m.$case).toBe('serverHello');
+    ok.socket.end();
+  }, 30_000);
+
+  it('a certificate restricted to another usage, and an SNI naming no desktop, are refused with an Alert', async () => {
+    const kube = await connect(cluster, 'win-1', { creds: await issue(cluster, { usage: ['usage:kube'] }) });
+    expect(await alertText(kube)).toBe(MSG_AUTHENTICATION_FAILED);
     const wrong = await connect(cluster, 'win-1', { sni: 'nosuch' });
     expect(await alertText(wrong)).toBe('Could not find desktop nosuch.');
   });
+
+  it('per-session MFA: a role with require_session_mfa needs an MFA-verified certificate', async () => {
+    const plain = await connect(cluster, 'win-mfa');
+    plain.send(helloTdpb('alice'));
+    expect(await alertText(plain)).toBe(MSG_MFA_REQUIRED);
+    expect(MSG_MFA_REQUIRED).toBe('access to resource requires MFA');
+    // A login no role grants stays "denied", not "requires MFA".
+    const other = await connect(cluster, 'win-mfa');
+    other.send(helloTdpb('Administrator'));
+    expect(await alertText(other)).toBe(MSG_ACCESS_DENIED);
+    // A single-use certificate (windows_desktop usage, MFA-verified extension) is let in.
+    const mfa = await issue(cluster, {
+      usage: ['usage:windows_desktop'],
+      mfaVerified: 'f2d3a6c2-0000-4000-a000-000000000001',
+    });
+    const ok = await connect(cluster, 'win-mfa', { creds: mfa });
+    ok.send(helloTdpb('alice'));
+    const msg = await ok.next();
+    expect(msg?.dialect === 'tdpb' && msg.m.$case).toBe('serverHello');
+    ok.socket.end();
+  }, 30_000);
 
   it('an unreachable RDP server ends the session with an error Alert', async () => {
     const cl = await connect(cluster, 'win-down');
@@ -405,4 +531,37 @@ describe.skipIf(missing)('dev cluster Windows Desktop Service', () => {
     expect(msg?.dialect === 'tdpb' && msg.m.$case).toBe('serverHello');
     again.socket.end();
   }, 30_000);
+
+  it('desktops[].shadow: the cluster runs the desktop itself, pins its certificate and stops it', async () => {
+    const own = await startCluster({
+      ...config(),
+      desktops: [{ name: 'win-shadow', shadow: { width: 800, height: 600 }, labels: { env: 'dev' } }],
+    });
+    let port = 0;
+    try {
+      const d = own.config.desktops[0];
+      expect(d.addr).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(d.rdp_fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      port = Number(String(d.addr).split(':')[1]);
+      creds.set(own, await issue(own));
+      const cl = await connect(own, 'win-shadow');
+      cl.send(helloTdpb('alice'));
+      const first = await cl.next();
+      const hello = first?.dialect === 'tdpb' && first.m.$case === 'serverHello' ? first.m.value : undefined;
+      expect(hello?.activationSpec).toMatchObject({ screenWidth: 800, screenHeight: 600 });
+      const second = await cl.next();
+      expect(second?.dialect === 'tdpb' && second.m.$case).toBe('fastPathPdu');
+      cl.socket.end();
+    } finally {
+      await own.stop();
+    }
+    const refused = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(false);
+      });
+      sock.on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+  }, 40_000);
 });

@@ -1,14 +1,17 @@
 // Who may open which desktop session, as the service decides it from the client certificate:
-// authentication (a user certificate with no usage restriction, or the windows_desktop one),
-// authorization (the roles the certificate names exist), and the per-session check of the
-// desktop's labels and the Windows login against windows_desktop_labels / windows_desktop_logins
-// (upstream RoleSet.CheckAccess with a WindowsLoginMatcher: deny rules first, then one role
-// must match both the labels and the login).
-import { X509Certificate } from 'node:crypto';
+// authentication (the TLS handshake verified the certificate against the user CA; here: no usage
+// restriction, or the windows_desktop one), authorization (the roles the certificate names
+// exist), per-session MFA (require_session_mfa, cluster-wide or in a granting role, needs a
+// certificate issued after an MFA ceremony), and the per-session check of the desktop's labels
+// and the Windows login against windows_desktop_labels / windows_desktop_logins (upstream
+// RoleSet.CheckAccess with a WindowsLoginMatcher: deny rules first, then one role must match
+// both the labels and the login).
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { decodeTlsIdentity, type TlsIdentity } from '../../auth/x509/identity.js';
 import type { DevClusterConfig, RoleConfig, UserConfig } from '../config.js';
+import { isMfaRequired } from '../mfachallenge.js';
 import { interpolate, labelsMatch, roleDeny } from '../rbac.js';
+import type { Catalog } from '../resources.js';
 import { MSG_AUTHENTICATION_FAILED, MSG_AUTHORIZATION_FAILED, USAGE_WINDOWS_DESKTOP } from './texts.js';
 
 export interface DesktopUser {
@@ -20,28 +23,11 @@ export interface DesktopUser {
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
-/**
- * Whether the certificate was issued by the user CA and is valid now. Checked here: a TLSSocket
- * made around a stream (no tls.Server) never sets `authorized`.
- */
-function issuedBy(der: Buffer, ca: X509Certificate, now = Date.now()): boolean {
-  try {
-    const cert = new X509Certificate(der);
-    return (
-      cert.checkIssued(ca) &&
-      cert.verify(ca.publicKey) &&
-      Date.parse(cert.validFrom) <= now &&
-      now <= Date.parse(cert.validTo)
-    );
-  } catch {
-    return false;
-  }
-}
-
 /** The TLS identity of an authenticated client, or the upstream refusal text. */
-export function authenticate(socket: TLSSocket, userCa: X509Certificate): Checked<TlsIdentity> {
+export function authenticate(socket: TLSSocket): Checked<TlsIdentity> {
+  // The handshake already refused a missing, untrusted or expired certificate.
   const cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
-  if (!cert?.raw || !issuedBy(cert.raw, userCa)) return { ok: false, message: MSG_AUTHENTICATION_FAILED };
+  if (!socket.authorized || !cert?.raw) return { ok: false, message: MSG_AUTHENTICATION_FAILED };
   let identity: TlsIdentity;
   try {
     identity = decodeTlsIdentity(cert.raw);
@@ -84,4 +70,22 @@ export function desktopAccessAllowed(
       labelsMatch(r.windows_desktop_labels as Selector, labels) &&
       logins(r.windows_desktop_logins).includes(login),
   );
+}
+
+/**
+ * Whether the session needs per-session MFA the certificate lacks (no MFA-verified extension):
+ * the cluster's require_session_mfa, or a role granting this login on this desktop that sets it
+ * (IsMFARequired's answer; upstream's checkAccess returns ErrSessionMFARequired for both).
+ */
+export function sessionMfaMissing(
+  cfg: DevClusterConfig,
+  catalog: Catalog,
+  who: DesktopUser,
+  desktopName: string,
+  login: string,
+): boolean {
+  if (who.identity.mfaVerified) return false;
+  if (!login) return cfg.require_session_mfa; // IsMFARequired refuses an empty login
+  const target = { $case: 'WindowsDesktop' as const, value: { WindowsDesktop: desktopName, Login: login } };
+  return isMfaRequired(cfg, catalog, who.user, { Target: target }).Required;
 }

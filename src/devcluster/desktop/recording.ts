@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import {
   Metadata,
   OneOf,
-  WindowsDesktopSessionEnd,
+  type WindowsDesktopSessionEnd,
   type WindowsDesktopSessionStart,
 } from '../../gen/teleport/legacy/types/events/events.js';
 import { MAX_RECORD_SIZE } from '../../recording/header.js';
@@ -41,19 +41,6 @@ export interface DesktopSessionInfo {
 
 /** Queued, not yet written bytes above which record() asks the session to wait for 'drain'. */
 const HIGH_WATER = 8 * 1024 * 1024;
-/** events.OneOf field 60 (WindowsDesktopSessionEnd), length-delimited: (60 << 3) | 2 as a varint. */
-const ONEOF_DESKTOP_SESSION_END_TAG = [0xe2, 0x03];
-
-function varint(v: number): number[] {
-  const out: number[] = [];
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
-}
-
 export class DesktopRecorder extends EventEmitter {
   readonly sessionId = randomUUID();
   readonly file: string;
@@ -219,7 +206,7 @@ export class DesktopRecorder extends EventEmitter {
     if (this.ended) return;
     this.ended = true;
     const endTime = new Date();
-    const body = WindowsDesktopSessionEnd.encode({
+    const ev: WindowsDesktopSessionEnd = {
       Metadata: this.metadata(EVENT_SESSION_END, CODE_SESSION_END, endTime),
       ...this.common(),
       WindowsDesktopService: this.info.serviceId,
@@ -232,8 +219,10 @@ export class DesktopRecorder extends EventEmitter {
       DesktopName: this.info.desktopName,
       Recorded: true,
       Participants: [this.info.user],
-    }).finish();
-    this.enqueue(Buffer.from([...ONEOF_DESKTOP_SESSION_END_TAG, ...varint(body.length), ...body]));
+    };
+    this.enqueue(
+      Buffer.from(OneOf.encode({ Event: { $case: 'WindowsDesktopSessionEnd', value: ev } }).finish()),
+    );
     await this.close();
   }
 

@@ -1,10 +1,12 @@
 // The dev cluster's Windows Desktop Service. The proxy hands it the byte stream of a
 // ProxyWindowsDesktopSession call; it runs the end-to-end TLS server on that stream as upstream's
-// service does: a certificate for *.desktop.teleport.cluster.local from the cluster's host CA, a
-// client certificate checked against the user CA, the desktop named by SNI, and ALPN
-// "teleport-tdpb-1.0" selected when offered (unless `windows_desktop_service.tdpb: false`), else
-// legacy TDP. Each session runs on its own; its failures end that session only.
-import { createPublicKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+// service does (lib/service/desktop.go: RequireAndVerifyClientCert, ClientCAs = the user CA): a
+// certificate for *.desktop.teleport.cluster.local from the cluster's host CA, a client
+// certificate required and verified against the user CA during the handshake, the desktop named
+// by SNI, and ALPN "teleport-tdpb-1.0" selected when offered (unless
+// `windows_desktop_service.tdpb: false`), else legacy TDP. Each session runs on its own; its
+// failures end that session only.
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { generateKey } from '../../auth/keygen.js';
@@ -62,10 +64,12 @@ export async function desktopServiceCert(a: Authority): Promise<DesktopServiceCe
 }
 
 export class WindowsDesktopService {
+  /** Relayed streams not yet closed (TLS handshake or session under way). */
+  private readonly streams = new Set<Duplex>();
+  /** Sessions under way. */
   private readonly sockets = new Set<tls.TLSSocket>();
   private readonly deps: SessionDeps;
-
-  private readonly context: tls.SecureContext;
+  private readonly tlsOptions: tls.TlsOptions;
   /** The service's host id (WindowsDesktopService in audit events). */
   readonly hostId: string;
 
@@ -75,14 +79,21 @@ export class WindowsDesktopService {
   ) {
     const { config, catalog } = opts;
     this.hostId = cert.hostId;
-    this.context = tls.createSecureContext({
+    // Node verifies a client certificate in the handshake only in a tls.Server (a TLSSocket made
+    // by hand never does): no certificate fails the handshake (certificate_required); an untrusted
+    // or expired one is dropped right after it, before any TDP message.
+    this.tlsOptions = {
       key: cert.key,
       cert: cert.cert,
       ca: [opts.authority.userTLS.certPem],
-    });
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: config.windows_desktop_service.tdpb ? [TDPB_PROTOCOL] : undefined,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    };
     this.deps = {
       config,
-      userCa: new X509Certificate(opts.authority.userTLS.certPem),
+      catalog,
       serviceId: this.hostId,
       recordingsDir: opts.recordingsDir,
       findDesktop: (name) => catalog.get('windows_desktop')?.find((d) => d.metadataName === name),
@@ -97,45 +108,50 @@ export class WindowsDesktopService {
     return !!this.deps.findDesktop(name);
   }
 
-  /** Serves one relayed connection: TLS server side, then the session. */
+  /**
+   * Serves one relayed connection: TLS server side, then the session. One tls.Server per
+   * connection, so the secure socket it hands back is known to belong to this stream.
+   */
   handle(stream: Duplex, remoteAddr: string): void {
     const log = this.opts.log;
-    const tdpb = this.opts.config.windows_desktop_service.tdpb;
-    const socket = new tls.TLSSocket(stream, {
-      isServer: true,
-      secureContext: this.context,
-      // A missing or untrusted client certificate is answered with an Alert after the handshake.
-      requestCert: true,
-      rejectUnauthorized: false,
-      ALPNProtocols: tdpb ? [TDPB_PROTOCOL] : undefined,
-    });
+    const server = tls.createServer(this.tlsOptions);
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
+    stream.on('error', () => stream.destroy());
+    // A refused certificate shows up as a hang-up once Node drops the connection; its reason is
+    // the socket's authorizationError (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED).
+    server.once('tlsClientError', (err, socket) =>
+      log('desktop: TLS handshake failed', {
+        error: socket.authorizationError
+          ? `client certificate refused: ${socket.authorizationError}`
+          : err.message,
+        remoteAddr,
+      }),
+    );
+    server.once('secureConnection', (socket) => this.serve(socket, remoteAddr));
+    server.emit('connection', stream);
+  }
+
+  private serve(socket: tls.TLSSocket, remoteAddr: string): void {
+    const log = this.opts.log;
     this.sockets.add(socket);
-    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
-    const cleanup = () => {
-      clearTimeout(timer);
-      this.sockets.delete(socket);
-      stream.destroy();
-    };
-    socket.on('close', cleanup);
+    socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', (err) => {
       log('desktop: connection failed', { error: err.message, remoteAddr });
       socket.destroy();
     });
-    stream.on('error', () => socket.destroy());
-    socket.once('secure', () => {
-      clearTimeout(timer);
-      const dialect = socket.alpnProtocol === TDPB_PROTOCOL ? 'tdpb' : 'tdp';
-      const conn = new DesktopConn(socket, dialect);
-      runDesktopSession(conn, this.deps, remoteAddr)
-        .catch((err: unknown) => {
-          log('desktop: session failed', { level: 'error', error: (err as Error)?.message ?? String(err) });
-        })
-        .finally(() => socket.end());
-    });
+    const dialect = socket.alpnProtocol === TDPB_PROTOCOL ? 'tdpb' : 'tdp';
+    const conn = new DesktopConn(socket, dialect);
+    runDesktopSession(conn, this.deps, remoteAddr)
+      .catch((err: unknown) => {
+        log('desktop: session failed', { level: 'error', error: (err as Error)?.message ?? String(err) });
+      })
+      .finally(() => socket.end());
   }
 
   /** Ends every session (the dev cluster is stopping). */
   stop(): void {
     for (const s of this.sockets) s.destroy();
+    for (const s of this.streams) s.destroy();
   }
 }

@@ -1,15 +1,21 @@
-// One desktop session after the TLS handshake: authenticate and authorize the certificate, find
-// the desktop named by SNI, read the hello, check access for the Windows login, connect to the
+// One desktop session after the TLS handshake (which verified the client certificate): check its
+// usage and authorize it, find the desktop named by SNI, read the hello, check per-session MFA and
+// access for the Windows login, connect to the
 // desktop over RDP, then relay: fast-path output to the client (TDP 29 / TDPB FastPathPDU), the
 // client's input as fast-path input, its RDP responses (frame acknowledgements, …) as raw PDUs.
 // Every refusal and failure reaches the client as an error Alert with upstream's wording before
 // the connection closes; nothing here may throw past runDesktopSession.
-import type { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { RdpClient, RdpConnectionError, type RdpActivation } from '../../rdp/conn/index.js';
-import type { CatalogEntry } from '../resources.js';
+import type { Catalog, CatalogEntry } from '../resources.js';
 import type { DevClusterConfig } from '../config.js';
-import { authenticate, authorize, desktopAccessAllowed, type DesktopUser } from './access.js';
+import {
+  authenticate,
+  authorize,
+  desktopAccessAllowed,
+  sessionMfaMissing,
+  type DesktopUser,
+} from './access.js';
 import type { DesktopConn, Received } from './conn.js';
 import { readHello, type Hello } from './handshake.js';
 import { InputTranslator } from './input.js';
@@ -18,6 +24,7 @@ import {
   DESKTOP_SNI_SUFFIX,
   MAX_RDP_SCREEN,
   MSG_ACCESS_DENIED,
+  MSG_MFA_REQUIRED,
   msgDesktopNotFound,
   msgRdpError,
   msgRdpExited,
@@ -26,8 +33,8 @@ import {
 
 export interface SessionDeps {
   config: DevClusterConfig;
-  /** The CA client certificates must come from. */
-  userCa: X509Certificate;
+  /** The desktops (for IsMFARequired). */
+  catalog: Catalog;
   serviceId: string;
   recordingsDir: () => string;
   findDesktop: (name: string) => CatalogEntry | undefined;
@@ -55,7 +62,7 @@ export async function runDesktopSession(
   remoteAddr: string,
 ): Promise<void> {
   const log = deps.log;
-  const authn = authenticate(conn.socket, deps.userCa);
+  const authn = authenticate(conn.socket);
   if (!authn.ok) {
     log('desktop: mTLS authentication failed', { remoteAddr });
     return refuse(conn, authn.message);
@@ -117,6 +124,13 @@ async function session(
   }
   if (!hello) return;
   const login = hello.username;
+  // Upstream checks MFA inside checkAccess: the cluster-wide setting before any rule, a role's
+  // once it grants the access (a denied login is denied, whatever the MFA).
+  if (sessionMfaMissing(deps.config, deps.catalog, who, desktop.metadataName, login)) {
+    log('desktop: per-session MFA required', { user: who.identity.username, login, desktop: desktop.name });
+    recorder.start(login, MSG_MFA_REQUIRED);
+    return refuse(conn, MSG_MFA_REQUIRED, record);
+  }
   if (!desktopAccessAllowed(who.roles, who.identity.traits, desktop.labels, login)) {
     log('desktop: access denied', { user: who.identity.username, login, desktop: desktop.name });
     recorder.start(login, MSG_ACCESS_DENIED);

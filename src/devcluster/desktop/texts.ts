@@ -14,6 +14,8 @@ export const msgDesktopNotFound = (name: string) => `Could not find desktop ${na
 /** RoleSet.checkAccess for a windows_desktop, with its "Confirm Windows user." hint. */
 export const MSG_ACCESS_DENIED =
   'access to windows_desktop denied. User does not have permissions. Confirm Windows user.';
+/** lib/services ErrSessionMFARequired: per-session MFA applies and the certificate lacks it. */
+export const MSG_MFA_REQUIRED = 'access to resource requires MFA';
 /** types.MaxRDPScreenWidth / MaxRDPScreenHeight. */
 export const MAX_RDP_SCREEN = 8192;
 export const msgScreenTooLarge = (w: number, h: number) =>

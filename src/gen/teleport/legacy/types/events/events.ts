@@ -395,9 +395,7 @@ export interface WindowsDesktopSessionStart_DesktopLabelsEntry {
 
 /**
  * Emitted when a Windows desktop session ends (event "windows.desktop.session.end", code
- * TDP01I). Not a OneOf member yet: src/recording/events.ts keys its JSON table by every
- * OneOf case, so the dev cluster writes OneOf field 60 around this message by hand
- * (src/devcluster/desktop/recording.ts) until that table has an entry for it.
+ * TDP01I); OneOf field 60.
  */
 export interface WindowsDesktopSessionEnd {
   Metadata?: Metadata | undefined;
@@ -540,9 +538,8 @@ export interface OneOf {
     | { $case: "DatabaseSessionEnd"; value: DatabaseSessionEnd }
     | { $case: "DatabaseSessionQuery"; value: DatabaseSessionQuery }
     | { $case: "WindowsDesktopSessionStart"; value: WindowsDesktopSessionStart }
-    | //
-    /** 60 WindowsDesktopSessionEnd: written by hand for now (see the message above). */
-    { $case: "PostgresParse"; value: PostgresParse }
+    | { $case: "WindowsDesktopSessionEnd"; value: WindowsDesktopSessionEnd }
+    | { $case: "PostgresParse"; value: PostgresParse }
     | { $case: "PostgresBind"; value: PostgresBind }
     | { $case: "PostgresExecute"; value: PostgresExecute }
     | { $case: "PostgresClose"; value: PostgresClose }
@@ -7434,6 +7431,9 @@ export const OneOf: MessageFns<OneOf> = {
       case "WindowsDesktopSessionStart":
         WindowsDesktopSessionStart.encode(message.Event.value, writer.uint32(474).fork()).join();
         break;
+      case "WindowsDesktopSessionEnd":
+        WindowsDesktopSessionEnd.encode(message.Event.value, writer.uint32(482).fork()).join();
+        break;
       case "PostgresParse":
         PostgresParse.encode(message.Event.value, writer.uint32(490).fork()).join();
         break;
@@ -7585,6 +7585,17 @@ export const OneOf: MessageFns<OneOf> = {
             };
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.Event = {
+              $case: "WindowsDesktopSessionEnd",
+              value: WindowsDesktopSessionEnd.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 61: {
             if (tag !== 490) {
               break;
@@ -7690,6 +7701,11 @@ export const OneOf: MessageFns<OneOf> = {
           $case: "WindowsDesktopSessionStart",
           value: WindowsDesktopSessionStart.fromJSON(object.WindowsDesktopSessionStart),
         }
+        : isSet(object.WindowsDesktopSessionEnd)
+        ? {
+          $case: "WindowsDesktopSessionEnd",
+          value: WindowsDesktopSessionEnd.fromJSON(object.WindowsDesktopSessionEnd),
+        }
         : isSet(object.PostgresParse)
         ? { $case: "PostgresParse", value: PostgresParse.fromJSON(object.PostgresParse) }
         : isSet(object.PostgresBind)
@@ -7739,6 +7755,8 @@ export const OneOf: MessageFns<OneOf> = {
       obj.DatabaseSessionQuery = DatabaseSessionQuery.toJSON(message.Event.value);
     } else if (message.Event?.$case === "WindowsDesktopSessionStart") {
       obj.WindowsDesktopSessionStart = WindowsDesktopSessionStart.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "WindowsDesktopSessionEnd") {
+      obj.WindowsDesktopSessionEnd = WindowsDesktopSessionEnd.toJSON(message.Event.value);
     } else if (message.Event?.$case === "PostgresParse") {
       obj.PostgresParse = PostgresParse.toJSON(message.Event.value);
     } else if (message.Event?.$case === "PostgresBind") {
@@ -7846,6 +7864,15 @@ export const OneOf: MessageFns<OneOf> = {
           message.Event = {
             $case: "WindowsDesktopSessionStart",
             value: WindowsDesktopSessionStart.fromPartial(object.Event.value),
+          };
+        }
+        break;
+      }
+      case "WindowsDesktopSessionEnd": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "WindowsDesktopSessionEnd",
+            value: WindowsDesktopSessionEnd.fromPartial(object.Event.value),
           };
         }
         break;
