@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { demoConfigRaw, shadowDesktopMissing } = await import(path.join(repo, 'dist/devcluster/index.js'));
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-demo-home-'));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-demo-cluster-'));
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -32,9 +33,23 @@ function step(title, cmd, args, input) {
   return r;
 }
 
+// The demo desktop win-dev is a real RDP server when this machine has the packages for one: the dev
+// cluster starts a FreeRDP shadow server on an Xvfb display (`shadow: true` in its config).
+const noDesktop = shadowDesktopMissing();
+const configFile = path.join(dataDir, 'demo-cluster.json'); // JSON is YAML
+fs.writeFileSync(configFile, JSON.stringify(demoConfigRaw({ shadowDesktop: !noDesktop }), null, 2));
 const cluster = spawn(
   process.execPath,
-  [path.join(repo, 'bin/tshjs-devcluster.js'), 'start', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+  [
+    path.join(repo, 'bin/tshjs-devcluster.js'),
+    'start',
+    '--config',
+    configFile,
+    '--listen',
+    '127.0.0.1:0',
+    '--data-dir',
+    dataDir,
+  ],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
   },
@@ -78,6 +93,29 @@ try {
   const recDir = path.join(dataDir, 'recordings');
   const recordings = fs.existsSync(recDir) ? fs.readdirSync(recDir).filter((f) => f.endsWith('.tar')) : [];
   if (recordings.length) step('play', 'tshjs', ['play', path.join(recDir, recordings[0]), '--speed', '8']);
+  // A Windows desktop session (ProxyWindowsDesktopSession, TLS end to end, TDPB, RemoteFX): type
+  // into the desktop's xterm, then save what the screen shows.
+  if (noDesktop) {
+    process.stdout.write(`\n(no desktop screenshot: ${noDesktop})\n`);
+  } else {
+    const shot = path.join(os.tmpdir(), 'tshjs-demo-win-dev.png');
+    step(
+      'desktop run',
+      'tshjs',
+      ['desktop', 'run', 'win-dev', '-l', 'Administrator', '-'],
+      'click 100 100\ntype echo hello from tshjs\nkey Enter\nwait-settle\n',
+    );
+    step('desktop screenshot', 'tshjs', [
+      'desktop',
+      'screenshot',
+      'win-dev',
+      '-l',
+      'Administrator',
+      '-o',
+      shot,
+    ]);
+    process.stdout.write(`(the screenshot stays at ${shot})\n`);
+  }
   process.stdout.write(`\n${bold('Files tshjs wrote (the same layout real tsh uses):')}\n`);
   for (const f of fs.readdirSync(home, { recursive: true }).map(String).sort()) {
     const st = fs.statSync(path.join(home, f));

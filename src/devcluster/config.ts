@@ -167,8 +167,18 @@ function secondFactor(v: unknown, hasDevice: boolean): SecondFactor {
 }
 
 /** The cluster `tshjs-devcluster start` runs with no --config. */
-export function demoConfig(): DevClusterConfig {
-  return normalizeConfig({
+export function demoConfig(opts: DemoConfigOptions = {}): DevClusterConfig {
+  return normalizeConfig(demoConfigRaw(opts));
+}
+
+export interface DemoConfigOptions {
+  /** Serve win-dev from a shadow desktop the cluster starts (needs its Debian packages). */
+  shadowDesktop?: boolean;
+}
+
+/** The demo cluster's config as a config file would say it (YAML's data model). */
+export function demoConfigRaw(opts: DemoConfigOptions = {}): Record<string, unknown> {
+  return {
     cluster_name: 'dev.localhost',
     signature_algorithm_suite: 'balanced-v1',
     // A quick local cluster: password-only logins (a real v16+ cluster refuses "off"). Run with a
@@ -221,8 +231,12 @@ export function demoConfig(): DevClusterConfig {
       },
     ],
     kube_clusters: [{ name: 'kind-dev', labels: { env: 'dev' } }],
-    desktops: [{ name: 'win-dev', addr: '127.0.0.1:3389', labels: { env: 'dev' } }],
-  });
+    desktops: [
+      opts.shadowDesktop
+        ? { name: 'win-dev', shadow: true, labels: { env: 'dev' } }
+        : { name: 'win-dev', addr: '127.0.0.1:3389', labels: { env: 'dev' } },
+    ],
+  };
 }
 
 export class ConfigError extends Error {}

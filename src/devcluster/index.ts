@@ -1,6 +1,13 @@
 // tshjs/devcluster: the Teleport-compatible dev cluster as a library (a hermetic cluster for CI).
 export { DevCluster, type DevClusterOptions, type ReadyInfo } from './server.js';
-export { demoConfig, loadConfigFile, normalizeConfig, type DevClusterConfig } from './config.js';
+export {
+  demoConfig,
+  demoConfigRaw,
+  loadConfigFile,
+  normalizeConfig,
+  type DemoConfigOptions,
+  type DevClusterConfig,
+} from './config.js';
 export {
   shadowDesktopMissing,
   startShadowDesktop,

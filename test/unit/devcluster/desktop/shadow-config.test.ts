@@ -1,6 +1,11 @@
 // `desktops[].shadow` in the dev cluster config (src/devcluster/config.ts, desktop/shadow.ts).
 import { describe, expect, it } from 'vitest';
-import { desktopShadow, normalizeConfig } from '../../../../src/devcluster/config.js';
+import {
+  demoConfig,
+  demoConfigRaw,
+  desktopShadow,
+  normalizeConfig,
+} from '../../../../src/devcluster/config.js';
 import { msgShadowMissing } from '../../../../src/devcluster/desktop/shadow.js';
 
 const desktops = (...ds: unknown[]) => normalizeConfig({ desktops: ds }).desktops;
@@ -43,5 +48,13 @@ describe('desktops[].shadow', () => {
       'desktop "win-ci" has shadow set, but the shadow desktop needs Xvfb (apt-get install -y xvfb freerdp2-shadow-x11 xterm x11-apps)',
     );
     expect(msg).not.toContain('\n');
+  });
+
+  it('the demo cluster serves win-dev from a shadow desktop when asked (npm run demo)', () => {
+    expect(desktopShadow(demoConfig({ shadowDesktop: true }).desktops[0]!)).toEqual({});
+    expect(demoConfig().desktops[0]).toMatchObject({ name: 'win-dev', addr: '127.0.0.1:3389' });
+    // The raw form is what a config file says: JSON of it loads as the same cluster.
+    const raw = JSON.parse(JSON.stringify(demoConfigRaw({ shadowDesktop: true })));
+    expect(normalizeConfig(raw)).toEqual(demoConfig({ shadowDesktop: true }));
   });
 });
