@@ -62,6 +62,7 @@ export function frameDuplex<Out, In>(
   unwrap: (msg: In) => Buffer | null | undefined,
 ): Duplex {
   let ended = false;
+  let finished = false;
   let paused = false;
   const send = (chunks: Buffer[], cb: (err: Error | null) => void) => {
     const frames = toFrames(chunks, MAX_FRAME);
@@ -84,6 +85,7 @@ export function frameDuplex<Out, In>(
       );
     },
     final(cb) {
+      finished = true;
       call.end();
       cb();
     },
@@ -95,7 +97,18 @@ export function frameDuplex<Out, In>(
       }
     },
     destroy(err, cb) {
-      if (!ended) call.cancel?.();
+      // A client call is cancelled; a server call cannot be, so its side is ended instead (else
+      // the peer's stream would stay open after the connection inside it is gone).
+      if (call.cancel) {
+        if (!ended) call.cancel();
+      } else if (!d.writableFinished && !finished) {
+        finished = true;
+        try {
+          call.end();
+        } catch {
+          // already over
+        }
+      }
       cb(err);
     },
   });
