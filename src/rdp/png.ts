@@ -153,6 +153,14 @@ function paeth(a: number, b: number, c: number): number {
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** The bit depths each colour type allows (PNG 11.2.2). */
+const DEPTHS: Record<number, number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 
 export function decodePng(png: Uint8Array): RgbaImage {
   if (png.length < 8 || SIGNATURE.some((b, i) => png[i] !== b)) throw bad('no PNG signature');
@@ -161,6 +169,7 @@ export function decodePng(png: Uint8Array): RgbaImage {
   let width = 0;
   let height = 0;
   let colorType = -1;
+  let depth = 8;
   let palette: Uint8Array | undefined;
   let trns: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
@@ -181,13 +190,11 @@ export function decodePng(png: Uint8Array): RgbaImage {
         if (colorType >= 0 || length !== 13) throw bad('bad IHDR');
         width = ((body[0] << 24) | (body[1] << 16) | (body[2] << 8) | body[3]) >>> 0;
         height = ((body[4] << 24) | (body[5] << 16) | (body[6] << 8) | body[7]) >>> 0;
-        const depth = body[8];
+        depth = body[8];
         colorType = body[9];
         if (width < 1 || height < 1 || width * height > MAX_PNG_PIXELS) throw bad(`size ${width}x${height}`);
-        if (depth !== 8 || !(colorType in CHANNELS)) {
-          throw bad(
-            `bit depth ${depth}, colour type ${colorType} (8-bit grey, RGB, palette, grey+alpha, RGBA only)`,
-          );
+        if (!(colorType in CHANNELS) || !DEPTHS[colorType].includes(depth)) {
+          throw bad(`bit depth ${depth} with colour type ${colorType}`);
         }
         if (body[10] !== 0 || body[11] !== 0) throw bad('unknown compression or filter method');
         if (body[12] !== 0) throw bad('interlaced images are not supported');
@@ -213,8 +220,10 @@ export function decodePng(png: Uint8Array): RgbaImage {
     }
   }
   if (colorType === 3 && !palette) throw bad('palette image without PLTE');
-  const channels = CHANNELS[colorType];
-  const stride = width * channels;
+  // Filters work on bytes: `channels` below is the byte distance to the previous pixel's byte.
+  const bitsPerPixel = CHANNELS[colorType] * depth;
+  const channels = Math.max(1, bitsPerPixel >> 3);
+  const stride = Math.ceil((width * bitsPerPixel) / 8);
   const expected = height * (stride + 1);
   let raw: Buffer;
   try {
@@ -255,6 +264,29 @@ export function decodePng(png: Uint8Array): RgbaImage {
       }
     }
   }
+  return depth === 8
+    ? expand8(raw, width, height, colorType, stride, palette, trns)
+    : expandOther(raw, width, height, colorType, depth, stride, palette, trns);
+}
+
+function paletteEntry(out: Uint8Array, d: number, i: number, palette: Uint8Array, trns?: Uint8Array): void {
+  if (3 * i + 2 >= palette.length) throw bad(`palette index ${i} beyond ${palette.length / 3} entries`);
+  out[d] = palette[3 * i];
+  out[d + 1] = palette[3 * i + 1];
+  out[d + 2] = palette[3 * i + 2];
+  out[d + 3] = trns && i < trns.length ? trns[i] : 255;
+}
+
+/** 8-bit samples (what encoders write for screen content), without per-sample scaling. */
+function expand8(
+  raw: Buffer,
+  width: number,
+  height: number,
+  colorType: number,
+  stride: number,
+  palette?: Uint8Array,
+  trns?: Uint8Array,
+): RgbaImage {
   const out = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     let s = y * (stride + 1) + 1;
@@ -281,17 +313,94 @@ export function decodePng(png: Uint8Array): RgbaImage {
           out[d] = out[d + 1] = out[d + 2] = raw[s++];
           out[d + 3] = raw[s++];
           break;
-        default: {
-          const i = raw[s++];
-          const p = palette as Uint8Array;
-          if (3 * i + 2 >= p.length) throw bad(`palette index ${i} beyond ${p.length / 3} entries`);
-          out[d] = p[3 * i];
-          out[d + 1] = p[3 * i + 1];
-          out[d + 2] = p[3 * i + 2];
-          out[d + 3] = trns && i < trns.length ? trns[i] : 255;
-        }
+        default:
+          paletteEntry(out, d, raw[s++], palette!, trns);
       }
     }
   }
+  colorKey(out, colorType, 8, trns);
   return { width, height, data: out };
+}
+
+/**
+ * 1, 2 and 4-bit grey and palette samples (packed, most significant bits first) and 16-bit samples
+ * of every colour type (the high byte kept, as image/png's conversion to 8-bit colour does).
+ */
+function expandOther(
+  raw: Buffer,
+  width: number,
+  height: number,
+  colorType: number,
+  depth: number,
+  stride: number,
+  palette?: Uint8Array,
+  trns?: Uint8Array,
+): RgbaImage {
+  const out = new Uint8Array(width * height * 4);
+  const n = CHANNELS[colorType];
+  const max = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    const line = y * (stride + 1) + 1;
+    for (let x = 0; x < width; x++) {
+      const d = (y * width + x) * 4;
+      const sample = (c: number): number => {
+        if (depth === 16) return raw[line + (x * n + c) * 2];
+        const bit = (x * n + c) * depth;
+        return (raw[line + (bit >> 3)] >> (8 - depth - (bit & 7))) & max;
+      };
+      if (colorType === 3) {
+        paletteEntry(out, d, sample(0), palette!, trns);
+        continue;
+      }
+      const scale = (v: number) => (depth === 16 ? v : Math.round((v * 255) / max));
+      if (colorType === 0 || colorType === 4) {
+        out[d] = out[d + 1] = out[d + 2] = scale(sample(0));
+        out[d + 3] = colorType === 4 ? sample(1) : 255;
+      } else {
+        out[d] = sample(0);
+        out[d + 1] = sample(1);
+        out[d + 2] = sample(2);
+        out[d + 3] = colorType === 6 ? sample(3) : 255;
+      }
+    }
+  }
+  colorKey(out, colorType, depth, trns, raw, width, height, stride);
+  return { width, height, data: out };
+}
+
+/**
+ * tRNS of a grey or RGB image: one colour (in the image's own sample depth) that is transparent.
+ * 16-bit samples are compared whole, from the unfiltered scanlines.
+ */
+function colorKey(
+  out: Uint8Array,
+  colorType: number,
+  depth: number,
+  trns?: Uint8Array,
+  raw?: Buffer,
+  width = 0,
+  height = 0,
+  stride = 0,
+): void {
+  if (!trns || (colorType !== 0 && colorType !== 2)) return;
+  const n = colorType === 0 ? 1 : 3;
+  if (trns.length < 2 * n) return;
+  const key = Array.from({ length: n }, (_, c) => (trns[2 * c] << 8) | trns[2 * c + 1]);
+  if (depth === 16) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const s = y * (stride + 1) + 1 + x * n * 2;
+        let hit = true;
+        for (let c = 0; c < n && hit; c++) hit = ((raw![s + 2 * c] << 8) | raw![s + 2 * c + 1]) === key[c];
+        if (hit) out[(y * width + x) * 4 + 3] = 0;
+      }
+    }
+    return;
+  }
+  const max = (1 << depth) - 1;
+  const scaled = key.map((k) => Math.round(((k & max) * 255) / max));
+  for (let d = 0; d < out.length; d += 4) {
+    if (out[d] === scaled[0] && (n === 1 || (out[d + 1] === scaled[1] && out[d + 2] === scaled[2])))
+      out[d + 3] = 0;
+  }
 }

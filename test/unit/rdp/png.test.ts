@@ -1,6 +1,11 @@
 // PNG: round trips, a PNG from elsewhere (the widely copied 1x1 RGBA image), the encoder's bytes
 // checked chunk by chunk (CRCs against node:zlib's crc32, IDAT inflated), every filter type and
-// colour type the decoder takes from PNGs written here, and broken files as RdpDecodeErrors.
+// colour type the decoder takes from PNGs written here, every bit depth against ImageMagick, and
+// broken files as RdpDecodeErrors.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -182,9 +187,9 @@ describe('PNG', () => {
     bad(crc, /bad CRC in chunk "IHDR"/);
     bad(makePng(2, 2, 6, [Array(8).fill(1), Array(8).fill(2)], [5]), /filter type 5/);
     const deep = Uint8Array.from(good);
-    deep[24] = 16; // bit depth
+    deep[24] = 3; // bit depth: no colour type has 3
     deep.set(Buffer.from(zlib.crc32(deep.subarray(12, 29)).toString(16).padStart(8, '0'), 'hex'), 29);
-    bad(deep, /bit depth 16/);
+    bad(deep, /bit depth 3 with colour type/);
     const laced = Uint8Array.from(good);
     laced[28] = 1;
     laced.set(Buffer.from(zlib.crc32(laced.subarray(12, 29)).toString(16).padStart(8, '0'), 'hex'), 29);
@@ -201,4 +206,72 @@ describe('PNG', () => {
     huge.set(Buffer.from(zlib.crc32(huge.subarray(12, 29)).toString(16).padStart(8, '0'), 'hex'), 29);
     bad(huge, /size/);
   });
+});
+
+describe('decodePng: every bit depth and colour type (image/png decodes them all)', () => {
+  const convert = '/usr/bin/convert';
+  const cases: [string, string[], number, number][] = [
+    ['grey 1-bit', ['pattern:checkerboard', '-colorspace', 'gray'], 0, 1],
+    ['grey 2-bit', ['gradient:black-white', '-colorspace', 'gray', '-depth', '2'], 0, 2],
+    ['grey 4-bit', ['gradient:black-white', '-colorspace', 'gray', '-depth', '4'], 0, 4],
+    ['grey 16-bit', ['gradient:black-white', '-colorspace', 'gray'], 0, 16],
+    ['palette 1-bit', ['pattern:checkerboard', '-fill', 'red', '-opaque', 'black', '-colors', '2'], 3, 1],
+    ['palette 2-bit', ['gradient:red-blue', '-colors', '4'], 3, 2],
+    ['palette 4-bit', ['gradient:red-blue', '-colors', '16'], 3, 4],
+    ['RGB 16-bit', ['gradient:red-blue'], 2, 16],
+    [
+      'grey+alpha 16-bit',
+      [
+        'gradient:black-white',
+        '-colorspace',
+        'gray',
+        '-alpha',
+        'set',
+        '-channel',
+        'A',
+        '-evaluate',
+        'set',
+        '40%',
+        '+channel',
+      ],
+      4,
+      16,
+    ],
+    [
+      'RGBA 16-bit',
+      ['gradient:red-blue', '-alpha', 'set', '-channel', 'A', '-evaluate', 'set', '40%', '+channel'],
+      6,
+      16,
+    ],
+  ];
+  for (const [name, args, colorType, depth] of cases) {
+    it.skipIf(!fs.existsSync(convert))(`${name}, as ImageMagick decodes it`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-png-'));
+      try {
+        const file = path.join(dir, 'in.png');
+        execFileSync(convert, [
+          '-size',
+          '23x7',
+          ...args,
+          '-define',
+          `png:color-type=${colorType}`,
+          '-define',
+          `png:bit-depth=${depth}`,
+          `png${colorType === 3 ? '8' : ''}:${file}`,
+        ]);
+        const png = fs.readFileSync(file);
+        expect([png[24], png[25]]).toEqual([depth, colorType]); // IHDR: what the case is about
+        const want = execFileSync(convert, [file, '-depth', '8', 'rgba:-']);
+        const got = decodePng(png);
+        expect([got.width, got.height]).toEqual([23, 7]);
+        // 16-bit: image/png keeps the high byte, ImageMagick rounds: at most 1 apart.
+        const tolerance = depth === 16 ? 1 : 0;
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i]! - got.data[i]!));
+        expect(worst).toBeLessThanOrEqual(tolerance);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
