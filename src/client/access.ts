@@ -1,9 +1,10 @@
-// The part of upstream's access checker (lib/services/access_checker.go, role.go) that `tsh db ls`
-// uses to show which database users the caller may use: the roles the cluster reports for the current
-// user (GetCurrentUserRoles), their traits applied (ApplyTraits, with GetCurrentUser's traits), then
-// EnumerateDatabaseUsers over RoleSet.checkAccess. Only what databases need is modelled: namespaces,
-// db_labels, db_users (allow and deny); label expressions, auto-user provisioning and resource IDs from
-// access requests are not.
+// The part of upstream's access checker (lib/services/access_checker.go, role.go) that listings use to
+// show which principals the caller may use: the roles the cluster reports for the current user
+// (GetCurrentUserRoles), their traits applied (ApplyTraits, with GetCurrentUser's traits), then
+// RoleSet.checkAccess per principal — EnumerateDatabaseUsers for `tsh db ls`, GetAllowedLoginsForResource
+// for `tshjs desktop ls`. Only namespaces, db_labels/db_users and windows_desktop_labels/
+// windows_desktop_logins (allow and deny) are modelled; label expressions, auto-user provisioning and
+// resource IDs from access requests are not.
 import type { RoleConditions, RoleV6, UserV2 } from '../gen/teleport/legacy/types/types.js';
 import type { LabelValues } from '../gen/teleport/legacy/types/wrappers/wrappers.js';
 
@@ -20,6 +21,8 @@ export interface Conditions {
   namespaces: string[];
   dbLabels: LabelSelector;
   dbUsers: string[];
+  desktopLabels: LabelSelector;
+  windowsLogins: string[];
 }
 
 export interface CheckedRole {
@@ -77,6 +80,8 @@ function conditions(c: RoleConditions | undefined, traits: Record<string, string
     namespaces: [...(c?.Namespaces ?? [])],
     dbLabels: applyLabels(labelValues(c?.DatabaseLabels), traits),
     dbUsers: applySlice(c?.DatabaseUsers ?? [], traits),
+    desktopLabels: applyLabels(labelValues(c?.WindowsDesktopLabels), traits),
+    windowsLogins: applySlice(c?.WindowsDesktopLogins ?? [], traits),
   };
 }
 
@@ -135,22 +140,46 @@ function matchDatabaseUser(selectors: string[], user: string): boolean {
   return selectors.some((u) => u === user || u === WILDCARD);
 }
 
+/** What RoleSet.checkAccess reads of a role for one kind of resource. */
+interface ResourceKind {
+  /** The role's label selector for the kind (checkRoleLabelsMatch). */
+  labels(c: Conditions): LabelSelector;
+  /** The principal matcher (a RoleMatcher) on one side of a role. */
+  matches(c: Conditions, principal: string): boolean;
+}
+
+const DATABASE: ResourceKind = {
+  labels: (c) => c.dbLabels,
+  matches: (c, user) => matchDatabaseUser(c.dbUsers, user),
+};
+
+/** windowsLoginMatcher: exact match only; a "*" login is no wildcard. */
+const WINDOWS_DESKTOP: ResourceKind = {
+  labels: (c) => c.desktopLabels,
+  matches: (c, login) => c.windowsLogins.includes(login),
+};
+
 /**
- * RoleSet.checkAccess for a database: a deny rule whose namespace and labels match denies, and deny
- * rules are greedy (any matcher matching its deny side denies); an allow rule needs its namespace,
- * labels and every matcher.
+ * RoleSet.checkAccess: a deny rule whose namespace and labels match denies, and deny rules are greedy
+ * (any matcher matching its deny side denies); an allow rule needs its namespace, labels and every
+ * matcher. Without a principal only namespaces and labels are checked.
  */
-function checkAccess(roles: CheckedRole[], labels: Record<string, string>, user?: string): boolean {
+function checkAccess(
+  roles: CheckedRole[],
+  kind: ResourceKind,
+  labels: Record<string, string>,
+  principal?: string,
+): boolean {
   for (const r of roles) {
     if (!matchNamespace(r.deny.namespaces, DEFAULT_NAMESPACE)) continue;
-    if (matchLabels(r.deny.dbLabels, labels)) return false;
-    if (user !== undefined && matchDatabaseUser(r.deny.dbUsers, user)) return false;
+    if (matchLabels(kind.labels(r.deny), labels)) return false;
+    if (principal !== undefined && kind.matches(r.deny, principal)) return false;
   }
   return roles.some(
     (r) =>
       matchNamespace(r.allow.namespaces, DEFAULT_NAMESPACE) &&
-      matchLabels(r.allow.dbLabels, labels) &&
-      (user === undefined || matchDatabaseUser(r.allow.dbUsers, user)),
+      matchLabels(kind.labels(r.allow), labels) &&
+      (principal === undefined || kind.matches(r.allow, principal)),
   );
 }
 
@@ -184,11 +213,12 @@ export function databaseUsers(checker: AccessChecker, labels: Record<string, str
       if (u === WILDCARD) wildcardDenied = true;
       else named.push(u);
     }
-    if (allowAny && checkAccess([r], labels)) wildcardAllowed = true;
+    if (allowAny && checkAccess([r], DATABASE, labels)) wildcardAllowed = true;
   }
   const allowed: string[] = [];
   const denied: string[] = [];
-  for (const u of new Set(named)) (checkAccess(checker.roles, labels, u) ? allowed : denied).push(u);
+  for (const u of new Set(named))
+    (checkAccess(checker.roles, DATABASE, labels, u) ? allowed : denied).push(u);
   // EnumerationResult.Allowed() is empty when "*" is denied; WildcardAllowed() needs it not denied.
   const out: DatabaseUsers = {};
   let allow = wildcardDenied ? [] : byteSort(allowed);
@@ -214,4 +244,24 @@ export function formatAllowedUsers(users: DatabaseUsers | undefined): string {
   if (!users.allowed?.length) return '(none)';
   if (!users.denied?.length) return goList(users.allowed);
   return `${goList(users.allowed)}, except: ${goList(users.denied)}`;
+}
+
+/**
+ * accessChecker.GetAllowedLoginsForResource for a Windows desktop (what Connect lists per desktop): the
+ * windows_desktop_logins some role allows and no role denies — a deny entry drops the login whatever
+ * that rule's labels — each kept only if checkAccess grants the desktop with that login. Byte-sorted
+ * (upstream returns map order).
+ */
+export function windowsDesktopLogins(checker: AccessChecker, labels: Record<string, string>): string[] {
+  const denied = new Set(checker.roles.flatMap((r) => r.deny.windowsLogins));
+  const candidates = new Set(checker.roles.flatMap((r) => r.allow.windowsLogins));
+  const allowed = [...candidates].filter(
+    (l) => !denied.has(l) && checkAccess(checker.roles, WINDOWS_DESKTOP, labels, l),
+  );
+  return byteSort(allowed);
+}
+
+/** The Logins cell of `tshjs desktop ls`: comma-joined like the Labels cell; "(unknown)" without roles. */
+export function formatLogins(logins: string[] | undefined): string {
+  return logins ? logins.join(',') : '(unknown)';
 }

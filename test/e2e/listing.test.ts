@@ -20,8 +20,9 @@ const CONFIG = {
       db_labels: { '*': '*' },
       kubernetes_labels: { '*': '*' },
       windows_desktop_labels: { '*': '*' },
+      windows_desktop_logins: ['alice', 'guest', 'Administrator'],
       db_users: ['*'],
-      deny: { db_users: ['root'] },
+      deny: { db_users: ['root'], windows_desktop_logins: ['guest'] },
     },
     {
       name: 'devonly',
@@ -29,6 +30,8 @@ const CONFIG = {
       node_labels: { env: 'dev' },
       db_labels: { env: ['dev', 'staging'] },
       db_users: ['{{internal.logins}}', 'dev'],
+      windows_desktop_labels: { env: 'dev' },
+      windows_desktop_logins: ['{{internal.logins}}'],
     },
   ],
   nodes: [
@@ -273,14 +276,29 @@ describe('listing', () => {
     expect(j).toEqual([{ kube_cluster_name: 'kind', labels: { env: 'dev' }, selected: false }]);
   });
 
-  it('desktop ls', async () => {
+  it('desktop ls: Logins from the roles (deny rules and traits applied), text only', async () => {
     const r = await tshjs(['desktop', 'ls', '--insecure'], { home: alice });
-    expect(r.stdout).toMatch(/\nwin-1 +10\.0\.0\.9:3389 +env=dev +\n/);
+    expect(r.code, r.stderr).toBe(0);
+    // all: windows_desktop_logins [alice guest Administrator], deny [guest].
+    expect(r.stdout).toBe(
+      [
+        'Name  Address       Logins              Labels  ',
+        '----- ------------- ------------------- ------- ',
+        'win-1 10.0.0.9:3389 Administrator,alice env=dev ',
+        '',
+        '',
+      ].join('\n'),
+    );
+    // devonly: windows_desktop_logins ["{{internal.logins}}"] with logins [dave].
+    const d = await tshjs(['desktop', 'ls', '--insecure', '-v'], { home: dave });
+    expect(d.stdout.split('\n')[0]).toMatch(/^Name +Address +Domain +Host ID +Logins +Labels +$/);
+    expect(d.stdout).toMatch(/\nwin-1 +10\.0\.0\.9:3389 +.* dave +env=dev +\n/);
     const j = JSON.parse(
       (await tshjs(['desktop', 'ls', '--insecure', '-f', 'json'], { home: alice })).stdout,
     );
     expect(j[0].kind).toBe('windows_desktop');
     expect(j[0].spec.addr).toBe('10.0.0.9:3389');
+    expect(Object.keys(j[0])).toEqual(['kind', 'version', 'metadata', 'spec']);
   });
 
   it('clusters: root, then leaf clusters from PresenceService', async () => {
