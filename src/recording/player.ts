@@ -22,7 +22,7 @@ export const MIN_SPEED = 0.5;
 export const MAX_SPEED = 8;
 
 export const DESKTOP_NOT_PLAYABLE =
-  'Desktop sessions cannot be played with tshjs play. Export the recording to video with tsh recordings export or view the recording in your web browser.';
+  'Desktop sessions cannot be played with tshjs play. Export the recording to video with tshjs recordings export or view the recording in your web browser.';
 export const NOT_INTERACTIVE =
   'Interactive session replay is only supported for SSH and Kubernetes sessions. To play app or database sessions, specify --format=json.';
 
