@@ -13,6 +13,8 @@ export interface RoleConfig {
   kubernetes_labels?: Record<string, string | string[]>;
   windows_desktop_labels?: Record<string, string | string[]>;
   windows_desktop_logins?: string[];
+  /** Role option desktop_clipboard: false turns the shared clipboard off (default true). */
+  desktop_clipboard?: boolean;
   kubernetes_groups?: string[];
   kubernetes_users?: string[];
   db_names?: string[];

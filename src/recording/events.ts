@@ -296,6 +296,22 @@ const EVENT_FIELDS: Record<EventCase, Field[]> = {
     f('DelayMilliseconds', 'ms', 'num'),
     f('TDPBMessage', 'tdpb_message', 'bytes'),
   ],
+  DesktopClipboardSend: [
+    M,
+    U,
+    S,
+    CONN,
+    f('DesktopAddr', 'desktop_addr', 'str'),
+    f('Length', 'length', 'num'),
+  ],
+  DesktopClipboardReceive: [
+    M,
+    U,
+    S,
+    CONN,
+    f('DesktopAddr', 'desktop_addr', 'str'),
+    f('Length', 'length', 'num'),
+  ],
   DatabaseSessionStart: [
     M,
     U,

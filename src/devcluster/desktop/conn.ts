@@ -25,7 +25,9 @@ export type ClientMessage =
   | { kind: 'syncKeys'; scrollLock: boolean; numLock: boolean; capsLock: boolean; kanaLock: boolean }
   | { kind: 'rdpResponse'; data: Buffer }
   | { kind: 'ping'; uuid: Buffer }
-  /** Anything the service does not act on (clipboard, shared directories, MFA, …). */
+  /** The user's clipboard (UTF-8 text, as the web client sends it). */
+  | { kind: 'clipboard'; data: Buffer }
+  /** Anything the service does not act on (shared directories, MFA, …). */
   | { kind: 'other'; name: string };
 
 /** A received message and, for the kinds a recording keeps, its encoding in the client's dialect. */
@@ -64,6 +66,8 @@ function fromLegacy(m: TdpMessage): ClientMessage {
       return { kind: 'rdpResponse', data: m.data };
     case 'ping':
       return { kind: 'ping', uuid: m.uuid };
+    case 'clipboardData':
+      return { kind: 'clipboard', data: m.data };
     default:
       return { kind: 'other', name: m.kind };
   }
@@ -114,6 +118,8 @@ function fromTdpb(m: TdpbMessage): ClientMessage {
       return { kind: 'rdpResponse', data: m.value.response };
     case 'ping':
       return { kind: 'ping', uuid: m.value.uuid };
+    case 'clipboardData':
+      return { kind: 'clipboard', data: m.value.data };
     default:
       return { kind: 'other', name: m.$case };
   }
@@ -204,8 +210,14 @@ export class DesktopConn {
       : encodeTdpb(tdpb('alert', { message: text, severity: AlertSeverity.ALERT_SEVERITY_ERROR }));
   }
 
-  /** Legacy ConnectionActivated (31) or TDPB ServerHello. */
-  activated(a: { ioChannelId: number; userChannelId: number; width: number; height: number }): Buffer {
+  /**
+   * Legacy ConnectionActivated (31) or TDPB ServerHello; `clipboard`: the session shares the
+   * clipboard (legacy TDP has no such flag: a legacy client learns it from ClipboardData).
+   */
+  activated(
+    a: { ioChannelId: number; userChannelId: number; width: number; height: number },
+    clipboard = false,
+  ): Buffer {
     const spec = {
       ioChannelId: a.ioChannelId,
       userChannelId: a.userChannelId,
@@ -216,8 +228,8 @@ export class DesktopConn {
     return encodeTdpb(
       tdpb('serverHello', {
         activationSpec: spec,
-        // The service implements no clipboard or directory sharing channels.
-        clipboardEnabled: false,
+        // Directory sharing is not implemented; the clipboard as the roles allow.
+        clipboardEnabled: clipboard,
         directoryRemoveSupported: false,
         sessions: [],
         hidpiSupported: false,
@@ -229,6 +241,13 @@ export class DesktopConn {
     return this.dialect === 'tdp'
       ? serialize({ kind: 'rdpFastPathPdu', data: pdu })
       : encodeTdpb(tdpb('fastPathPdu', { pdu }));
+  }
+
+  /** Text copied on the desktop, as UTF-8 (legacy ClipboardData 6 / TDPB ClipboardData). */
+  clipboard(data: Buffer): Buffer {
+    return this.dialect === 'tdp'
+      ? serialize({ kind: 'clipboardData', data })
+      : encodeTdpb(tdpb('clipboardData', { data }));
   }
 
   ping(uuid: Buffer): Buffer {

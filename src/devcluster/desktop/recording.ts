@@ -17,6 +17,10 @@ import { MAX_RECORD_SIZE } from '../../recording/header.js';
 import { RecordingWriter } from '../../recording/writer.js';
 import type { Dialect } from './conn.js';
 import {
+  CODE_CLIPBOARD_RECEIVE,
+  CODE_CLIPBOARD_SEND,
+  EVENT_CLIPBOARD_RECEIVE,
+  EVENT_CLIPBOARD_SEND,
   CODE_SESSION_END,
   CODE_SESSION_START,
   CODE_SESSION_START_FAILURE,
@@ -198,6 +202,36 @@ export class DesktopRecorder extends EventEmitter {
     };
     return this.enqueue(
       Buffer.from(OneOf.encode({ Event: { $case: 'DesktopRecording', value: ev } }).finish()),
+    );
+  }
+
+  /**
+   * desktop.clipboard.send (the user's clipboard went to the desktop) or desktop.clipboard.receive
+   * (text copied on the desktop went to the user): the length only, never the data.
+   */
+  clipboard(direction: 'send' | 'receive', length: number): void {
+    if (this.ended) return;
+    const send = direction === 'send';
+    const ev = {
+      Metadata: this.metadata(
+        send ? EVENT_CLIPBOARD_SEND : EVENT_CLIPBOARD_RECEIVE,
+        send ? CODE_CLIPBOARD_SEND : CODE_CLIPBOARD_RECEIVE,
+        new Date(),
+      ),
+      ...this.common(),
+      // Upstream fills these the other way round from the session events: the client, the desktop.
+      Connection: { LocalAddr: this.info.remoteAddr, RemoteAddr: this.info.desktopAddr, Protocol: 'tdp' },
+      DesktopAddr: this.info.desktopAddr,
+      Length: length,
+    };
+    this.enqueue(
+      Buffer.from(
+        OneOf.encode({
+          Event: send
+            ? { $case: 'DesktopClipboardSend', value: ev }
+            : { $case: 'DesktopClipboardReceive', value: ev },
+        }).finish(),
+      ),
     );
   }
 

@@ -7,6 +7,9 @@
 // the connection closes; nothing here may throw past runDesktopSession.
 import { once } from 'node:events';
 import { RdpClient, RdpConnectionError, type RdpActivation } from '../../rdp/conn/index.js';
+import { CLIPRDR_CHANNEL } from '../../rdp/cliprdr.js';
+import { CliprdrClient } from '../../rdp/cliprdr-client.js';
+import type { RoleConfig } from '../config.js';
 import type { Catalog, CatalogEntry } from '../resources.js';
 import type { DevClusterConfig } from '../config.js';
 import {
@@ -43,6 +46,14 @@ export interface SessionDeps {
   log: (msg: string, fields?: Record<string, unknown>) => void;
   /** RDP timeouts (tests shorten them). */
   rdpTimeouts?: { connect?: number; phase?: number; close?: number };
+}
+
+/**
+ * The role option desktop_clipboard (default true): the clipboard is shared only when no role of
+ * the user turns it off, as upstream's RoleSet.DesktopClipboard decides.
+ */
+export function clipboardAllowed(roles: RoleConfig[]): boolean {
+  return roles.every((r) => r.desktop_clipboard !== false);
 }
 
 /** Fast-path frames the service lets the server send before the client acknowledges them. */
@@ -147,16 +158,23 @@ async function session(
 
   const [host, portText] = splitAddr(desktop.addr ?? '');
   const fingerprint = deps.desktopConfig(desktop.name)?.rdp_fingerprint256;
+  const clipboard = clipboardAllowed(who.roles);
+  // Dev cluster only: a password for RDP servers that log on automatically and license any
+  // client (xrdp's autorun); upstream's service logs on with a smart card certificate instead.
+  const password = deps.desktopConfig(desktop.name)?.rdp_password;
   const rdp = new RdpClient({
     host,
     port: Number(portText) || 3389,
     username: login,
+    password: typeof password === 'string' ? password : undefined,
+    answerLicenseRequest: typeof password === 'string',
     width: width || undefined,
     height: height || undefined,
     keyboardLayout: hello.keyboardLayout || undefined,
     serverCertificate: typeof fingerprint === 'string' ? { fingerprint256: fingerprint } : { insecure: true },
     codecs: 'remotefx',
     frameAcknowledge: FRAME_ACKNOWLEDGE,
+    channels: clipboard ? [CLIPRDR_CHANNEL] : [],
     timeouts: deps.rdpTimeouts,
     log: (line) => log(`desktop rdp: ${line}`, { desktop: desktop.name }),
   });
@@ -175,7 +193,7 @@ async function session(
   }
   conn.socket.off('close', onClose);
   try {
-    await relay(conn, rdp, recorder, hello.pending, log);
+    await relay(conn, rdp, recorder, hello.pending, log, clipboard);
   } finally {
     await rdp.close();
     await recorder.end();
@@ -193,6 +211,7 @@ async function relay(
   recorder: DesktopRecorder,
   pending: Received | undefined,
   log: SessionDeps['log'],
+  clipboard: boolean,
 ): Promise<void> {
   let done = false;
   // Backpressure both ways: a slow client or a slow recording holds the RDP output back (the
@@ -204,14 +223,43 @@ async function relay(
   };
   const activated = (a: RdpActivation) =>
     send(
-      conn.activated({
-        ioChannelId: a.ioChannelId,
-        userChannelId: a.userChannelId,
-        width: a.width,
-        height: a.height,
-      }),
+      conn.activated(
+        {
+          ioChannelId: a.ioChannelId,
+          userChannelId: a.userChannelId,
+          width: a.width,
+          height: a.height,
+        },
+        clipboard,
+      ),
       true,
     );
+
+  // The clipboard channel (text only): what the desktop copied goes to the client as UTF-8
+  // ClipboardData, never into the recording (only its length, as an audit event).
+  const copied: string[] = [];
+  const cliprdr = clipboard
+    ? new CliprdrClient({
+        onRemoteText: (text) => copied.push(text),
+        log: (line) => log(`desktop rdp: ${line}`),
+      })
+    : undefined;
+  const toChannel = (chunks: Buffer[]) => {
+    for (const c of chunks) rdp.sendChannel(CLIPRDR_CHANNEL, c);
+  };
+  const channelData = async (data: Buffer) => {
+    try {
+      toChannel(cliprdr!.receive(data));
+    } catch (err) {
+      log('desktop rdp: clipboard channel error', { error: (err as Error).message });
+      return;
+    }
+    for (const text of copied.splice(0)) {
+      const bytes = Buffer.from(text, 'utf8');
+      recorder.clipboard('receive', bytes.length);
+      await send(conn.clipboard(bytes), false);
+    }
+  };
 
   // Server → client.
   const output = (async () => {
@@ -220,6 +268,7 @@ async function relay(
       for await (const ev of rdp) {
         if (ev.type === 'fastpath') await send(conn.fastPath(ev.pdu), true);
         else if (ev.type === 'activated') await activated(ev.activation);
+        else if (ev.type === 'channel' && ev.name === CLIPRDR_CHANNEL && cliprdr) await channelData(ev.data);
         else if (ev.type === 'disconnected') {
           if (!done) await send(conn.alert(msgRdpExited(ev.reason)), true);
         } else if (ev.type === 'error-info') log('desktop rdp: error info', { text: ev.text });
@@ -237,7 +286,13 @@ async function relay(
     if (m.kind === 'rdpResponse') rdp.sendRaw(m.data);
     else if (m.kind === 'ping') await send(conn.ping(m.uuid), false);
     else if (m.kind === 'screenSpec') log('desktop: screen size change ignored (no display control channel)');
-    else {
+    else if (m.kind === 'clipboard') {
+      if (!cliprdr) log('desktop: clipboard data ignored (clipboard sharing is disabled)');
+      else {
+        recorder.clipboard('send', m.data.length);
+        toChannel(cliprdr.setLocalText(m.data.toString('utf8')));
+      }
+    } else {
       const events = translator.translate(m);
       if (events.length) rdp.sendInput(events);
     }

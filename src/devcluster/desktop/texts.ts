@@ -33,3 +33,7 @@ export const EVENT_RECORDING = 'desktop.recording';
 export const CODE_SESSION_START = 'TDP00I';
 export const CODE_SESSION_START_FAILURE = 'TDP00W';
 export const CODE_SESSION_END = 'TDP01I';
+export const EVENT_CLIPBOARD_SEND = 'desktop.clipboard.send';
+export const EVENT_CLIPBOARD_RECEIVE = 'desktop.clipboard.receive';
+export const CODE_CLIPBOARD_SEND = 'TDP02I';
+export const CODE_CLIPBOARD_RECEIVE = 'TDP03I';

@@ -36,6 +36,9 @@ import {
   type ServerData,
 } from './gcc.js';
 import {
+  encodeNewLicenseRequest,
+  INFO_AUTOLOGON,
+  LICENSE_REQUEST,
   SEC_LICENSE_PKT,
   ST_NO_TRANSITION,
   STATUS_VALID_CLIENT,
@@ -133,6 +136,11 @@ export interface RdpClientOptions {
   keyboardLayout?: number;
   /** The X.224 routing cookie ("mstshash"), for load balancers; none by default. */
   cookie?: string;
+  /**
+   * Answer a server's License Request with a New License Request (without a real key exchange),
+   * for servers that then grant any client (xrdp); by default such a server is refused.
+   */
+  answerLicenseRequest?: boolean;
   /** Static virtual channels to join (at most 7 ASCII characters each); their data arrives as events. */
   channels?: string[];
   /** Milliseconds: TCP connect, each later connection phase, and close() waiting for the server. */
@@ -220,6 +228,7 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
   private userChannelId = 0;
   private channelNames = new Map<number, string>();
   private licensed = false;
+  private licenseRequested = false;
   private errorInfo = 0;
   private serverDisconnect?: string;
   private current?: RdpActivation;
@@ -301,7 +310,10 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
     await this.mcsConnect(confirm.selectedProtocol);
 
     this.enterPhase('licensing');
-    const info = { ...defaultClientInfo(o.username, o.domain ?? ''), password: o.password ?? '' };
+    const base = defaultClientInfo(o.username, o.domain ?? '');
+    // A password is for automatic logon (xrdp's autorun needs the flag too).
+    const flags = o.password ? base.flags | INFO_AUTOLOGON : base.flags;
+    const info = { ...base, flags, password: o.password ?? '' };
     this.sendIo(encodeClientInfoPdu(info));
     const activated = new Promise<void>((resolve, reject) => (this.onActivated = { resolve, reject }));
     void this.pump();
@@ -583,6 +595,17 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
     if (lic.type === 'error-alert') {
       const text = lic.errorCode === STATUS_VALID_CLIENT ? 'aborted' : licenseErrorText(lic.errorCode);
       throw new Stop(`RDP server ${this.target} licensing failed: ${text}`, 'licensing');
+    }
+    if (
+      lic.type === 'other' &&
+      lic.msgType === LICENSE_REQUEST &&
+      this.opts.answerLicenseRequest &&
+      !this.licenseRequested
+    ) {
+      // Answered once with a New License Request: enough for servers that grant any client (xrdp).
+      this.licenseRequested = true;
+      this.sendIo(encodeNewLicenseRequest(this.opts.username, this.opts.clientName ?? 'tshjs'));
+      return;
     }
     throw new Stop(
       `RDP server ${this.target} requires a client license exchange (MS-RDPELE message ${hex(lic.msgType)}), which is not supported`,

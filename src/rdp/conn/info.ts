@@ -213,6 +213,32 @@ export function encodeLicenseErrorPdu(errorCode: number, stateTransition: number
     .toBuffer();
 }
 
+const NEW_LICENSE_REQUEST = 0x13;
+
+/**
+ * A Client New License Request (MS-RDPELE 2.2.2.2) for servers that ask for one but grant any
+ * client (xrdp answers it with STATUS_VALID_CLIENT): RSA key exchange, a zero client random and
+ * an empty encrypted premaster secret, the user and machine names.
+ */
+export function encodeNewLicenseRequest(user: string, machine: string): Buffer {
+  const blob = (type: number, data: Buffer) => new Writer().u16(type).u16(data.length).bytes(data).toBuffer();
+  const body = new Writer()
+    .u32(0x00000001) // KEY_EXCHANGE_ALG_RSA
+    .u32(0) // PlatformId
+    .zeros(32) // ClientRandom
+    .bytes(blob(0x0002, Buffer.alloc(0))) // BB_RANDOM_BLOB: EncryptedPreMasterSecret
+    .bytes(blob(0x000f, Buffer.from(`${user}\0`, 'latin1'))) // BB_CLIENT_USER_NAME_BLOB
+    .bytes(blob(0x0010, Buffer.from(`${machine}\0`, 'latin1'))) // BB_CLIENT_MACHINE_NAME_BLOB
+    .toBuffer();
+  return new Writer()
+    .bytes(encodeSecurityHeader(SEC_LICENSE_PKT))
+    .u8(NEW_LICENSE_REQUEST)
+    .u8(PREAMBLE_VERSION_3_0)
+    .u16(4 + body.length)
+    .bytes(body)
+    .toBuffer();
+}
+
 /** What a licensing message means for the connection, as one clause. */
 export function licenseErrorText(code: number): string {
   const texts: Record<number, string> = {

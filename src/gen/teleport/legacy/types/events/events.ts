@@ -430,6 +430,32 @@ export interface DesktopRecording {
   TDPBMessage: Buffer;
 }
 
+/**
+ * Emitted when the user's clipboard data is sent to a desktop (event "desktop.clipboard.send",
+ * code TDP02I); OneOf field 70. Length is the data's size in bytes; the data is not kept.
+ */
+export interface DesktopClipboardSend {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Connection?: ConnectionMetadata | undefined;
+  DesktopAddr: string;
+  Length: number;
+}
+
+/**
+ * Emitted when clipboard data copied on a desktop reaches the user (event
+ * "desktop.clipboard.receive", code TDP03I); OneOf field 71.
+ */
+export interface DesktopClipboardReceive {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Connection?: ConnectionMetadata | undefined;
+  DesktopAddr: string;
+  Length: number;
+}
+
 /** Field 10 (CAOverride) is not declared. */
 export interface DatabaseSessionStart {
   Metadata?: Metadata | undefined;
@@ -545,6 +571,8 @@ export interface OneOf {
     | { $case: "PostgresClose"; value: PostgresClose }
     | { $case: "PostgresFunctionCall"; value: PostgresFunctionCall }
     | { $case: "DesktopRecording"; value: DesktopRecording }
+    | { $case: "DesktopClipboardSend"; value: DesktopClipboardSend }
+    | { $case: "DesktopClipboardReceive"; value: DesktopClipboardReceive }
     | { $case: "DatabaseSessionCommandResult"; value: DatabaseSessionCommandResult }
     | undefined;
 }
@@ -5786,6 +5814,334 @@ export const DesktopRecording: MessageFns<DesktopRecording> = {
   },
 };
 
+function createBaseDesktopClipboardSend(): DesktopClipboardSend {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    Connection: undefined,
+    DesktopAddr: "",
+    Length: 0,
+  };
+}
+
+export const DesktopClipboardSend: MessageFns<DesktopClipboardSend> = {
+  encode(message: DesktopClipboardSend, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Connection !== undefined) {
+      ConnectionMetadata.encode(message.Connection, writer.uint32(34).fork()).join();
+    }
+    if (message.DesktopAddr !== "") {
+      writer.uint32(42).string(message.DesktopAddr);
+    }
+    if (message.Length !== 0) {
+      writer.uint32(48).int32(message.Length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DesktopClipboardSend {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDesktopClipboardSend();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Connection = ConnectionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.DesktopAddr = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.Length = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DesktopClipboardSend {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Connection: isSet(object.Connection) ? ConnectionMetadata.fromJSON(object.Connection) : undefined,
+      DesktopAddr: isSet(object.DesktopAddr) ? globalThis.String(object.DesktopAddr) : "",
+      Length: isSet(object.Length) ? globalThis.Number(object.Length) : 0,
+    };
+  },
+
+  toJSON(message: DesktopClipboardSend): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Connection !== undefined) {
+      obj.Connection = ConnectionMetadata.toJSON(message.Connection);
+    }
+    if (message.DesktopAddr !== "") {
+      obj.DesktopAddr = message.DesktopAddr;
+    }
+    if (message.Length !== 0) {
+      obj.Length = Math.round(message.Length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DesktopClipboardSend>, I>>(base?: I): DesktopClipboardSend {
+    return DesktopClipboardSend.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DesktopClipboardSend>, I>>(object: I): DesktopClipboardSend {
+    const message = createBaseDesktopClipboardSend();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Connection = (object.Connection !== undefined && object.Connection !== null)
+      ? ConnectionMetadata.fromPartial(object.Connection)
+      : undefined;
+    message.DesktopAddr = object.DesktopAddr ?? "";
+    message.Length = object.Length ?? 0;
+    return message;
+  },
+};
+
+function createBaseDesktopClipboardReceive(): DesktopClipboardReceive {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    Connection: undefined,
+    DesktopAddr: "",
+    Length: 0,
+  };
+}
+
+export const DesktopClipboardReceive: MessageFns<DesktopClipboardReceive> = {
+  encode(message: DesktopClipboardReceive, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Connection !== undefined) {
+      ConnectionMetadata.encode(message.Connection, writer.uint32(34).fork()).join();
+    }
+    if (message.DesktopAddr !== "") {
+      writer.uint32(42).string(message.DesktopAddr);
+    }
+    if (message.Length !== 0) {
+      writer.uint32(48).int32(message.Length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DesktopClipboardReceive {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDesktopClipboardReceive();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Connection = ConnectionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.DesktopAddr = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.Length = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DesktopClipboardReceive {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Connection: isSet(object.Connection) ? ConnectionMetadata.fromJSON(object.Connection) : undefined,
+      DesktopAddr: isSet(object.DesktopAddr) ? globalThis.String(object.DesktopAddr) : "",
+      Length: isSet(object.Length) ? globalThis.Number(object.Length) : 0,
+    };
+  },
+
+  toJSON(message: DesktopClipboardReceive): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Connection !== undefined) {
+      obj.Connection = ConnectionMetadata.toJSON(message.Connection);
+    }
+    if (message.DesktopAddr !== "") {
+      obj.DesktopAddr = message.DesktopAddr;
+    }
+    if (message.Length !== 0) {
+      obj.Length = Math.round(message.Length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DesktopClipboardReceive>, I>>(base?: I): DesktopClipboardReceive {
+    return DesktopClipboardReceive.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DesktopClipboardReceive>, I>>(object: I): DesktopClipboardReceive {
+    const message = createBaseDesktopClipboardReceive();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Connection = (object.Connection !== undefined && object.Connection !== null)
+      ? ConnectionMetadata.fromPartial(object.Connection)
+      : undefined;
+    message.DesktopAddr = object.DesktopAddr ?? "";
+    message.Length = object.Length ?? 0;
+    return message;
+  },
+};
+
 function createBaseDatabaseSessionStart(): DatabaseSessionStart {
   return {
     Metadata: undefined,
@@ -7452,6 +7808,12 @@ export const OneOf: MessageFns<OneOf> = {
       case "DesktopRecording":
         DesktopRecording.encode(message.Event.value, writer.uint32(554).fork()).join();
         break;
+      case "DesktopClipboardSend":
+        DesktopClipboardSend.encode(message.Event.value, writer.uint32(562).fork()).join();
+        break;
+      case "DesktopClipboardReceive":
+        DesktopClipboardReceive.encode(message.Event.value, writer.uint32(570).fork()).join();
+        break;
       case "DatabaseSessionCommandResult":
         DatabaseSessionCommandResult.encode(message.Event.value, writer.uint32(1274).fork()).join();
         break;
@@ -7647,6 +8009,28 @@ export const OneOf: MessageFns<OneOf> = {
             message.Event = { $case: "DesktopRecording", value: DesktopRecording.decode(reader, reader.uint32()) };
             continue;
           }
+          case 70: {
+            if (tag !== 562) {
+              break;
+            }
+
+            message.Event = {
+              $case: "DesktopClipboardSend",
+              value: DesktopClipboardSend.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 71: {
+            if (tag !== 570) {
+              break;
+            }
+
+            message.Event = {
+              $case: "DesktopClipboardReceive",
+              value: DesktopClipboardReceive.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 159: {
             if (tag !== 1274) {
               break;
@@ -7718,6 +8102,10 @@ export const OneOf: MessageFns<OneOf> = {
         ? { $case: "PostgresFunctionCall", value: PostgresFunctionCall.fromJSON(object.PostgresFunctionCall) }
         : isSet(object.DesktopRecording)
         ? { $case: "DesktopRecording", value: DesktopRecording.fromJSON(object.DesktopRecording) }
+        : isSet(object.DesktopClipboardSend)
+        ? { $case: "DesktopClipboardSend", value: DesktopClipboardSend.fromJSON(object.DesktopClipboardSend) }
+        : isSet(object.DesktopClipboardReceive)
+        ? { $case: "DesktopClipboardReceive", value: DesktopClipboardReceive.fromJSON(object.DesktopClipboardReceive) }
         : isSet(object.DatabaseSessionCommandResult)
         ? {
           $case: "DatabaseSessionCommandResult",
@@ -7769,6 +8157,10 @@ export const OneOf: MessageFns<OneOf> = {
       obj.PostgresFunctionCall = PostgresFunctionCall.toJSON(message.Event.value);
     } else if (message.Event?.$case === "DesktopRecording") {
       obj.DesktopRecording = DesktopRecording.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "DesktopClipboardSend") {
+      obj.DesktopClipboardSend = DesktopClipboardSend.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "DesktopClipboardReceive") {
+      obj.DesktopClipboardReceive = DesktopClipboardReceive.toJSON(message.Event.value);
     } else if (message.Event?.$case === "DatabaseSessionCommandResult") {
       obj.DatabaseSessionCommandResult = DatabaseSessionCommandResult.toJSON(message.Event.value);
     }
@@ -7913,6 +8305,24 @@ export const OneOf: MessageFns<OneOf> = {
       case "DesktopRecording": {
         if (object.Event?.value !== undefined && object.Event?.value !== null) {
           message.Event = { $case: "DesktopRecording", value: DesktopRecording.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "DesktopClipboardSend": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "DesktopClipboardSend",
+            value: DesktopClipboardSend.fromPartial(object.Event.value),
+          };
+        }
+        break;
+      }
+      case "DesktopClipboardReceive": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "DesktopClipboardReceive",
+            value: DesktopClipboardReceive.fromPartial(object.Event.value),
+          };
         }
         break;
       }
