@@ -17,6 +17,8 @@ export const LAYERS = {
   ssh: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client'],
   proxy: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client', 'ssh'],
   tdp: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client', 'rdp'],
+  // The browser viewer of desktop sessions: a local HTTP/WebSocket server over a tdp session.
+  viewer: ['util', 'format', 'wire', 'auth', 'gen', 'term', 'client', 'rdp', 'tdp'],
   output: ['util', 'format', 'wire', 'gen', 'auth', 'term', 'client', 'recording'],
   commands: [
     'util',
@@ -30,6 +32,7 @@ export const LAYERS = {
     'ssh',
     'proxy',
     'tdp',
+    'viewer',
     'rdp',
     'output',
     'version',

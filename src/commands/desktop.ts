@@ -6,10 +6,17 @@ import type { WindowsDesktopV3 } from '../gen/teleport/legacy/types/types.js';
 import { formatLabels } from '../output/labels.js';
 import { dedupeByName, printListing, type Format } from '../output/printer.js';
 import { windowsDesktopJSON } from '../output/resourcejson.js';
+import { accessChecker, formatLogins, windowsDesktopLogins, type AccessChecker } from '../client/access.js';
 import { resourceFilter, type FilterOptions } from '../client/filter.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, openDesktopSession } from '../tdp/open.js';
 import { runScript, type RunEvent } from '../tdp/runner.js';
 import { parseDuration, parseScript } from '../tdp/script.js';
+import {
+  CLIPBOARD_POLICIES,
+  DIRECTORY_SHARING_REFUSED,
+  parseClipboardPolicy,
+  type ClipboardPolicy,
+} from '../tdp/policy.js';
 import type { DesktopSession } from '../tdp/session.js';
 import { writeFileAtomic } from '../util/fsutil.js';
 import { errorLine, TshError } from '../util/errors.js';
@@ -45,6 +52,10 @@ export interface DesktopConnectOptions {
   size?: { width: number; height: number };
   /** Bound on connecting, up to an active RDP session (ms). */
   timeoutMs: number;
+  /** Which way clipboard text may go (--clipboard), whatever the service allows. */
+  clipboard?: ClipboardPolicy;
+  /** --idle-timeout: end the session after this long without input (ms). */
+  idleTimeoutMs?: number;
 }
 
 export interface DesktopScreenshotOptions extends DesktopConnectOptions {
@@ -72,6 +83,20 @@ const sessionFlags: FlagSpec[] = [
   {
     flags: '--timeout <duration>',
     description: `Longest wait for the desktop session to start (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s)`,
+  },
+  {
+    flags: '--clipboard <policy>',
+    description:
+      'Clipboard text: both, to-remote (only to the desktop), from-remote (only from it) or off; enforced here whatever the cluster allows (default both, when the cluster shares the clipboard)',
+    choices: CLIPBOARD_POLICIES,
+  },
+  {
+    flags: '--idle-timeout <duration>',
+    description: 'End the session after this long without input (keys, mouse, clipboard), e.g. 30m',
+  },
+  {
+    flags: '--share-directory <dir>',
+    description: `Refused: ${DIRECTORY_SHARING_REFUSED}`,
   },
 ];
 
@@ -106,7 +131,7 @@ export const desktopScreenshot = defineCommand<DesktopScreenshotOptions>({
 export const desktopRun = defineCommand<DesktopRunOptions>({
   path: ['desktop', 'run'],
   description:
-    'Run an input script on a Windows desktop (type, key, click, move, scroll, wait, wait-change, wait-settle, screenshot)',
+    'Run an input script on a Windows desktop (type, key, click, move, scroll, wait, wait-change, wait-settle, screenshot, clipboard-set, clipboard-get)',
   args: [desktopArg, { name: '[script]', description: 'script file, "-" or nothing for stdin' }],
   flags: [
     {
@@ -125,36 +150,72 @@ export const desktopRun = defineCommand<DesktopRunOptions>({
   run: runDesktopRun,
 });
 
+export interface DesktopViewerOptions extends DesktopConnectOptions {
+  /** Print the URL only; do not start the system browser. */
+  noBrowser: boolean;
+  /** Local port of the viewer (default: any free one). */
+  port?: number;
+}
+
+export const desktopConnect = defineCommand<DesktopViewerOptions>({
+  path: ['desktop', 'connect'],
+  description: 'Open a Windows desktop in the browser: a local viewer page on 127.0.0.1 (login: --login)',
+  args: [desktopArg],
+  flags: [
+    { flags: '--no-browser', description: 'Print the viewer URL instead of opening the system browser' },
+    { flags: '--port <port>', description: 'Local port of the viewer page (default: any free port)' },
+    ...sessionFlags,
+  ],
+  options: (args, f) => ({
+    ...connectOptions(args, f),
+    noBrowser: f.browser === false,
+    port: f.port === undefined ? undefined : parsePort(String(f.port)),
+  }),
+  run: runDesktopConnect,
+});
+
 export const group = { name: 'desktop', description: 'Windows desktops' };
-export const commands = [desktopLs, desktopScreenshot, desktopRun];
+export const commands = [desktopLs, desktopScreenshot, desktopRun, desktopConnect];
 
 export async function runDesktopLs(o: DesktopLsOptions, ctx: CommandContext): Promise<number> {
-  const found = await ctx
-    .client()
-    .collect('windows_desktop', resourceFilter(o), (r) =>
-      r.resource?.$case === 'WindowsDesktop' ? r.resource.value : undefined,
-    );
+  const tc = ctx.client();
+  const found = await tc.collect('windows_desktop', resourceFilter(o), (r) =>
+    r.resource?.$case === 'WindowsDesktop' ? r.resource.value : undefined,
+  );
   const desktops = dedupeByName(found, (d) => d.Header?.Metadata?.Name ?? '');
   const name = (d: WindowsDesktopV3) => d.Header?.Metadata?.Name ?? '';
   const labels = (d: WindowsDesktopV3) => d.Header?.Metadata?.Labels ?? {};
+  // The Logins column (text only: JSON/YAML keep the windows_desktop resource shape) needs the
+  // user's roles, as `tsh db ls` does for Allowed Users; on failure it shows "(unknown)".
+  let checker: AccessChecker | undefined;
+  if (o.format === 'text' && desktops.length > 0) {
+    try {
+      const { user, roles } = await tc.currentUserRoles();
+      checker = accessChecker(user, roles);
+    } catch (err) {
+      ctx.log('Failed to fetch user roles', { error: (err as Error).message });
+    }
+  }
+  const logins = (d: WindowsDesktopV3) => formatLogins(checker && windowsDesktopLogins(checker, labels(d)));
   printListing(
     ctx.io,
     o.format,
     desktops,
     o.verbose
       ? {
-          titles: ['Name', 'Address', 'Domain', 'Host ID', 'Labels'],
+          titles: ['Name', 'Address', 'Domain', 'Host ID', 'Logins', 'Labels'],
           row: (d) => [
             name(d),
             d.Spec?.Addr ?? '',
             d.Spec?.Domain ?? '',
             d.Spec?.HostID ?? '',
+            logins(d),
             formatLabels(labels(d), true),
           ],
         }
       : {
-          titles: ['Name', 'Address', 'Labels'],
-          row: (d) => [name(d), d.Spec?.Addr ?? '', formatLabels(labels(d), false)],
+          titles: ['Name', 'Address', 'Logins', 'Labels'],
+          row: (d) => [name(d), d.Spec?.Addr ?? '', logins(d), formatLabels(labels(d), false)],
           truncate: 'Labels',
         },
     windowsDesktopJSON,
@@ -192,6 +253,28 @@ function connectOptions(args: unknown[], f: Record<string, unknown>): DesktopCon
     desktop: args[0] as string,
     size: f.size === undefined ? undefined : parseSize(String(f.size)),
     timeoutMs: durationFlag(f.timeout, '--timeout', DEFAULT_CONNECT_TIMEOUT_MS),
+    ...policyOptions(f),
+  };
+}
+
+/** --clipboard, --idle-timeout; --share-directory is refused before anything connects. */
+function policyOptions(
+  f: Record<string, unknown>,
+): Pick<DesktopConnectOptions, 'clipboard' | 'idleTimeoutMs'> {
+  if (f.shareDirectory !== undefined) {
+    throw new TshError(
+      `cannot share ${String(f.shareDirectory)}: ${DIRECTORY_SHARING_REFUSED}`,
+      'bad-parameter',
+    );
+  }
+  const idle = durationFlag(f.idleTimeout, '--idle-timeout', 0);
+  if (f.idleTimeout !== undefined && idle === 0) {
+    throw new TshError('invalid --idle-timeout 0: use a duration above zero, e.g. 30m', 'bad-parameter');
+  }
+  return {
+    // Unset: the session's default (both ways, when the service shares the clipboard).
+    clipboard: f.clipboard === undefined ? undefined : parseClipboardPolicy(String(f.clipboard)),
+    idleTimeoutMs: idle || undefined,
   };
 }
 
@@ -213,7 +296,7 @@ async function connect(
   ctx: CommandContext,
   stdinFree = true,
 ): Promise<DesktopSession> {
-  return openDesktopSession({
+  const session = await openDesktopSession({
     client: ctx.client(),
     desktop: o.desktop,
     login: windowsLogin(ctx, o.desktop),
@@ -224,7 +307,11 @@ async function connect(
     log: ctx.log,
     prompter: stdinFree ? ctx.prompter() : undefined,
     warn: (text) => ctx.io.stderr.write(`${text}\n`),
+    // In force from the first byte: the service may hand over clipboard text right at activation.
+    clipboard: o.clipboard,
+    idleTimeoutMs: o.idleTimeoutMs,
   });
+  return session;
 }
 
 /** desktop-20261202-040236.png (UTC), safe in any file system. */
@@ -311,6 +398,10 @@ function textEvent(ev: RunEvent): string {
       return `screenshot ${ev.path} (${ev.width}x${ev.height})`;
     case 'frames':
       return `line ${ev.line}: ${ev.updates} screen updates so far${ev.settled === false ? ' (still changing)' : ''}`;
+    case 'clipboard-set':
+      return `line ${ev.line}: clipboard set (${ev.bytes} bytes)`;
+    case 'clipboard':
+      return `clipboard ${JSON.stringify(ev.text)}`;
   }
 }
 
@@ -349,6 +440,59 @@ export async function runDesktopRun(o: DesktopRunOptions, ctx: CommandContext): 
     throw err;
   } finally {
     await session?.close();
+  }
+  return 0;
+}
+
+// --- connect (the browser viewer, src/viewer/) ---------------------------------------------------
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) {
+    throw new TshError(
+      `invalid --port ${JSON.stringify(text)}: use a port number from 1 to 65535`,
+      'bad-parameter',
+    );
+  }
+  return n;
+}
+
+export async function runDesktopConnect(o: DesktopViewerOptions, ctx: CommandContext): Promise<number> {
+  const { startViewer } = await import('../viewer/viewer.js');
+  const line = (text: string) => ctx.io.stdout.write(`${text}\n`);
+  const s = await connect(o, ctx);
+  line(
+    `connected to ${o.desktop} as ${s.login} (${s.width}x${s.height}, ${s.dialect === 'tdpb' ? 'TDPB' : 'TDP'})`,
+  );
+  let viewer;
+  try {
+    viewer = await startViewer({
+      session: s,
+      port: o.port,
+      browser: !o.noBrowser,
+      env: ctx.env,
+      log: ctx.log,
+      status: line,
+      warn: (text) => ctx.io.stderr.write(`WARNING: ${text}\n`),
+      onUrl: (url) =>
+        line(
+          o.noBrowser ? `open this URL in a browser: ${url}` : `opening the viewer in the browser: ${url}`,
+        ),
+    });
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
+  // Ctrl-C (or a polite kill) ends the session cleanly: exit 0.
+  const stop = () => viewer.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const end = await viewer.done;
+    line(end.reason === 'page-closed' ? 'viewer closed: session ended' : 'session ended');
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
   return 0;
 }

@@ -7,6 +7,7 @@ import { TshError } from '../util/errors.js';
 import type { DesktopCert, DesktopCertRequest } from './cert.js';
 import { DesktopSession, DesktopTimeoutError } from './session.js';
 import { connectDesktopTls } from './tls.js';
+import type { ClipboardPolicy } from './policy.js';
 
 /** What a session needs from the client core (TeleportClient has both). */
 export interface DesktopSessionClient {
@@ -33,6 +34,10 @@ export interface OpenDesktopSessionOptions {
   /** Bound on everything up to an active session (certificate, stream, TLS, RDP). */
   timeoutMs?: number;
   log?: Logger;
+  /** Which way the shared clipboard may go, whatever the service allows (default: both). */
+  clipboard?: ClipboardPolicy;
+  /** End the session after this long without input. */
+  idleTimeoutMs?: number;
 }
 
 /** Desktop names are single DNS labels (the service's certificate covers *.desktop.…). */
@@ -97,6 +102,8 @@ export async function openDesktopSession(o: OpenDesktopSessionOptions): Promise<
       width: o.width ?? DEFAULT_SCREEN.width,
       height: o.height ?? DEFAULT_SCREEN.height,
       keyboardLayout: o.keyboardLayout,
+      clipboard: o.clipboard,
+      idleTimeoutMs: o.idleTimeoutMs,
       log,
       transportError: conn.transportError,
       onClose: () => transport.destroy(),

@@ -7,7 +7,9 @@ import type { DesktopSession } from './session.js';
 
 export type RunEvent =
   | { event: 'frames'; line: number; updates: number; frames: number; version: number; settled?: boolean }
-  | { event: 'screenshot'; line: number; path: string; width: number; height: number; bytes: number };
+  | { event: 'screenshot'; line: number; path: string; width: number; height: number; bytes: number }
+  | { event: 'clipboard-set'; line: number; bytes: number }
+  | { event: 'clipboard'; line: number; text: string };
 
 export interface RunScriptOptions {
   /** The script's name in errors ("script.txt:3: …"). */
@@ -79,6 +81,15 @@ export async function runScript(
         case 'wait-settle': {
           const settled = await session.waitForSettle(step.quietMs, step.timeoutMs);
           opts.onEvent?.(frames(step.line, settled));
+          break;
+        }
+        case 'clipboard-set':
+          await session.setClipboard(step.text);
+          opts.onEvent?.({ event: 'clipboard-set', line: step.line, bytes: Buffer.byteLength(step.text) });
+          break;
+        case 'clipboard-get': {
+          const text = await session.waitForClipboard(step.timeoutMs);
+          opts.onEvent?.({ event: 'clipboard', line: step.line, text });
           break;
         }
         case 'screenshot': {

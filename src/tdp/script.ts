@@ -12,6 +12,8 @@
 //   wait-change [TIMEOUT]          until the screen changes (default 10s); an error on timeout
 //   wait-settle [QUIET [TIMEOUT]]  until the screen is still for QUIET (500ms), at most TIMEOUT (10s)
 //   screenshot FILE                the screen as a PNG
+//   clipboard-set TEXT             puts TEXT (as `type` reads it) on the desktop's clipboard
+//   clipboard-get [TIMEOUT]        the desktop's clipboard text (waits up to TIMEOUT, 5s, for one)
 import { TshError } from '../util/errors.js';
 import type { MouseButtonName } from './outgoing.js';
 import { comboKeyEvents, KeyInputError, textKeyEvents, type KeyEvent } from './scancodes.js';
@@ -25,7 +27,9 @@ export type ScriptStep =
   | { op: 'wait'; ms: number }
   | { op: 'wait-change'; timeoutMs: number }
   | { op: 'wait-settle'; quietMs: number; timeoutMs: number }
-  | { op: 'screenshot'; file: string };
+  | { op: 'screenshot'; file: string }
+  | { op: 'clipboard-set'; text: string }
+  | { op: 'clipboard-get'; timeoutMs: number };
 
 /** A step with the line it came from (1-based) and that line's text. */
 export type ScriptLine = ScriptStep & { line: number; source: string };
@@ -33,6 +37,7 @@ export type ScriptLine = ScriptStep & { line: number; source: string };
 export const DEFAULT_WAIT_CHANGE_MS = 10_000;
 export const DEFAULT_SETTLE_QUIET_MS = 500;
 export const DEFAULT_SETTLE_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLIPBOARD_GET_MS = 5_000;
 /** Longest wait a script may ask for: an hour. */
 export const MAX_WAIT_MS = 3_600_000;
 /** Largest coordinate any RDP screen can have (TS_UD_CS_CORE desktop sizes stop at 8192). */
@@ -62,6 +67,8 @@ const COMMANDS = [
   'wait-change',
   'wait-settle',
   'screenshot',
+  'clipboard-set',
+  'clipboard-get',
 ];
 const BUTTONS: readonly MouseButtonName[] = ['left', 'right', 'middle'];
 
@@ -182,6 +189,17 @@ function parseLine(text: string): ScriptStep | undefined {
       if (file === '') throw new Error('usage: screenshot FILE');
       if (file === '-') throw new Error('screenshot needs a file name (stdout carries the events)');
       return { op: 'screenshot', file };
+    }
+    case 'clipboard-set': {
+      if (rawRest === '')
+        throw new Error('usage: clipboard-set TEXT (or a JSON string: clipboard-set "a\\nb")');
+      return { op: 'clipboard-set', text: typeText(rawRest) };
+    }
+    case 'clipboard-get': {
+      const timeoutMs =
+        words[0] === undefined ? DEFAULT_CLIPBOARD_GET_MS : parseDuration(words[0], 'timeout');
+      noMore(words, 1, 'clipboard-get [TIMEOUT]');
+      return { op: 'clipboard-get', timeoutMs };
     }
     default: {
       const hint = COMMANDS.find((c) => c.startsWith(cmd.slice(0, 3)));

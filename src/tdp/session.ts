@@ -21,6 +21,14 @@ import {
   type Outgoing,
 } from './outgoing.js';
 import { comboKeyEvents, textKeyEvents, type KeyEvent } from './scancodes.js';
+import {
+  allowsFromRemote,
+  allowsToRemote,
+  DEFAULT_CLIPBOARD_POLICY,
+  refuseDirectoryRequest,
+  type ClipboardPolicy,
+} from './policy.js';
+import { TdpLimits } from '../wire/tdp/messages.js';
 
 /** One wheel notch, in the units RDP and the web client use. */
 export const WHEEL_NOTCH = 120;
@@ -41,6 +49,10 @@ export interface DesktopSessionOptions {
   onClose?: () => void;
   /** A better explanation for an unexpected end (the proxy stream's own error), when there is one. */
   transportError?: () => Error | undefined;
+  /** Which way clipboard text may go, whatever the service allows (default both). */
+  clipboard?: ClipboardPolicy;
+  /** Ends the session after this long without input (keys, mouse, clipboard) once it is active. */
+  idleTimeoutMs?: number;
 }
 
 export interface ActivatedInfo {
@@ -72,6 +84,8 @@ export interface DesktopSessionEvents {
   activated: [ActivatedInfo];
   frame: [FrameInfo];
   alert: [{ level: AlertLevel; message: string }];
+  /** Text copied on the desktop (only when the clipboard policy lets it come back). */
+  clipboard: [{ text: string }];
   closed: [Error | undefined];
 }
 
@@ -80,6 +94,22 @@ export class DesktopSessionClosedError extends TshError {
   constructor(message: string) {
     super(message, 'connection-problem');
     this.name = 'DesktopSessionClosedError';
+  }
+}
+
+/** The session sat without input for longer than its idle timeout. */
+export class DesktopIdleTimeoutError extends TshError {
+  constructor(message: string) {
+    super(message, 'connection-problem');
+    this.name = 'DesktopIdleTimeoutError';
+  }
+}
+
+/** The clipboard policy or the service does not let text go that way. */
+export class ClipboardDisabledError extends TshError {
+  constructor(message: string) {
+    super(message, 'access-denied');
+    this.name = 'ClipboardDisabledError';
   }
 }
 
@@ -104,6 +134,15 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
   private closedWith?: { error: Error | undefined };
   private lastChangeAt = 0;
   private closing = false;
+  private policy: ClipboardPolicy;
+  private idleTimeoutMs?: number;
+  /** The service's ServerHello clipboard_enabled (legacy TDP: always true). */
+  private serviceClipboard = false;
+  private remoteText?: string;
+  private clipboardSeq = 0;
+  private lastInputAt = 0;
+  private idleTimer?: NodeJS.Timeout;
+  private directoryRefused = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -114,6 +153,8 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
     this.login = opts.login;
     this.dialect = opts.dialect;
     this.log = opts.log ?? noLog;
+    this.policy = opts.clipboard ?? DEFAULT_CLIPBOARD_POLICY;
+    this.idleTimeoutMs = opts.idleTimeoutMs;
     this.hs = new DesktopHandshake({
       dialect: opts.dialect,
       username: opts.login,
@@ -204,7 +245,14 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
         if (this.gfx) this.gfx.activate({ ...size, ...ids });
         else this.gfx = new DesktopGraphics({ ...size, ...ids });
         this.gfx.framebuffer.takeDirty();
-        this.log('desktop: activated', { ...size, dialect: this.dialect, reactivation: ev.reactivation });
+        this.serviceClipboard = ev.clipboardEnabled;
+        if (!ev.reactivation) this.noteInput();
+        this.log('desktop: activated', {
+          ...size,
+          dialect: this.dialect,
+          reactivation: ev.reactivation,
+          clipboard: ev.clipboardEnabled ? this.clipboardPolicy : 'disabled by the service',
+        });
         this.emit('activated', { ...size, dialect: this.dialect, reactivation: ev.reactivation });
         return;
       }
@@ -231,6 +279,30 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
         if (ev.level !== 'error') this.log(`desktop: ${ev.level} alert`, { message: ev.message });
         this.emit('alert', { level: ev.level, message: ev.message });
         return;
+      case 'clipboard': {
+        if (!allowsFromRemote(this.clipboardPolicy)) {
+          this.log('desktop: clipboard text from the desktop dropped', { policy: this.clipboardPolicy });
+          return;
+        }
+        const text = ev.data.toString('utf8');
+        this.remoteText = text;
+        this.clipboardSeq++;
+        this.log('desktop: clipboard text from the desktop', { bytes: ev.data.length });
+        this.emit('clipboard', { text });
+        return;
+      }
+      case 'other': {
+        const answer = refuseDirectoryRequest(ev.message);
+        if (!answer) {
+          this.log('desktop: ignored message', { type: ev.type });
+          return;
+        }
+        if (!this.directoryRefused)
+          this.log('desktop: refused a shared directory request (nothing is shared)');
+        this.directoryRefused = true;
+        this.write(answer);
+        return;
+      }
       default:
         this.log('desktop: ignored message', { type: ev.type });
     }
@@ -276,6 +348,7 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
   private finish(error: Error | undefined): void {
     if (this.closedWith) return;
     this.closedWith = { error };
+    clearTimeout(this.idleTimer);
     if (error) this.log('desktop: session ended', { error: error.message });
     this.socket.destroy();
     this.opts.onClose?.();
@@ -298,8 +371,114 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
           `cannot send input to ${this.desktop} before the session is active`,
         );
       }
+      if (i.type !== 'rdpResponse' && i.type !== 'screenSpec') this.noteInput();
       if (!this.write(this.hs.input(i))) await this.drained();
     }
+  }
+
+  /**
+   * Changes the clipboard policy and the idle timeout of an open session (openDesktopSession
+   * takes both as options, in force from the start).
+   */
+  applyPolicy(p: { clipboard?: ClipboardPolicy; idleTimeoutMs?: number }): void {
+    if (p.clipboard) this.policy = p.clipboard;
+    if (p.idleTimeoutMs !== undefined) {
+      this.idleTimeoutMs = p.idleTimeoutMs || undefined;
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+      if (this.hs.canSendInput) this.noteInput();
+    }
+  }
+
+  get clipboardPolicy(): ClipboardPolicy {
+    return this.policy;
+  }
+
+  /** Input was sent (or the session started): the idle timeout starts again. */
+  private noteInput(): void {
+    const idle = this.idleTimeoutMs;
+    if (!idle || this.closedWith) return;
+    this.lastInputAt = Date.now();
+    if (this.idleTimer) return; // the running timer looks at lastInputAt when it fires
+    const check = () => {
+      const left = this.lastInputAt + idle - Date.now();
+      if (left > 0) {
+        this.idleTimer = setTimeout(check, left);
+        return;
+      }
+      this.idleTimer = undefined;
+      this.finish(
+        new DesktopIdleTimeoutError(
+          `desktop session to ${this.desktop} ended: no input for ${seconds(idle)} (idle timeout)`,
+        ),
+      );
+    };
+    this.idleTimer = setTimeout(check, idle);
+    this.idleTimer.unref?.();
+  }
+
+  // --- clipboard -------------------------------------------------------------------------------
+
+  /** Whether text may go to the desktop: the policy allows it and the service shares the clipboard. */
+  get clipboardToRemote(): boolean {
+    return allowsToRemote(this.clipboardPolicy) && this.serviceClipboard;
+  }
+
+  /** Whether text copied on the desktop comes back. */
+  get clipboardFromRemote(): boolean {
+    return allowsFromRemote(this.clipboardPolicy) && this.serviceClipboard;
+  }
+
+  /** The last text copied on the desktop that came back, if any. */
+  get remoteClipboard(): string | undefined {
+    return this.remoteText;
+  }
+
+  private clipboardRefusal(toRemote: boolean): ClipboardDisabledError | undefined {
+    const allowed = toRemote ? allowsToRemote(this.clipboardPolicy) : allowsFromRemote(this.clipboardPolicy);
+    const way = toRemote ? `to ${this.desktop}` : `from ${this.desktop}`;
+    if (!allowed) {
+      return new ClipboardDisabledError(`the clipboard ${way} is off (--clipboard=${this.clipboardPolicy})`);
+    }
+    if (this.hs.canSendInput && !this.serviceClipboard) {
+      return new ClipboardDisabledError(
+        `the desktop service does not share the clipboard of ${this.desktop} (the role option desktop_clipboard is false)`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Puts text on the desktop's clipboard (the user's copy; a paste there gets it). */
+  async setClipboard(text: string): Promise<void> {
+    this.checkOpen();
+    const refused = this.clipboardRefusal(true);
+    if (refused) throw refused;
+    const data = Buffer.from(text, 'utf8');
+    if (data.length > TdpLimits.clipboard) {
+      throw new TshError(
+        `clipboard text of ${data.length} bytes is over the ${TdpLimits.clipboard}-byte limit`,
+        'bad-parameter',
+      );
+    }
+    await this.send([{ type: 'clipboard', data }]);
+  }
+
+  /**
+   * The desktop's clipboard text: what came back last, or the next text to come back within
+   * timeoutMs (`fresh`: only text that arrives after this call).
+   */
+  waitForClipboard(timeoutMs: number, fresh = false): Promise<string> {
+    const refused = this.clipboardRefusal(false);
+    if (refused) return Promise.reject(refused);
+    const since = fresh || this.remoteText === undefined ? this.clipboardSeq : this.clipboardSeq - 1;
+    return this.waitFor(
+      () => (this.clipboardSeq > since ? this.remoteText : undefined),
+      timeoutMs,
+      () =>
+        new DesktopTimeoutError(
+          `no clipboard text came from ${this.desktop} within ${seconds(timeoutMs)} (copy something there first)`,
+        ),
+    );
   }
 
   private drained(): Promise<void> {
@@ -406,6 +585,7 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
         clearTimeout(tick);
         this.off('frame', check);
         this.off('activated', check);
+        this.off('clipboard', check);
         this.off('closed', onClosed);
       };
       const check = () => {
@@ -438,6 +618,7 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
       }, timeoutMs);
       this.on('frame', check);
       this.on('activated', check);
+      this.on('clipboard', check);
       this.on('closed', onClosed);
       check();
     });

@@ -8,7 +8,7 @@
 // compared over the screen without the clock (which ticks between the two captures) by PSNR, at
 // least 45 dB, and by the largest error of one channel, at most 40 (measured: about 60 dB and 7).
 // A session that got only bitmaps / planar (lossless) must match exactly.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -28,90 +28,17 @@ import {
   type CliResult,
 } from '../helpers/cluster.js';
 import { rdpMissing, startRdpServer, type RdpServer } from '../helpers/rdp.js';
+import { captureX, compareOutsideClock } from '../helpers/screen.js';
 
 const missing = rdpMissing();
 if (missing) console.warn(`skipping the desktop session tests: ${missing}`);
 
-const CLOCK = 200; // xclock: a 200x200 window at the top right
 const MIN_PSNR_DB = 45;
 const MAX_CHANNEL_ERROR = 40;
 
-/** An XWD file (X11 XWDFileHeader, big-endian; ZPixmap at 24/32 bpp) as RGBA. */
-function parseXwd(buf: Buffer): RgbaImage {
-  const h = (i: number) => buf.readUInt32BE(i * 4);
-  const [headerSize, format, width, height, byteOrder, bpp, stride] = [
-    h(0),
-    h(2),
-    h(4),
-    h(5),
-    h(7),
-    h(11),
-    h(12),
-  ];
-  const [rMask, gMask, bMask, ncolors] = [h(14), h(15), h(16), h(19)];
-  if (format !== 2 || (bpp !== 32 && bpp !== 24)) throw new Error(`XWD: format ${format}, ${bpp} bpp`);
-  const shift = (m: number) => Math.log2(m & -m);
-  const start = headerSize + ncolors * 12;
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = start + y * stride + (x * bpp) / 8;
-      const v =
-        bpp === 32
-          ? byteOrder === 0
-            ? buf.readUInt32LE(p)
-            : buf.readUInt32BE(p)
-          : byteOrder === 0
-            ? buf.readUIntLE(p, 3)
-            : buf.readUIntBE(p, 3);
-      const o = (y * width + x) * 4;
-      data[o] = ((v & rMask) >>> shift(rMask)) & 0xff;
-      data[o + 1] = ((v & gMask) >>> shift(gMask)) & 0xff;
-      data[o + 2] = ((v & bMask) >>> shift(bMask)) & 0xff;
-      data[o + 3] = 0xff;
-    }
-  }
-  return { width, height, data };
-}
-
-function captureX(rdp: RdpServer): RgbaImage {
-  return parseXwd(
-    execFileSync('/usr/bin/xwd', ['-root', '-silent', '-display', rdp.display], {
-      env: rdp.env,
-      maxBuffer: 64 << 20,
-    }),
-  );
-}
-
-/** PSNR (dB) and the largest channel error over the screen outside the clock. */
-function compare(a: RgbaImage, b: RgbaImage): { psnr: number; maxError: number; differing: number } {
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  let sum = 0;
-  let n = 0;
-  let maxError = 0;
-  let differing = 0;
-  for (let y = 0; y < a.height; y++) {
-    for (let x = 0; x < a.width; x++) {
-      if (x >= a.width - CLOCK && y < CLOCK) continue;
-      const o = (y * a.width + x) * 4;
-      let diff = false;
-      for (let c = 0; c < 3; c++) {
-        const d = a.data[o + c]! - b.data[o + c]!;
-        sum += d * d;
-        n++;
-        if (d !== 0) diff = true;
-        maxError = Math.max(maxError, Math.abs(d));
-      }
-      if (diff) differing++;
-    }
-  }
-  const mse = sum / n;
-  return { psnr: mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse), maxError, differing };
-}
-
 /** A screenshot of the session against the display captured now, within the RemoteFX bound. */
 function expectLikeDisplay(shot: RgbaImage, rdp: RdpServer): void {
-  const { psnr, maxError } = compare(shot, captureX(rdp));
+  const { psnr, maxError } = compareOutsideClock(shot, captureX(rdp));
   expect(psnr).toBeGreaterThanOrEqual(MIN_PSNR_DB);
   expect(maxError).toBeLessThanOrEqual(MAX_CHANNEL_ERROR);
 }
@@ -271,7 +198,7 @@ describe.skipIf(missing)('desktop sessions through the dev cluster to a real RDP
         expect(session.dialect).toBe('tdpb');
         expect(await session.waitForSettle(500, 10_000)).toBe(true);
         const shot = decodePng(session.screenshotPng());
-        const result = compare(shot, captureX(rdp));
+        const result = compareOutsideClock(shot, captureX(rdp));
         const lossy = { psnr: result.psnr >= MIN_PSNR_DB, maxError: result.maxError <= MAX_CHANNEL_ERROR };
         const stats = session.graphics!.stats;
         if (stats.surfaceBits === 0) expect(result.differing).toBe(0);
