@@ -1,13 +1,14 @@
 // Bounds-checked little-endian reader over a byte array: truncated input becomes an RdpDecodeError
-// naming the structure and field, never a RangeError or a silent zero.
+// naming the structure and field, never a RangeError or a silent zero. The connection layer's reader
+// (conn/bytes.ts) extends it with its own error type and the fields only PDUs have.
 import { malformed } from './errors.js';
 
-export class Reader {
+export class Reader<B extends Uint8Array = Uint8Array> {
   pos: number;
   readonly end: number;
 
   constructor(
-    readonly buf: Uint8Array,
+    readonly buf: B,
     /** Names the structure in error messages. */
     readonly what: string,
     start = 0,
@@ -21,9 +22,14 @@ export class Reader {
     return this.end - this.pos;
   }
 
+  /** The error for input that does not parse (graphics input: RdpDecodeError). */
+  protected malformed(detail: string): Error {
+    return malformed(this.what, detail);
+  }
+
   need(n: number, field: string): void {
     if (n > this.end - this.pos) {
-      throw malformed(this.what, `${field} truncated (${n} bytes needed, ${this.end - this.pos} left)`);
+      throw this.malformed(`${field} truncated (${n} bytes needed, ${this.end - this.pos} left)`);
     }
   }
   u8(field: string): number {
@@ -50,9 +56,9 @@ export class Reader {
     this.pos += n;
   }
   /** A view (no copy) of the next n bytes. */
-  bytes(n: number, field: string): Uint8Array {
+  bytes(n: number, field: string): B {
     this.need(n, field);
-    const out = this.buf.subarray(this.pos, this.pos + n);
+    const out = this.buf.subarray(this.pos, this.pos + n) as B;
     this.pos += n;
     return out;
   }

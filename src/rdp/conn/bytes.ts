@@ -1,62 +1,20 @@
 // Bounds-checked reader and append-only writer for RDP structures: little-endian by default
-// (MS-RDPBCGR), big-endian where T.123/X.224/T.125 say so. Truncated input becomes an
-// RdpPduError naming the structure and the field.
+// (MS-RDPBCGR), big-endian where T.123/X.224/T.125 say so. The reader is the graphics decoders'
+// (../reader.ts) with the PDU-only fields; truncated input becomes an RdpPduError naming the
+// structure and the field.
+import { Reader as ByteReader } from '../reader.js';
 import { malformed } from './errors.js';
 
-export class Reader {
-  pos: number;
-  readonly end: number;
-
-  constructor(
-    readonly buf: Buffer,
-    /** Names the structure in error messages. */
-    readonly what: string,
-    start = 0,
-    end = buf.length,
-  ) {
-    this.pos = start;
-    this.end = end;
-  }
-
-  get left(): number {
-    return this.end - this.pos;
-  }
-  need(n: number, field: string): void {
-    if (n > this.end - this.pos) {
-      throw malformed(this.what, `${field} truncated (${n} bytes needed, ${this.end - this.pos} left)`);
-    }
-  }
-  u8(field: string): number {
-    this.need(1, field);
-    return this.buf[this.pos++];
-  }
-  u16(field: string): number {
-    this.need(2, field);
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
+export class Reader extends ByteReader<Buffer> {
+  /** PDUs that do not parse are RdpPduErrors. */
+  protected override malformed(detail: string): Error {
+    return malformed(this.what, detail);
   }
   u16be(field: string): number {
     this.need(2, field);
     const v = this.buf.readUInt16BE(this.pos);
     this.pos += 2;
     return v;
-  }
-  u32(field: string): number {
-    this.need(4, field);
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  bytes(n: number, field: string): Buffer {
-    this.need(n, field);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  skip(n: number, field: string): void {
-    this.need(n, field);
-    this.pos += n;
   }
   rest(): Buffer {
     const out = this.buf.subarray(this.pos, this.end);
@@ -78,7 +36,7 @@ export class Reader {
     return nul < 0 ? s : s.slice(0, nul);
   }
   done(field: string): void {
-    if (this.left > 0) throw malformed(this.what, `${this.left} unexpected bytes after ${field}`);
+    if (this.left > 0) throw this.malformed(`${this.left} unexpected bytes after ${field}`);
   }
 }
 
