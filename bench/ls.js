@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterClient } from '../dist/client/cluster.js';
+import { startDevCluster } from './devcluster.js';
 import { loadClientIdentity } from '../dist/client/identity.js';
 import { listUnified } from '../dist/client/listing.js';
 
@@ -152,19 +153,7 @@ function expectedText() {
 
 // --- Run -------------------------------------------------------------------------------------------
 
-const cluster = spawn(
-  process.execPath,
-  [path.join(repo, 'bin/tshjs-devcluster.js'), 'start', '--config', cfg, '--listen', '127.0.0.1:0'],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const ready = await new Promise((resolve, reject) => {
-  let buf = '';
-  cluster.stdout.on('data', (c) => {
-    buf += c;
-    if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]));
-  });
-  cluster.on('exit', (code) => reject(new Error(`dev cluster exited ${code}`)));
-});
+const { child: cluster, ready } = await startDevCluster(cfg, { stderr: 'inherit' });
 
 try {
   await run(

@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shadowDesktopMissing, startShadowDesktop } from '../dist/devcluster/shadowdesktop.js';
+import { startDevCluster } from './devcluster.js';
 import { connectRdp, keyEvent, mouseMove } from '../dist/rdp/conn/index.js';
 import { DesktopGraphics } from '../dist/rdp/graphics.js';
 
@@ -269,21 +270,11 @@ fs.writeFileSync(
     '',
   ].join('\n'),
 );
-const cluster = spawn(
-  process.execPath,
-  [path.join(repo, 'bin/tshjs-devcluster.js'), 'start', '--config', cfg, '--listen', '127.0.0.1:0'],
-  { stdio: ['ignore', 'pipe', 'ignore'] },
-);
+let cluster;
+let ready;
 let failed = false;
 try {
-  const ready = await new Promise((resolve, reject) => {
-    let buf = '';
-    cluster.stdout.on('data', (c) => {
-      buf += c;
-      if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]));
-    });
-    cluster.on('exit', (code) => reject(new Error(`dev cluster exited ${code}`)));
-  });
+  ({ child: cluster, ready } = await startDevCluster(cfg));
   await run(
     [path.join(repo, 'bin/tshjs.js'), 'login', `--proxy=${ready.proxy}`, '--user=alice', '--insecure'],
     'pw\n',
@@ -308,7 +299,7 @@ try {
   failed = true;
   process.stderr.write(`bench:viewer failed: ${err.message}\n`);
 } finally {
-  cluster.kill();
+  cluster?.kill();
   await desk.stop();
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -1,0 +1,33 @@
+// What the benches share (not a bench itself: no bench:* script runs it): the dev cluster started
+// from a config file as its own process, resolved once it prints its ready line.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Starts `tshjs-devcluster start --config FILE` on a free port. Resolves with the process and its
+ * ready info ({ proxy, cluster, … }); rejects when it exits first.
+ */
+export async function startDevCluster(configFile, { stderr = 'ignore' } = {}) {
+  const child = spawn(
+    process.execPath,
+    [path.join(repo, 'bin/tshjs-devcluster.js'), 'start', '--config', configFile, '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', stderr] },
+  );
+  try {
+    const ready = await new Promise((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (c) => {
+        buf += c;
+        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]));
+      });
+      child.on('exit', (code) => reject(new Error(`dev cluster exited ${code}`)));
+    });
+    return { child, ready };
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+}
