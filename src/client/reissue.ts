@@ -15,6 +15,7 @@ import {
   UserCertsRequest,
   UserCertsRequest_CertPurpose,
   UserCertsRequest_CertUsage,
+  UserCertsRequest_Requester,
   type IsMFARequiredRequest,
   type MFAAuthenticateResponse,
 } from '../gen/teleport/legacy/client/proto/authservice.js';
@@ -31,8 +32,18 @@ export interface DesktopCert {
   expires: Date;
 }
 
-/** What a reissued certificate is for. More kinds (db, kube, app) join this union. */
-export type CertRoute = { kind: 'windows_desktop'; desktop: string; login: string };
+/** What a reissued certificate is for. More kinds (kube, app) join this union. */
+export type CertRoute =
+  | { kind: 'windows_desktop'; desktop: string; login: string }
+  | {
+      kind: 'db';
+      /** The database's name (RouteToDatabase.ServiceName). */
+      service: string;
+      protocol: string;
+      username: string;
+      database: string;
+      roles: string[];
+    };
 
 export interface ReissueOptions {
   route: CertRoute;
@@ -44,6 +55,8 @@ export interface ReissueOptions {
   prompter?: Prompter;
   /** Where the MFA prompt's reason and warnings go (stderr in the CLI). */
   warn?: (text: string) => void;
+  /** UserCertsRequest.RequesterName: which local proxy asks (TSH_DB_LOCAL_PROXY_TUNNEL, …). */
+  requester?: UserCertsRequest_Requester;
 }
 
 export interface ReissuedCert extends DesktopCert {
@@ -62,6 +75,8 @@ interface RouteSpec {
   target: IsMFARequiredRequest;
   /** mfa.WithPromptReasonSessionMFA: `MFA is required to access <type> "<name>"`. */
   reason: string;
+  /** cryptosuites purpose: DatabaseClient keys are RSA 2048 in every suite, others UserTLS. */
+  databaseClientKey?: boolean;
 }
 
 function routeSpec(r: CertRoute): RouteSpec {
@@ -73,6 +88,22 @@ function routeSpec(r: CertRoute): RouteSpec {
         fields: { RouteToWindowsDesktop: route },
         target: { Target: { $case: 'WindowsDesktop', value: route } },
         reason: `MFA is required to access Windows desktop "${r.desktop}"`,
+      };
+    }
+    case 'db': {
+      const route = {
+        ServiceName: r.service,
+        Protocol: r.protocol,
+        Username: r.username,
+        Database: r.database,
+        Roles: r.roles,
+      };
+      return {
+        usage: UserCertsRequest_CertUsage.Database,
+        fields: { RouteToDatabase: route },
+        target: { Target: { $case: 'Database', value: route } },
+        reason: `MFA is required to access database "${r.service}"`,
+        databaseClientKey: true,
       };
     }
   }
@@ -129,7 +160,7 @@ export async function reissueTlsCert(cc: ClusterClient, o: ReissueOptions): Prom
   const auth = cc.auth;
   const ping = await cc.call(auth, auth.ping, {}, 'ping the auth server');
   const suite = normalizeSuite(ping.signatureAlgorithmSuite);
-  const key = generateKey(userKeyAlgorithms(suite).tls);
+  const key = generateKey(spec.databaseClientKey ? 'rsa2048' : userKeyAlgorithms(suite).tls);
 
   let expires = id.tls.expires.getTime();
   if (o.ttlMs && Date.now() + o.ttlMs < expires) expires = Date.now() + o.ttlMs;
@@ -140,6 +171,7 @@ export async function reissueTlsCert(cc: ClusterClient, o: ReissueOptions): Prom
     Expires: new Date(expires),
     RouteToCluster: cluster,
     Usage: spec.usage,
+    RequesterName: o.requester,
   });
 
   const required = await cc

@@ -1,5 +1,8 @@
 // The dev cluster's certificate authorities: user and host CAs for SSH and TLS, with key
-// algorithms per signature suite (lib/cryptosuites). Persisted in --data-dir when given.
+// algorithms per signature suite (lib/cryptosuites), and the two database CAs: the database CA
+// (signs database servers' certificates, `auth sign --format=db`) and the database client CA
+// (signs the certificates the database service presents to databases; separate since v15).
+// Persisted in --data-dir when given.
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +23,18 @@ export interface Authority {
   hostSSH: KeyObject;
   userTLS: TlsAuthority;
   hostTLS: TlsAuthority;
+  /**
+   * types.DatabaseCA and types.DatabaseClientCA, created on first use: RSA keys take a while to
+   * make and most clusters never serve a database.
+   */
+  databaseCAs(): Promise<DatabaseAuthorities>;
+}
+
+export interface DatabaseAuthorities {
+  /** types.DatabaseCA: database server certificates. */
+  db: TlsAuthority;
+  /** types.DatabaseClientCA: what databases trust for the database service's client certificates. */
+  dbClient: TlsAuthority;
 }
 
 /** CA key algorithms per suite: legacy all RSA; balanced Ed25519 SSH + P-256 TLS; fips/hsm P-256. */
@@ -48,7 +63,13 @@ const FILES = {
   userTLSCert: 'user-tls.crt',
   hostTLSKey: 'host-tls.key',
   hostTLSCert: 'host-tls.crt',
+  dbTLSKey: 'db-tls.key',
+  dbTLSCert: 'db-tls.crt',
+  dbClientTLSKey: 'db-client-tls.key',
+  dbClientTLSCert: 'db-client-tls.crt',
 };
+
+type FileName = keyof typeof FILES;
 
 function keyPem(k: KeyObject): string {
   return k.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -71,7 +92,48 @@ async function newAuthority(clusterName: string, suite: SignatureSuite): Promise
     hostSSH: generateKey(algs.ssh),
     userTLS: await tls(),
     hostTLS: await tls(),
+    databaseCAs: memo(async () => ({
+      db: await newTlsAuthority(clusterName, 'rsa2048'),
+      dbClient: await newTlsAuthority(clusterName, 'rsa2048'),
+    })),
   };
+}
+
+function memo<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= make());
+}
+
+/**
+ * A TLS CA. The database CAs are RSA in every suite (cryptosuites DatabaseCATLS and
+ * DatabaseClientCATLS), as some databases accept nothing else.
+ */
+async function newTlsAuthority(clusterName: string, alg: KeyAlgorithm): Promise<TlsAuthority> {
+  const key = generateKey(alg);
+  const certPem = await createTlsCa({
+    clusterName,
+    key: { privateKey: key, publicKey: createPublicKey(key) },
+  });
+  return { key, certPem };
+}
+
+/** Loads a persisted TLS CA, or creates and saves it (certificate last: it marks the pair done). */
+async function persistedTlsAuthority(
+  f: (name: FileName) => string,
+  keyFile: FileName,
+  certFile: FileName,
+  clusterName: string,
+): Promise<TlsAuthority> {
+  if (fs.existsSync(f(certFile))) {
+    return {
+      key: createPrivateKey(fs.readFileSync(f(keyFile), 'utf8')),
+      certPem: fs.readFileSync(f(certFile), 'utf8'),
+    };
+  }
+  const a = await newTlsAuthority(clusterName, 'rsa2048');
+  writeFileAtomic(f(keyFile), keyPem(a.key));
+  writeFileAtomic(f(certFile), a.certPem, 0o644);
+  return a;
 }
 
 export class AuthorityError extends Error {}
@@ -84,7 +146,12 @@ export async function loadOrCreateAuthority(
 ): Promise<Authority> {
   if (!dataDir) return newAuthority(clusterName, suite);
   const dir = path.join(dataDir, 'ca');
-  const f = (name: keyof typeof FILES) => path.join(dir, FILES[name]);
+  const f = (name: FileName) => path.join(dir, FILES[name]);
+  // Data dirs from before the database CAs get them on first use.
+  const databaseCAs = memo(async () => ({
+    db: await persistedTlsAuthority(f, 'dbTLSKey', 'dbTLSCert', clusterName),
+    dbClient: await persistedTlsAuthority(f, 'dbClientTLSKey', 'dbClientTLSCert', clusterName),
+  }));
   if (fs.existsSync(f('meta'))) {
     const meta = JSON.parse(fs.readFileSync(f('meta'), 'utf8')) as Meta;
     if (meta.cluster_name !== clusterName) {
@@ -92,7 +159,7 @@ export async function loadOrCreateAuthority(
         `data dir ${dataDir} holds the CAs of cluster "${meta.cluster_name}", not "${clusterName}"; use another --data-dir`,
       );
     }
-    const read = (name: keyof typeof FILES) => fs.readFileSync(f(name), 'utf8');
+    const read = (name: FileName) => fs.readFileSync(f(name), 'utf8');
     return {
       clusterName,
       suite: meta.signature_algorithm_suite,
@@ -100,9 +167,10 @@ export async function loadOrCreateAuthority(
       hostSSH: createPrivateKey(read('hostSSH')),
       userTLS: { key: createPrivateKey(read('userTLSKey')), certPem: read('userTLSCert') },
       hostTLS: { key: createPrivateKey(read('hostTLSKey')), certPem: read('hostTLSCert') },
+      databaseCAs,
     };
   }
-  const a = await newAuthority(clusterName, suite);
+  const a = { ...(await newAuthority(clusterName, suite)), databaseCAs };
   ensureDir(dir);
   writeFileAtomic(f('userSSH'), keyPem(a.userSSH));
   writeFileAtomic(f('hostSSH'), keyPem(a.hostSSH));

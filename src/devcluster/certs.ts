@@ -5,7 +5,7 @@ import { marshalCertificateLine, signSshCertificate } from '../auth/ssh/cert.js'
 import type { Authority } from './authority.js';
 import type { AccessInfo } from './rbac.js';
 import { issueTlsCert } from './tlsca.js';
-import { goTraitsJson } from '../auth/x509/identity.js';
+import { goTraitsJson, type RouteToDatabase } from '../auth/x509/identity.js';
 
 /** Principal added to every user cert so the user can join sessions (SSHSessionJoinPrincipal). */
 export const SESSION_JOIN_PRINCIPAL = '-teleport-internal-join';
@@ -22,6 +22,8 @@ export interface UserCertRequest {
   compatibility?: string;
   routeToCluster?: string;
   kubernetesCluster?: string;
+  /** tlsca RouteToDatabase (OIDs 1.3.9999.2.1–4 and 2.19) of a database certificate. */
+  routeToDatabase?: RouteToDatabase;
   loginIp?: string;
   /** Subject OU values that restrict the TLS cert to one protocol (e.g. "usage:windows_desktop"). */
   usage?: string[];
@@ -90,6 +92,7 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
         kubernetesUsers: req.access.kubernetesUsers,
         kubernetesGroups: req.access.kubernetesGroups,
         kubernetesCluster: req.kubernetesCluster || undefined,
+        routeToDatabase: req.routeToDatabase,
         teleportCluster: a.clusterName,
         mfaVerified: req.mfaVerified,
         loginIp: req.loginIp,

@@ -152,6 +152,15 @@ export async function generateUserCerts(
     compatibility: req.Format,
     routeToCluster: route,
     kubernetesCluster: req.KubernetesCluster,
+    routeToDatabase: req.RouteToDatabase?.ServiceName
+      ? {
+          serviceName: req.RouteToDatabase.ServiceName,
+          protocol: req.RouteToDatabase.Protocol,
+          username: req.RouteToDatabase.Username,
+          database: req.RouteToDatabase.Database,
+          roles: [...req.RouteToDatabase.Roles],
+        }
+      : undefined,
     usage: usage ? [usage] : undefined,
     mfaVerified,
     loginIp: mfaVerified ? caller.ip : caller.identity.loginIp,
