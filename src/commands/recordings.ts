@@ -1,12 +1,14 @@
 // tshjs recordings ls: the session recordings of the cluster (tool/tsh/common/tsh.go
 // onRecordings -> client GetPaginatedSessions -> AuthService.GetSessionEvents, newest first;
 // output as tool/common/common.go ShowSessions).
-//   text  table ID | Type | Participants | Hostname | Timestamp, one row per session.end
+//   text  table ID | Type | Participants | Target | Timestamp, one row per session end
 //   json  json.MarshalIndent(events, "", "    ") of the full events
 //   yaml  the events as one YAML sequence (ghodss/yaml: keys sorted)
-// Text rows as tool/common/common.go SessionsCollection.WriteText: a session.end is
-// ID | Connection.Protocol | Participants | Hostname | time; a windows.desktop.session.end is
-// ID | "windows" | Participants | DesktopName | time; anything else is skipped with a warning.
+// Text rows as tool/common/common.go SessionsCollection.WriteText (v17+, docs/recordings-format.md): a
+// session.end is ID | Connection.Protocol | Participants | ServerHostname (KubernetesCluster for
+// kube) | time; a windows.desktop.session.end is ID | "windows" | Participants | DesktopName |
+// time; a db.session.end is ID | DatabaseProtocol | User | DatabaseName | time; anything else is
+// skipped with a warning.
 //
 // tshjs recordings export SESSION_ID|FILE: a desktop session to video (src/recording/desktop-export.ts;
 // docs/desktop-recordings.md).
@@ -131,11 +133,22 @@ export function sessionRow(e: OneOf): string[] | undefined {
   const ev = e.Event;
   if (ev?.$case === 'SessionEnd') {
     const v = ev.value;
+    const protocol = v.Connection?.Protocol ?? '';
     return [
       v.Session?.SessionID ?? '',
-      v.Connection?.Protocol ?? '',
+      protocol,
       v.Participants.join(', '),
-      v.Server?.ServerHostname ?? '',
+      protocol === 'kube' ? (v.KubernetesCluster?.KubernetesCluster ?? '') : (v.Server?.ServerHostname ?? ''),
+      humanDateSeconds(v.Metadata?.Time ?? new Date(0)),
+    ];
+  }
+  if (ev?.$case === 'DatabaseSessionEnd') {
+    const v = ev.value;
+    return [
+      v.Session?.SessionID ?? '',
+      v.Database?.DatabaseProtocol ?? '',
+      v.User?.User ?? '',
+      v.Database?.DatabaseName ?? '',
       humanDateSeconds(v.Metadata?.Time ?? new Date(0)),
     ];
   }
@@ -186,14 +199,14 @@ export async function runRecordingsLs(o: RecordingsLsOptions, ctx: CommandContex
     { title: 'ID' },
     { title: 'Type' },
     { title: 'Participants' },
-    { title: 'Hostname' },
+    { title: 'Target' },
     { title: 'Timestamp' },
   ]);
   for (const e of events) {
     const row = sessionRow(e);
     if (!row) {
       ctx.io.stderr.write(
-        `WARNING: unsupported event type: expected SessionEnd or WindowsDesktopSessionEnd: got: ${e.Event?.$case ?? 'unknown'}\n`,
+        `WARNING: unsupported event type: expected SessionEnd, WindowsDesktopSessionEnd or DatabaseSessionEnd: got: ${e.Event?.$case ?? 'unknown'}\n`,
       );
       continue;
     }

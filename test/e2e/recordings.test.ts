@@ -67,7 +67,7 @@ describe('session recordings from the cluster', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+Type\s+Participants\s+Hostname\s+Timestamp\s*$/);
+    expect(lines[0]).toMatch(/^ID\s+Type\s+Participants\s+Target\s+Timestamp\s*$/);
     expect(lines[1]).toMatch(/^-+ -+ -+ -+ -+/);
     expect(lines).toHaveLength(4);
     expect(lines[2]).toMatch(

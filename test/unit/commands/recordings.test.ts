@@ -160,6 +160,7 @@ describe('runRecordingsLs with a fake client', () => {
         Session: { SessionID: SID2 },
         Connection: { Protocol: 'kube' },
         Server: { ServerID: 'dev-2-id', ServerHostname: 'dev-2' },
+        KubernetesCluster: { KubernetesCluster: 'kind-dev' },
         Participants: ['alice'],
         StartTime: new Date('2024-03-04T23:00:00Z'),
         EndTime: new Date('2024-03-04T23:59:59Z'),
@@ -209,10 +210,10 @@ describe('runRecordingsLs with a fake client', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toBe(
-      'ID                                   Type Participants Hostname Timestamp           \n' +
+      'ID                                   Type Participants Target   Timestamp           \n' +
         '------------------------------------ ---- ------------ -------- ------------------- \n' +
         `${SID1} ssh  alice, bob   node-1   Mar  5 07:08:09 UTC \n` +
-        `${SID2} kube alice        dev-2    Mar  4 23:59:59 UTC \n`,
+        `${SID2} kube alice        kind-dev Mar  4 23:59:59 UTC \n`,
     );
     // The last 24 hours by the context's clock, --limit's default.
     expect(r.searches).toEqual([{ from: new Date(NOW.getTime() - DAY), to: NOW, limit: 50 }]);
@@ -265,7 +266,8 @@ describe('runRecordingsLs with a fake client', () => {
             "alice"
         ],
         "session_start": "2024-03-04T23:00:00Z",
-        "session_stop": "2024-03-04T23:59:59Z"
+        "session_stop": "2024-03-04T23:59:59Z",
+        "kubernetes_cluster": "kind-dev"
     }
 ]
 `,
