@@ -7,13 +7,21 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Starts `tshjs-devcluster start --config FILE` on a free port. Resolves with the process and its
+ * Starts `tshjs-devcluster start --config FILE [--data-dir DIR]` on a free port. Resolves with the process and its
  * ready info ({ proxy, cluster, … }); rejects when it exits first.
  */
-export async function startDevCluster(configFile, { stderr = 'ignore' } = {}) {
+export async function startDevCluster(configFile, { stderr = 'ignore', dataDir } = {}) {
   const child = spawn(
     process.execPath,
-    [path.join(repo, 'bin/tshjs-devcluster.js'), 'start', '--config', configFile, '--listen', '127.0.0.1:0'],
+    [
+      path.join(repo, 'bin/tshjs-devcluster.js'),
+      'start',
+      '--config',
+      configFile,
+      '--listen',
+      '127.0.0.1:0',
+      ...(dataDir ? ['--data-dir', dataDir] : []),
+    ],
     { stdio: ['ignore', 'pipe', stderr] },
   );
   try {

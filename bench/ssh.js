@@ -28,6 +28,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuDuring, freePort, procStat } from './proc.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -44,91 +45,6 @@ const children = [];
 let clusterPid;
 let sshdPid;
 
-const TICK = 100; // USER_HZ: /proc's clock ticks per second on Linux
-
-/** A process's own CPU seconds and parent pid from /proc; undefined once it is gone. */
-function procStat(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name, from field 3 (state): ppid is 4, utime and stime 14 and 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICK };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Pids of the process tree under `root` (from the kernel's children lists; a full /proc scan without them). */
-function descendants(root) {
-  const out = [];
-  const walk = (pid) => {
-    let kids;
-    try {
-      kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
-    } catch {
-      return false;
-    }
-    for (const k of kids) {
-      out.push(Number(k));
-      walk(k);
-    }
-    return true;
-  };
-  if (walk(root)) return out;
-  const ppid = new Map();
-  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    const st = procStat(d);
-    if (st) ppid.set(Number(d), st.ppid);
-  }
-  for (const pid of ppid.keys()) {
-    for (let p = ppid.get(pid), i = 0; p > 1 && i < 64; i++, p = ppid.get(p) ?? 0)
-      if (p === root) {
-        out.push(pid);
-        break;
-      }
-  }
-  return out;
-}
-
-/**
- * CPU seconds of this bench's process tree while `fn` runs, by role. A short-lived process (ssh's
- * ProxyCommand, which ssh does not wait for, or sshd's per-connection processes) is not counted in
- * any parent's times, so the tree is sampled every 20 ms and each process keeps its last reading
- * (a process loses at most its last 20 ms). Without /proc, all zero.
- */
-async function cpuDuring(fn, roleOf) {
-  const seen = new Map(); // pid → { role, base, cpu }
-  const sample = () => {
-    let tree;
-    try {
-      tree = descendants(process.pid);
-    } catch {
-      return;
-    }
-    // What left the tree (an orphaned ProxyCommand) is still read by its pid until it is gone.
-    for (const pid of new Set([...tree, ...seen.keys()])) {
-      const st = procStat(pid);
-      if (!st) continue;
-      const p = seen.get(pid);
-      if (p) p.cpu = st.cpu;
-      else seen.set(pid, { role: roleOf(pid), base: st.cpu, cpu: st.cpu });
-    }
-  };
-  sample();
-  // Processes already running (the dev cluster, the sshd listener) count from now on; new ones from 0.
-  const started = new Set(seen.keys());
-  const timer = setInterval(sample, 20);
-  try {
-    const result = await fn();
-    sample();
-    const cpu = { client: 0, cluster: 0, node: 0 };
-    for (const [pid, p] of seen) cpu[p.role] += p.cpu - (started.has(pid) ? p.base : 0);
-    return { result, cpu };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 /** Runs a command; resolves the bytes it wrote to stdout (counted, not kept). */
 function run(cmd, args, input) {
   return new Promise((resolve, reject) => {
@@ -143,14 +59,6 @@ function run(cmd, args, input) {
     );
     child.stdin.end(input ?? '');
   });
-}
-
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** An sshd on 127.0.0.1:port with a host cert from the cluster's host CA, trusting its user CA. */
