@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { totp } from '../auth/totp.js';
 import { VERSION } from '../version.js';
+import { authSign } from './authsign.js';
 import { ConfigError, DEMO_TOTP_SECRET, demoConfig, loadConfigFile } from './config.js';
 import { DevCluster } from './server.js';
 
@@ -66,6 +67,29 @@ export async function main(argv: string[]): Promise<number> {
     .action((o: { secret: string }) => {
       process.stdout.write(`${totp(o.secret)}\n`);
     });
+
+  const auth = program.command('auth').description('Operations with the cluster certificate authorities');
+  auth
+    .command('sign')
+    .description('Sign a database server certificate with the database CA (as tctl auth sign --format=db)')
+    .requiredOption('-o, --out <prefix>', 'write PREFIX.crt, PREFIX.key and PREFIX.cas')
+    .option('--format <format>', 'identity format: db', 'file')
+    .option('--host <hosts>', 'host names and IPs for the certificate, comma-separated (the first is the CN)')
+    .option('--ttl <duration>', 'certificate lifetime (Go duration)', '12h0m0s')
+    .option('--data-dir <dir>', 'the cluster data dir holding its CAs (start --data-dir)')
+    .option('--overwrite', 'overwrite existing destination files')
+    .action(
+      async (o: {
+        out: string;
+        format: string;
+        host?: string;
+        ttl: string;
+        dataDir?: string;
+        overwrite?: boolean;
+      }) => {
+        process.stdout.write(await authSign(o));
+      },
+    );
 
   try {
     await program.parseAsync(argv);

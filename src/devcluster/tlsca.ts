@@ -177,6 +177,11 @@ export interface LeafOptions {
   notAfter: Date;
   dnsNames?: string[];
   ipAddresses?: string[];
+  /**
+   * One purpose only, in a non-critical extension after the SANs (database server and client
+   * certificates: lib/auth/db.go). Default: serverAuth and clientAuth in Go's usual place.
+   */
+  extKeyUsage?: 'serverAuth' | 'clientAuth';
 }
 
 async function issueLeaf(opts: LeafOptions, subjectDer: Buffer): Promise<string> {
@@ -196,7 +201,14 @@ async function issueLeaf(opts: LeafOptions, subjectDer: Buffer): Promise<string>
   const F = x509.KeyUsageFlags;
   const extensions: X509.Extension[] = [
     new x509.KeyUsagesExtension(F.digitalSignature | F.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    ...(opts.extKeyUsage
+      ? []
+      : [
+          new x509.ExtendedKeyUsageExtension([
+            x509.ExtendedKeyUsage.serverAuth,
+            x509.ExtendedKeyUsage.clientAuth,
+          ]),
+        ]),
     new x509.BasicConstraintsExtension(false, undefined, true),
   ];
   if (caSki) extensions.push(new x509.AuthorityKeyIdentifierExtension(caSki));
@@ -207,6 +219,9 @@ async function issueLeaf(opts: LeafOptions, subjectDer: Buffer): Promise<string>
         ...ips.map((value) => ({ type: 'ip' as const, value })),
       ]),
     );
+  }
+  if (opts.extKeyUsage) {
+    extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[opts.extKeyUsage]], false));
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerialHex(),
