@@ -1,6 +1,7 @@
 #!/bin/sh
-# Regenerates test/vectors/rdp/ (RemoteFX and planar reference vectors) with FreeRDP's own codec
-# library: compiles test/vectors/rdp/gen.c, runs it, and gzips what it wrote. Needs
+# Regenerates test/vectors/rdp/ (RemoteFX, planar and interleaved RLE reference vectors) with
+# FreeRDP's own codec library: compiles test/vectors/rdp/gen.c, runs it, and gzips what it wrote.
+# Needs
 #   apt-get install -y gcc pkg-config freerdp2-dev libwinpr2-dev
 # The output is deterministic (gzip -n), so an unchanged library gives unchanged files.
 set -eu

@@ -4,6 +4,7 @@
 // 32 bpp, interleaved RLE ([MS-RDPBCGR] 2.2.9.1.1.3.1.2.4) below. Also the raw pixel formats every
 // other decoder shares.
 import { malformed, unsupported } from './errors.js';
+import { InterleavedDecoder, minInterleavedSize } from './interleaved.js';
 import { MAX_BITMAP_PIXELS, minPlanarSize, PlanarDecoder } from './planar.js';
 import { Reader } from './reader.js';
 
@@ -166,10 +167,11 @@ export function convertPixels(
 /** Decodes bitmap rectangles to top-down RGBA, reusing its buffers. */
 export class BitmapDecoder {
   private readonly planar = new PlanarDecoder();
+  private readonly interleaved = new InterleavedDecoder();
   private scratch = new Uint8Array(0);
 
   /** The rectangle's full width x height as RGBA; valid until the next call. */
-  decode(rect: BitmapRect, palette?: Palette): Uint8Array {
+  decode(rect: BitmapRect, palette: Palette = GREY_PALETTE): Uint8Array {
     const { width, height, bpp } = rect;
     if (width === 0 || height === 0) return this.scratch.subarray(0, 0);
     if (width * height > MAX_BITMAP_PIXELS) throw malformed('bitmap update', `bitmap of ${width}x${height}`);
@@ -178,7 +180,7 @@ export class BitmapDecoder {
       ? width * height * bytesPerPixel(bpp)
       : bpp === 32
         ? minPlanarSize(rect.data, width, height)
-        : 0;
+        : minInterleavedSize(width, height);
     if (rect.data.length < least) {
       throw malformed('bitmap update', `${width}x${height} at ${bpp} bpp in ${rect.data.length} bytes`);
     }
@@ -195,7 +197,7 @@ export class BitmapDecoder {
     } else if (bpp === 32) {
       this.planar.decode(rect.data, width, height, out, true);
     } else {
-      throw unsupported(`interleaved RLE bitmaps (${bpp} bpp); advertise 32 bpp`);
+      this.interleaved.decode(rect.data, width, height, bpp, out, palette);
     }
     return out;
   }

@@ -8,7 +8,6 @@
 // CLIPRDR to VNC cut text and Xvnc that to the X CLIPBOARD selection, which xclip reads and sets.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { RecordingReader } from '../../src/recording/reader.js';
 import { openDesktopSession } from '../../src/tdp/open.js';
 import { runScript, type RunEvent } from '../../src/tdp/runner.js';
 import { parseScript } from '../../src/tdp/script.js';
+import { startXrdp } from '../helpers/rdp.js';
 import { loginArgs, startCluster, tempHome, TOTP_SECRET, tshjs, type CliResult } from '../helpers/cluster.js';
 
 const BINARIES = { Xvnc: '/usr/bin/Xvnc', xrdp: '/usr/sbin/xrdp', xclip: '/usr/bin/xclip' };
@@ -31,89 +31,6 @@ const missing =
     ? `the clipboard tests need ${missingBins.join(', ')} (apt-get install -y xrdp tigervnc-standalone-server xclip)`
     : undefined;
 if (missing) console.warn(`skipping the desktop clipboard tests: ${missing}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, what: string, log: () => string): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`${what} did not listen on ${port}: ${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Xvnc on a free display, xrdp in front of it logging on automatically (autorun, no sesman). */
-async function startXrdp(dir: string) {
-  let display = 0;
-  for (let n = 120; n < 400; n++) {
-    if (!fs.existsSync(`/tmp/.X11-unix/X${n}`) && !fs.existsSync(`/tmp/.X${n}-lock`)) {
-      display = n;
-      break;
-    }
-  }
-  const [vncPort, rdpPort] = [await freePort(), await freePort()];
-  const procs: ChildProcess[] = [];
-  const logs: string[] = [];
-  const start = (bin: string, args: string[]) => {
-    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout!.on('data', (c) => logs.push(String(c)));
-    p.stderr!.on('data', (c) => logs.push(String(c)));
-    procs.push(p);
-  };
-  start(BINARIES.Xvnc, [
-    `:${display}`,
-    '-rfbport',
-    String(vncPort),
-    '-SecurityTypes',
-    'None',
-    '-localhost',
-    '-geometry',
-    '800x600',
-    '-depth',
-    '24',
-  ]);
-  await waitForPort(vncPort, 'Xvnc', () => logs.join(''));
-  const ini = fs
-    .readFileSync('/etc/xrdp/xrdp.ini', 'utf8')
-    .replace(/^fork=.*$/m, 'fork=false')
-    .replace(/^autorun=.*$/m, 'autorun=vnc-test')
-    .replace(/^LogFile=.*$/m, `LogFile=${path.join(dir, 'xrdp.log')}`)
-    .replace(/^EnableSyslog=.*$/m, 'EnableSyslog=false');
-  const iniFile = path.join(dir, 'xrdp.ini');
-  fs.writeFileSync(
-    iniFile,
-    `${ini}\n[vnc-test]\nname=vnc-test\nlib=libvnc.so\nip=127.0.0.1\nport=${vncPort}\nusername=na\npassword=na\n`,
-  );
-  fs.mkdirSync('/run/xrdp/sockdir', { recursive: true });
-  start(BINARIES.xrdp, ['--nodaemon', '--config', iniFile, '--port', String(rdpPort)]);
-  await waitForPort(rdpPort, 'xrdp', () => logs.join(''));
-  const env = { ...process.env, DISPLAY: `:${display}` };
-  return {
-    port: rdpPort,
-    env,
-    stop: async () => {
-      for (const p of procs.reverse()) {
-        p.kill();
-        if (p.exitCode === null) await new Promise((r) => p.once('exit', r));
-      }
-    },
-  };
-}
 
 describe.skipIf(missing)('the desktop clipboard through the dev cluster to xrdp and the X clipboard', () => {
   let x: Awaited<ReturnType<typeof startXrdp>>;

@@ -1,12 +1,16 @@
 // One desktop session after the TLS handshake (which verified the client certificate): check its
 // usage and authorize it, find the desktop named by SNI, read the hello, check per-session MFA and
 // access for the Windows login, connect to the
-// desktop over RDP, then relay: fast-path output to the client (TDP 29 / TDPB FastPathPDU), the
-// client's input as fast-path input, its RDP responses (frame acknowledgements, …) as raw PDUs.
+// desktop over RDP, then relay: fast-path output to the client (TDP 29 / TDPB FastPathPDU; slow-path
+// bitmap and palette updates re-framed as fast-path), the client's input as fast-path input, its
+// RDP responses (frame acknowledgements, …) as raw PDUs. A server-initiated reactivation (e.g. a
+// new desktop size) reaches the client as a new ConnectionActivated / ServerHello, as upstream's
+// service sends one after each Deactivation-Reactivation.
 // Every refusal and failure reaches the client as an error Alert with upstream's wording before
 // the connection closes; nothing here may throw past runDesktopSession.
 import { once } from 'node:events';
 import { RdpClient, RdpConnectionError, type RdpActivation } from '../../rdp/conn/index.js';
+import { PDUTYPE2_UPDATE, updateAsFastPath } from '../../rdp/conn/share.js';
 import { CLIPRDR_CHANNEL } from '../../rdp/cliprdr.js';
 import { CliprdrClient } from '../../rdp/cliprdr-client.js';
 import type { RoleConfig } from '../config.js';
@@ -261,14 +265,26 @@ async function relay(
     }
   };
 
+  // Slow-path bitmaps (xrdp draws only with them) go to the client as fast-path; upstream's
+  // client forwards fast-path only, which is all a Windows server sends.
+  const slowPath = async (pduType2: number, body: Buffer) => {
+    if (pduType2 !== PDUTYPE2_UPDATE) return;
+    for (const pdu of updateAsFastPath(body) ?? []) await send(conn.fastPath(pdu), true);
+  };
+
   // Server → client.
   const output = (async () => {
     await activated(rdp.activation!);
     try {
       for await (const ev of rdp) {
         if (ev.type === 'fastpath') await send(conn.fastPath(ev.pdu), true);
-        else if (ev.type === 'activated') await activated(ev.activation);
-        else if (ev.type === 'channel' && ev.name === CLIPRDR_CHANNEL && cliprdr) await channelData(ev.data);
+        else if (ev.type === 'slowpath') await slowPath(ev.pduType2, ev.body);
+        else if (ev.type === 'deactivated') log('desktop rdp: deactivated, waiting for the reactivation');
+        else if (ev.type === 'activated') {
+          log('desktop rdp: reactivated', { width: ev.activation.width, height: ev.activation.height });
+          await activated(ev.activation);
+        } else if (ev.type === 'channel' && ev.name === CLIPRDR_CHANNEL && cliprdr)
+          await channelData(ev.data);
         else if (ev.type === 'disconnected') {
           if (!done) await send(conn.alert(msgRdpExited(ev.reason)), true);
         } else if (ev.type === 'error-info') log('desktop rdp: error info', { text: ev.text });

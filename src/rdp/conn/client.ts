@@ -143,7 +143,8 @@ export interface RdpClientOptions {
   answerLicenseRequest?: boolean;
   /** Static virtual channels to join (at most 7 ASCII characters each); their data arrives as events. */
   channels?: string[];
-  /** Milliseconds: TCP connect, each later connection phase, and close() waiting for the server. */
+  /** Milliseconds: TCP connect, each later connection phase (a reactivation too), and close()
+   * waiting for the server. */
   timeouts?: { connect?: number; phase?: number; close?: number };
   /** Receives one line per connection step and per slow-path PDU (not per fast-path PDU), for --debug. */
   log?: (line: string) => void;
@@ -167,9 +168,10 @@ export type RdpEvent =
   /** A slow-path share data PDU other than the ones the client handles itself (updates,
    * pointer, keyboard indicators, save session info, …); `raw` is its whole TPKT PDU. */
   | { type: 'slowpath'; pduType2: number; body: Buffer; raw: Buffer }
-  /** The server sent Deactivate All: output stops until the next 'activated'. */
+  /** The server sent Deactivate All (or a new Demand Active): output is held back until the next
+   * 'activated', input is held and sent after it. */
   | { type: 'deactivated' }
-  /** A reactivation finished (e.g. after a desktop resize). */
+  /** A reactivation finished (e.g. after a desktop resize); the output held meanwhile follows. */
   | { type: 'activated'; activation: RdpActivation }
   | { type: 'error-info'; code: number; text: string }
   | { type: 'channel'; name: string; channelId: number; data: Buffer }
@@ -179,6 +181,10 @@ export type RdpEvent =
 const DEFAULT_TIMEOUTS = { connect: 10_000, phase: 10_000, close: 2_000 };
 /** Events held for a slow consumer before the client stops reading frames. */
 const EVENT_HIGH_WATER = 256;
+/** Output PDUs held during a reactivation before the server counts as misbehaving. */
+const MAX_HELD_OUTPUT = 4096;
+/** Input events held during a reactivation; later ones are dropped (as a server drops input then). */
+const MAX_HELD_INPUT = 1024;
 
 type State = 'connecting' | 'active' | 'deactivated' | 'closing' | 'closed';
 
@@ -232,6 +238,10 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
   private errorInfo = 0;
   private serverDisconnect?: string;
   private current?: RdpActivation;
+  /** Output and input held while deactivated (MS-RDPBCGR 1.3.1.3), released on reactivation. */
+  private heldOutput: RdpEvent[] = [];
+  private heldInput: InputEvent[] = [];
+  private droppedInput = 0;
 
   constructor(options: RdpClientOptions) {
     this.opts = options;
@@ -517,9 +527,25 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
     this.finish(this.toError(err));
   }
 
+  /** Output for the consumer: held while deactivated, so that it follows the new activation
+   * (xrdp sends the redraw at the new size before its Font Map). */
+  private output(ev: RdpEvent): void {
+    if (this.state !== 'deactivated') {
+      this.events.push(ev);
+      return;
+    }
+    if (this.heldOutput.length >= MAX_HELD_OUTPUT) {
+      throw new Stop(
+        `RDP server ${this.target} sent more than ${MAX_HELD_OUTPUT} updates during a reactivation`,
+        'protocol',
+      );
+    }
+    this.heldOutput.push(ev);
+  }
+
   private handleFrame(frame: Frame): void {
     if (frame.kind === 'fastpath') {
-      this.events.push({ type: 'fastpath', pdu: frame.raw });
+      this.output({ type: 'fastpath', pdu: frame.raw });
       return;
     }
     const tpdu = decodeX224(frame.tpdu);
@@ -563,10 +589,7 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
           this.handleDemandActive(sc.body);
           break;
         case PDUTYPE_DEACTIVATEALLPDU:
-          if (this.state === 'active') {
-            this.state = 'deactivated';
-            this.events.push({ type: 'deactivated' });
-          }
+          this.deactivate();
           break;
         case PDUTYPE_DATAPDU:
           this.handleData(sc.body, raw);
@@ -629,7 +652,7 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
       fastPathInput: server.fastPathInput,
       server,
     };
-    if (this.state === 'active') this.state = 'deactivated'; // a Demand Active without Deactivate All
+    this.deactivate(); // a Demand Active without Deactivate All (when active) counts as one
     if (!this.everActive) this.enterPhase('finalization');
     const caps = clientCapabilities({
       desktopWidth: width,
@@ -673,20 +696,38 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
         return;
       }
       default:
-        this.events.push({ type: 'slowpath', pduType2: d.pduType2, body: d.body, raw });
+        this.output({ type: 'slowpath', pduType2: d.pduType2, body: d.body, raw });
     }
+  }
+
+  /** Deactivation (MS-RDPBCGR 1.3.1.3): output and input wait for the new activation, which
+   * must finish within the phase timeout. */
+  private deactivate(): void {
+    if (this.state !== 'active') return;
+    this.state = 'deactivated';
+    this.enterPhase('reactivation');
+    this.events.push({ type: 'deactivated' });
   }
 
   private activated(): void {
     if (this.state !== 'connecting' && this.state !== 'deactivated') return;
     this.state = 'active';
+    this.enterPhase('active', 0);
     if (!this.everActive) {
       this.everActive = true;
-      this.enterPhase('active', 0);
       this.onActivated?.resolve();
       return;
     }
     this.events.push({ type: 'activated', activation: this.current! });
+    for (const ev of this.heldOutput.splice(0)) this.events.push(ev);
+    const input = this.heldInput.splice(0);
+    if (this.droppedInput > 0) {
+      this.opts.log?.(
+        `RDP ${this.target}: dropped ${this.droppedInput} input events during the reactivation`,
+      );
+      this.droppedInput = 0;
+    }
+    this.sendInput(input);
   }
 
   // ---------------- sending ----------------
@@ -708,8 +749,15 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
     return this.sendIo(encodeShareData(shareId, this.userChannelId, pduType2, body));
   }
 
-  /** Sends input events; false (and nothing sent) while the session is not active. */
+  /** Sends input events; while deactivated they are held (up to a limit) and sent once the
+   * reactivation finishes. False (nothing sent or held) before activation and after the end. */
   sendInput(events: InputEvent[]): boolean {
+    if (this.state === 'deactivated') {
+      const room = Math.max(0, MAX_HELD_INPUT - this.heldInput.length);
+      this.heldInput.push(...events.slice(0, room));
+      this.droppedInput += Math.max(0, events.length - room);
+      return events.length > 0;
+    }
     if (this.state !== 'active' || events.length === 0) return false;
     for (let i = 0; i < events.length; i += 255) {
       const batch = events.slice(i, i + 255);
@@ -747,9 +795,10 @@ export class RdpClient implements AsyncIterable<RdpEvent> {
     return this.write(pdu);
   }
 
-  /** Sends data on a joined static virtual channel (`data` carries its CHANNEL_PDU_HEADER). */
+  /** Sends data on a joined static virtual channel (`data` carries its CHANNEL_PDU_HEADER);
+   * channels stay joined through a reactivation. */
   sendChannel(name: string, data: Buffer): boolean {
-    if (this.state !== 'active') return false;
+    if (this.state !== 'active' && this.state !== 'deactivated') return false;
     for (const [id, n] of this.channelNames) {
       if (n === name) return this.write(encodeX224Data(encodeSendDataRequest(this.userChannelId, id, data)));
     }

@@ -315,3 +315,59 @@ export function decodeSuppressOutput(body: Buffer): { allow: boolean; rect?: Rec
   r.skip(3, 'pad3Octets');
   return allow && r.left >= 8 ? { allow, rect: readRect16(r) } : { allow };
 }
+
+// ---------------- slow-path updates as fast-path output ----------------
+
+// Slow-path updateType (MS-RDPBCGR 2.2.9.1.1.3.1) and the fast-path updateCode (2.2.9.1.2.1)
+// that carries the same TS_UPDATE_*_DATA structure.
+export const UPDATETYPE_BITMAP = 0x0001;
+export const UPDATETYPE_PALETTE = 0x0002;
+const FASTPATH_UPDATE_CODE: Partial<Record<number, number>> = {
+  [UPDATETYPE_BITMAP]: 0x1,
+  [UPDATETYPE_PALETTE]: 0x2,
+};
+const FASTPATH_FRAGMENT_SINGLE = 0x0;
+const FASTPATH_FRAGMENT_LAST = 0x1;
+const FASTPATH_FRAGMENT_FIRST = 0x2;
+const FASTPATH_FRAGMENT_NEXT = 0x3;
+/** Update data per fast-path PDU: 15-bit PDU length minus the headers, with room to spare. */
+export const FASTPATH_FRAGMENT_DATA = 0x3f00;
+
+/**
+ * The body of a slow-path Update PDU (PDUTYPE2_UPDATE) carrying bitmaps or a palette, re-framed as
+ * fast-path output PDUs (several when it must be fragmented) that any fast-path decoder takes:
+ * the TS_UPDATE_BITMAP_DATA / TS_UPDATE_PALETTE_DATA structure is the same on both paths. Some
+ * servers (xrdp) draw only with slow-path bitmap updates. Undefined for updates without such a
+ * twin (orders, synchronize) or too short to have an updateType.
+ */
+export function updateAsFastPath(body: Buffer, maxFragment = FASTPATH_FRAGMENT_DATA): Buffer[] | undefined {
+  if (body.length < 2) return undefined;
+  const code = FASTPATH_UPDATE_CODE[body.readUInt16LE(0)];
+  if (code === undefined) return undefined;
+  const out: Buffer[] = [];
+  for (let at = 0; at < body.length || out.length === 0; at += maxFragment) {
+    const chunk = body.subarray(at, at + maxFragment);
+    const first = at === 0;
+    const last = at + maxFragment >= body.length;
+    const fragmentation =
+      first && last
+        ? FASTPATH_FRAGMENT_SINGLE
+        : first
+          ? FASTPATH_FRAGMENT_FIRST
+          : last
+            ? FASTPATH_FRAGMENT_LAST
+            : FASTPATH_FRAGMENT_NEXT;
+    out.push(fastPathOutputPdu(code | (fragmentation << 4), chunk));
+  }
+  return out;
+}
+
+/** One TS_FP_UPDATE_PDU (action fast-path, no encryption) holding one TS_FP_UPDATE. */
+function fastPathOutputPdu(updateHeader: number, data: Buffer): Buffer {
+  const update = new Writer().u8(updateHeader).u16(data.length).bytes(data).toBuffer();
+  // The length counts the whole PDU: one length byte below 0x80, else two with the top bit set.
+  const total = update.length + (update.length + 2 < 0x80 ? 2 : 3);
+  if (total > 0x7fff) throw new RangeError(`fast-path PDU of ${total} bytes`);
+  const head = total < 0x80 ? new Writer().u8(0).u8(total) : new Writer().u8(0).u16be(0x8000 | total);
+  return Buffer.concat([head.toBuffer(), update]);
+}

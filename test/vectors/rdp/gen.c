@@ -16,7 +16,10 @@
  *                               on one thread unless --threads (FreeRDP's default tile thread pool)
  *
  * FreeRDP cannot encode planar with colour loss (YCoCg) or chroma subsampling, so those streams are
- * built here ([MS-RDPEGDI] 2.2.2.5.1 and 3.1.9.1.2) and only their decoding is FreeRDP's.
+ * built here ([MS-RDPEGDI] 2.2.2.5.1 and 3.1.9.1.2) and only their decoding is FreeRDP's. Likewise
+ * interleaved RLE ([MS-RDPBCGR] 2.2.9.1.1.3.1.2.4): FreeRDP's encoder never emits the set-foreground,
+ * special fg/bg, white and black orders (nor back-to-back background runs), so streams with those
+ * are written here by hand and only decoded by FreeRDP.
  */
 #include <math.h>
 #include <stdint.h>
@@ -27,6 +30,7 @@
 
 #include <freerdp/version.h>
 #include <freerdp/codec/color.h>
+#include <freerdp/codec/interleaved.h>
 #include <freerdp/codec/planar.h>
 #include <freerdp/codec/rfx.h>
 #include <winpr/stream.h>
@@ -561,6 +565,313 @@ static void planar_case(const char* dir, const char* name, int w, int h, uint32_
 	free(src);
 }
 
+/* ---------------------------------------------------------------- interleaved */
+
+/* Names of the order kinds of an RLE_BITMAP_STREAM, counted per case in the manifest so the tests
+ * can check that the vectors cover every kind (".ext": length in a second byte, ".mega": u16). */
+static const char* const order_kinds[] = { "bg",          "bg.ext",          "bg.mega",
+	                                       "fg",          "fg.ext",          "fg.mega",
+	                                       "fgbg",        "fgbg.ext",        "fgbg.mega",
+	                                       "color-run",   "color-run.ext",   "color-run.mega",
+	                                       "color-image", "color-image.ext", "color-image.mega",
+	                                       "set-fg",      "set-fg.ext",      "set-fg.mega",
+	                                       "set-fg-fgbg", "set-fg-fgbg.ext", "set-fg-fgbg.mega",
+	                                       "dither",      "dither.ext",      "dither.mega",
+	                                       "special-fgbg-1", "special-fgbg-2", "white", "black" };
+#define ORDER_KINDS ((int)(sizeof(order_kinds) / sizeof(order_kinds[0])))
+
+/* Walks a stream (without decoding) and counts its order kinds; returns 0 on a malformed stream. */
+static int count_orders(const BYTE* p, size_t len, int bpp, int counts[ORDER_KINDS])
+{
+	const int bpx = bpp == 8 ? 1 : bpp == 24 ? 3 : 2;
+	size_t i = 0;
+	memset(counts, 0, sizeof(int) * ORDER_KINDS);
+	while (i < len)
+	{
+		const BYTE h = p[i];
+		int family, form = 0, n, pixels, extra = 0; /* family: index / 3 in order_kinds */
+		if ((h & 0xC0) != 0xC0)
+		{
+			static const int fam[] = { 0, 1, 2, 3, 4 };
+			if ((h >> 5) > 4)
+				return 0;
+			family = fam[h >> 5];
+			n = h & 0x1F;
+			if (n == 0)
+			{
+				form = 1;
+				n = p[i + 1] + (family == 2 ? 1 : 32);
+			}
+			else if (family == 2)
+				n *= 8;
+			i += form ? 2 : 1;
+		}
+		else if ((h & 0xF0) != 0xF0)
+		{
+			family = (h >> 4) == 0xC ? 5 : (h >> 4) == 0xD ? 6 : 7;
+			n = h & 0x0F;
+			if (n == 0)
+			{
+				form = 1;
+				n = p[i + 1] + (family == 6 ? 1 : 16);
+			}
+			else if (family == 6)
+				n *= 8;
+			i += form ? 2 : 1;
+		}
+		else if (h >= 0xF9)
+		{
+			const int k = h == 0xF9 ? 24 : h == 0xFA ? 25 : h == 0xFD ? 26 : h == 0xFE ? 27 : -1;
+			if (k < 0)
+				return 0;
+			counts[k]++;
+			i++;
+			continue;
+		}
+		else
+		{
+			static const int fam[] = { 0, 1, 2, 3, 4, -1, 5, 6, 7 };
+			family = fam[h & 0x0F];
+			if (family < 0)
+				return 0;
+			form = 2;
+			n = p[i + 1] | p[i + 2] << 8;
+			i += 3;
+		}
+		pixels = n;
+		switch (family)
+		{
+			case 2:
+				extra = (n + 7) / 8;
+				break;
+			case 3:
+				extra = bpx;
+				break;
+			case 4:
+				extra = n * bpx;
+				break;
+			case 5:
+				extra = bpx;
+				break;
+			case 6:
+				extra = bpx + (n + 7) / 8;
+				break;
+			case 7:
+				extra = 2 * bpx;
+				pixels = 2 * n;
+				break;
+		}
+		(void)pixels;
+		i += (size_t)extra;
+		counts[family * 3 + form]++;
+	}
+	return i == len;
+}
+
+/* Writes the case's stream and FreeRDP's decoding of it (RGBA) and its manifest entry. */
+static void interleaved_write(const char* dir, const char* name, const char* encoder, int bpp, int w, int h,
+                              const BYTE* msg, size_t len, const BYTE* sourceBgra)
+{
+	BITMAP_INTERLEAVED_CONTEXT* dec = bitmap_interleaved_context_new(FALSE);
+	BYTE* out = calloc((size_t)w * h, 4);
+	gdiPalette grey;
+	grey.format = PIXEL_FORMAT_BGRX32;
+	for (int i = 0; i < 256; i++)
+		grey.palette[i] = FreeRDPGetColor(PIXEL_FORMAT_BGRX32, (BYTE)i, (BYTE)i, (BYTE)i, 0xFF);
+	if (!dec || !interleaved_decompress(dec, msg, (UINT32)len, w, h, bpp, out, PIXEL_FORMAT_BGRA32, w * 4, 0,
+	                                    0, w, h, &grey))
+		die("interleaved_decompress");
+	char file[256];
+	snprintf(file, sizeof(file), "%s.msg", name);
+	write_file(dir, file, msg, len);
+	BYTE* rgba = to_rgba(out, w, h, w);
+	snprintf(file, sizeof(file), "%s.freerdp.rgba", name);
+	write_file(dir, file, rgba, (size_t)w * h * 4);
+	free(rgba);
+
+	int counts[ORDER_KINDS];
+	if (!count_orders(msg, len, bpp, counts))
+		die("count_orders: a malformed stream");
+	char json[4096];
+	int n = snprintf(json, sizeof(json),
+	                 "{\"name\":\"%s\",\"kind\":\"interleaved\",\"encoder\":\"%s\",\"bpp\":%d,\"width\":%d,"
+	                 "\"height\":%d,",
+	                 name, encoder, bpp, w, h);
+	if (sourceBgra)
+	{
+		int maxErr = 0;
+		for (int i = 0; i < w * h * 4; i++)
+		{
+			int d = (int)out[i] - (int)sourceBgra[i];
+			if ((i & 3) == 3)
+				continue;
+			if (d < 0)
+				d = -d;
+			if (d > maxErr)
+				maxErr = d;
+		}
+		n += snprintf(json + n, sizeof(json) - n, "\"freerdpVsSource\":{\"maxErr\":%d},", maxErr);
+	}
+	n += snprintf(json + n, sizeof(json) - n, "\"orders\":{");
+	int first = 1;
+	for (int k = 0; k < ORDER_KINDS; k++)
+		if (counts[k])
+		{
+			n += snprintf(json + n, sizeof(json) - n, "%s\"%s\":%d", first ? "" : ",", order_kinds[k], counts[k]);
+			first = 0;
+		}
+	snprintf(json + n, sizeof(json) - n, "}}");
+	manifest_case(json);
+	free(out);
+	bitmap_interleaved_context_free(dec);
+}
+
+/* Content for the encoder: rows made of segments of random kinds and lengths (3..8, 10..31,
+ * 32..287, 300..700 pixels, running on across rows), each kind aimed at one order: the row above
+ * (background run), the row above with every channel inverted (foreground run: XOR with white),
+ * black/white text (fg/bg images), one colour (colour run), two alternating colours (dithered
+ * run) and noise (colour image). Colours are multiples of 8 so 15 and 16 bpp keep them. */
+static void make_interleaved_image(BYTE* bgra, int w, int h, uint32_t seed, int kinds)
+{
+	rng_state = seed;
+	int kind = 0, left = 0;
+	BYTE c1[3] = { 0 }, c2[3] = { 0 };
+	for (int i = 0; i < w * h; i++)
+	{
+		if (left == 0)
+		{
+			do
+				kind = (int)(rnd() % 6);
+			while (!(kinds & (1 << kind)));
+			const int band = (int)(rnd() % 4);
+			left = band == 0 ? 3 + (int)(rnd() % 6)
+			                 : band == 1 ? 10 + (int)(rnd() % 22)
+			                             : band == 2 ? 32 + (int)(rnd() % 256) : 300 + (int)(rnd() % 400);
+			for (int c = 0; c < 3; c++)
+			{
+				c1[c] = (BYTE)(rnd() & 0xF8);
+				c2[c] = (BYTE)(rnd() & 0xF8);
+			}
+		}
+		left--;
+		BYTE* p = &bgra[4 * i];
+		const BYTE* above = i >= w ? &bgra[4 * (i - w)] : NULL;
+		static const BYTE black[3] = { 0, 0, 0 };
+		if (!above)
+			above = black;
+		p[3] = 0xFF;
+		/* text: one decision per pixel */
+		const int textFg = ((((uint32_t)i * 2654435761u) ^ seed) >> 17) & 1;
+		for (int c = 0; c < 3; c++)
+			switch (kind)
+			{
+				case 0: /* background */
+					p[c] = above[c];
+					break;
+				case 1: /* foreground */
+					p[c] = (BYTE)(above[c] ^ 0xFF);
+					break;
+				case 2: /* text: background or foreground per pixel */
+					p[c] = (BYTE)(above[c] ^ (textFg ? 0xFF : 0));
+					break;
+				case 3:
+					p[c] = c1[c];
+					break;
+				case 4:
+					p[c] = (i & 1) ? c1[c] : c2[c];
+					break;
+				default:
+					p[c] = (BYTE)(rnd() & 0xF8);
+			}
+	}
+}
+
+static void interleaved_case(const char* dir, const char* name, int bpp, int w, int h, uint32_t seed, int kinds)
+{
+	BYTE* src = calloc((size_t)w * h, 4);
+	if (kinds)
+		make_interleaved_image(src, w, h, seed, kinds);
+	else
+	{
+		BYTE* big = calloc(256 * 256, 4);
+		make_desktop(big, 256, 256, 256, seed, 0);
+		for (int y = 0; y < h; y++)
+			memcpy(&src[4 * y * w], &big[4 * ((y + 16) * 256 + 24)], (size_t)w * 4);
+		free(big);
+	}
+	BITMAP_INTERLEAVED_CONTEXT* enc = bitmap_interleaved_context_new(TRUE);
+	UINT32 size = 64 * 64 * 4 + 1024;
+	BYTE* msg = malloc(size);
+	if (!enc || !interleaved_compress(enc, msg, &size, w, h, src, PIXEL_FORMAT_BGRA32, w * 4, 0, 0, NULL, bpp))
+		die("interleaved_compress");
+	interleaved_write(dir, name, "freerdp", bpp, w, h, msg, size, src);
+	bitmap_interleaved_context_free(enc);
+	free(msg);
+	free(src);
+}
+
+static void interleaved_hand(const char* dir, const char* name, int bpp, int w, int h, const BYTE* msg, size_t len)
+{
+	interleaved_write(dir, name, "gen.c", bpp, w, h, msg, len, NULL);
+}
+
+/* Streams with the orders FreeRDP's encoder never writes. Pixels are little-endian: 24 bpp
+ * B, G, R; 16 bpp RGB565; 15 bpp RGB555. Each comment says what the order draws. */
+static void interleaved_hand_cases(const char* dir)
+{
+	/* 8x4 at 24 bpp. First line: a set-fg run (lite, 3) of red, back-to-back background runs
+	 * (2, then 3: its first pixel is the foreground colour), white, black. Line 2: special fg/bg 1
+	 * (mask 0x03: the two first pixels XOR the foreground). Line 3: special fg/bg 2 (mask 0x05).
+	 * Line 4: a set-fg fg/bg image (lite, 8 pixels, mask 0xA5) in green. */
+	static const BYTE a24[] = {
+		0xC3, 0x00, 0x00, 0xFF, /* set-fg run 3, fg = red */
+		0x02,                   /* bg run 2: black */
+		0x01,                   /* bg run 1 right after: the foreground pixel (red) */
+		0xFD, 0xFE,             /* white, black */
+		0xF9,                   /* line 2 */
+		0xFA,                   /* line 3 */
+		0xD1, 0x00, 0xFF, 0x00, 0xA5, /* line 4: set-fg fg/bg image of 8, fg = green */
+	};
+	interleaved_hand(dir, "interleaved-hand-24-specials", 24, 8, 4, a24, sizeof(a24));
+
+	/* 6x5 at 16 bpp: an extended set-fg fg/bg image (0xD0, n - 1) that crosses from the first line
+	 * into the second (it keeps the first line's rules), back-to-back background runs below the
+	 * first line (a regular one, then a mega-mega one that starts with above XOR fg), mega-mega
+	 * forms of set-fg run (0xF6), set-fg fg/bg image (0xF7) and dithered run (0xF8), a fg run. */
+	static const BYTE b16[] = {
+		0xD0, 0x08, 0x1F, 0xF8, 0x6B, 0x01, /* 9 */
+		0x03,                               /* 12 */
+		0xF0, 0x02, 0x00,                   /* 14 */
+		0xF6, 0x04, 0x00, 0xE0, 0x07,       /* 18 */
+		0xF7, 0x03, 0x00, 0x00, 0xF8, 0x05, /* 21 */
+		0xF8, 0x02, 0x00, 0x34, 0x12, 0x78, 0x56, /* mega dithered run of 2 pairs: 25 */
+		0x25,                               /* fg run 5: 30 */
+	};
+	interleaved_hand(dir, "interleaved-hand-16-mega", 16, 6, 5, b16, sizeof(b16));
+
+	/* 20x3 at 15 bpp: an extended set-fg run (16 + 4 = 20 pixels: the first line), an extended
+	 * dithered run (16 + 0 = 16 pairs: 32 pixels), a lite dithered run of 4 pairs, white, black. */
+	static const BYTE c15[] = {
+		0xC0, 0x04, 0x00, 0x7C,                   /* set-fg run 20, fg = 0x7C00 (red) */
+		0xE0, 0x00, 0xE0, 0x03, 0x1F, 0x00,       /* dithered 16 pairs: green, blue */
+		0xE3, 0xFF, 0x7F, 0x00, 0x00,             /* dithered 3 pairs: white, black: 58 */
+		0xFD, 0xFE,                               /* 60 */
+	};
+	interleaved_hand(dir, "interleaved-hand-15-lite", 15, 20, 3, c15, sizeof(c15));
+
+	/* 4x3 at 8 bpp (a grey palette): colour image, fg run on the first line (white), background
+	 * with a foreground pixel, a set-fg fg/bg image (lite, ext length 4). */
+	static const BYTE d8[] = {
+		0x82, 0x10, 0x20, /* colour image 2 */
+		0x22,             /* fg run 2: white: line 1 done */
+		0x01,             /* bg run 1: line 2 starts, 0x10 */
+		0x01,             /* bg run 1 again: above ^ fg = 0x20 ^ 0xFF */
+		0x62, 0x40,       /* colour run 2 */
+		0xD0, 0x03, 0x77, 0x09, /* set-fg fg/bg image of 4, fg = 0x77, mask 1001 */
+	};
+	interleaved_hand(dir, "interleaved-hand-8", 8, 4, 3, d8, sizeof(d8));
+}
+
 static int cmd_vectors(const char* dir)
 {
 	char path[4096];
@@ -605,6 +916,29 @@ static int cmd_vectors(const char* dir)
 	            PLANAR_FORMAT_HEADER_RLE | PLANAR_FORMAT_HEADER_NA, 4, 1);
 	planar_case(dir, "planar-cll1-rle", 64, 64, 30, 0, "gen.c",
 	            PLANAR_FORMAT_HEADER_RLE | PLANAR_FORMAT_HEADER_NA, 1, 0);
+
+	/* interleaved RLE: FreeRDP's encoder at 15, 16 and 24 bpp (64x64 is its largest tile) on
+	 * segment pictures aimed at each order kind and on a piece of desktop, plus hand-built streams
+	 * for the orders it never writes. */
+	static const struct
+	{
+		const char* name;
+		int w, h, kinds;
+		uint32_t seed;
+	} pics[] = {
+		{ "mixed", 64, 64, 0x3F, 41 },  { "runs", 64, 64, 0x1B, 42 }, { "text", 64, 48, 0x07, 43 },
+		{ "images", 32, 64, 0x38, 44 }, { "desktop", 64, 64, 0, 45 }, { "narrow", 8, 32, 0x3F, 46 },
+	};
+	static const int depths[] = { 24, 16, 15 };
+	for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
+		for (size_t i = 0; i < sizeof(pics) / sizeof(pics[0]); i++)
+		{
+			char name[128];
+			snprintf(name, sizeof(name), "interleaved-%s-%d", pics[i].name, depths[d]);
+			interleaved_case(dir, name, depths[d], pics[i].w, pics[i].h, pics[i].seed + (uint32_t)d,
+			                 pics[i].kinds);
+		}
+	interleaved_hand_cases(dir);
 
 	fprintf(manifest, "\n  ]\n}\n");
 	fclose(manifest);
