@@ -32,9 +32,10 @@ export interface DesktopCert {
   expires: Date;
 }
 
-/** What a reissued certificate is for. More kinds (kube, app) join this union. */
+/** What a reissued certificate is for. More kinds (app) join this union. */
 export type CertRoute =
   | { kind: 'windows_desktop'; desktop: string; login: string }
+  | { kind: 'kube'; kubeCluster: string }
   | {
       kind: 'db';
       /** The database's name (RouteToDatabase.ServiceName). */
@@ -90,6 +91,13 @@ function routeSpec(r: CertRoute): RouteSpec {
         reason: `MFA is required to access Windows desktop "${r.desktop}"`,
       };
     }
+    case 'kube':
+      return {
+        usage: UserCertsRequest_CertUsage.Kubernetes,
+        fields: { KubernetesCluster: r.kubeCluster },
+        target: { Target: { $case: 'KubernetesCluster', value: r.kubeCluster } },
+        reason: `MFA is required to access Kubernetes cluster "${r.kubeCluster}"`,
+      };
     case 'db': {
       const route = {
         ServiceName: r.service,
