@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { noLog, type Logger } from '../client/config.js';
 import { DesktopGraphics } from '../rdp/graphics.js';
 import type { Rect } from '../rdp/framebuffer.js';
+import type { PointerImage } from '../rdp/pointer.js';
 import { TshError } from '../util/errors.js';
 import type { TdpMessage } from '../wire/tdp/messages.js';
 import { TdpParser } from '../wire/tdp/parser.js';
@@ -69,6 +70,13 @@ export interface FrameInfo {
   dirty: Rect[];
 }
 
+/** The pointer to show: the system default, none, or an image (the same object while it is the same
+ * cached pointer). */
+export interface PointerShape {
+  kind: 'system' | 'hidden' | 'custom';
+  image?: PointerImage;
+}
+
 export interface SessionStats {
   /** Messages received from the service. */
   messages: number;
@@ -86,6 +94,8 @@ export interface DesktopSessionEvents {
   alert: [{ level: AlertLevel; message: string }];
   /** Text copied on the desktop (only when the clipboard policy lets it come back). */
   clipboard: [{ text: string }];
+  /** The desktop's pointer shape changed (RDP pointer updates; the position alone does not count). */
+  pointer: [PointerShape];
   closed: [Error | undefined];
 }
 
@@ -259,6 +269,7 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
       case 'fastPath': {
         const gfx = this.requireGraphics('an RDP update');
         const before = gfx.stats.frames;
+        const { kind, image } = gfx.pointer;
         for (const pdu of gfx.processFastPath(ev.pdu)) {
           this.write(
             this.hs.input({ type: 'rdpResponse', pdu: Buffer.from(pdu.buffer, pdu.byteOffset, pdu.length) }),
@@ -267,6 +278,8 @@ export class DesktopSession extends EventEmitter<DesktopSessionEvents> {
         }
         this.stats.frames += gfx.stats.frames - before;
         this.updated(gfx);
+        const p = gfx.pointer;
+        if (p.kind !== kind || p.image !== image) this.emit('pointer', { kind: p.kind, image: p.image });
         return;
       }
       case 'png': {

@@ -1,12 +1,26 @@
 // A desktop session shown in the viewer page: the framebuffer's dirty rectangles go out as raw
 // RGBA (read at send time, so a slow page gets the newest pixels, never a backlog of stale ones),
-// the page's input comes back as scancodes, mouse and wheel messages, in order.
+// the page's input comes back as scancodes, mouse and wheel messages, in order. Clipboard text goes
+// both ways as the session's --clipboard policy lets it (the session enforces it; the page is told
+// which ways are open so it does not even read what may not go), and the desktop's pointer shape
+// becomes the page's cursor.
 import type { Logger } from '../client/config.js';
 import type { Rect } from '../rdp/framebuffer.js';
 import type { MouseButtonName } from '../tdp/outgoing.js';
 import { KEY_SCANCODES } from '../tdp/scancodes.js';
-import { WHEEL_NOTCH, type DesktopSession } from '../tdp/session.js';
-import { encodeRect, parsePageInput, type PageInput } from './protocol.js';
+import {
+  ClipboardDisabledError,
+  WHEEL_NOTCH,
+  type DesktopSession,
+  type PointerShape,
+} from '../tdp/session.js';
+import {
+  clipboardPolicyMessage,
+  encodeRect,
+  parsePageInput,
+  PointerEncoder,
+  type PageInput,
+} from './protocol.js';
 import type { ServerSocket } from './socket.js';
 
 /** Stop sending pixels while this much is still queued for the page; resume on drain. */
@@ -24,14 +38,31 @@ export interface BridgeStats {
   /** Time spent copying pixels into messages (ms). */
   encodeMs: number;
   inputs: number;
+  /** Clipboard texts sent to the desktop / to the page. */
+  clipboardOut: number;
+  clipboardIn: number;
+  /** Pointer shapes sent to the page. */
+  pointers: number;
 }
 
 export class ViewerBridge {
-  readonly stats: BridgeStats = { rects: 0, bytes: 0, encodeMs: 0, inputs: 0 };
+  readonly stats: BridgeStats = {
+    rects: 0,
+    bytes: 0,
+    encodeMs: 0,
+    inputs: 0,
+    clipboardOut: 0,
+    clipboardIn: 0,
+    pointers: 0,
+  };
   private pending: Rect[] = [];
   private scheduled = false;
   private inputQueue: Promise<void> = Promise.resolve();
   private readonly detach: () => void;
+  private readonly pointers = new PointerEncoder();
+  private clipboardPolicy = '';
+  /** The page's script said it runs: clipboard and pointer messages go from then on. */
+  private ready = false;
 
   constructor(
     private readonly session: DesktopSession,
@@ -39,19 +70,72 @@ export class ViewerBridge {
     private readonly log: Logger,
   ) {
     const onFrame = ({ dirty }: { dirty: Rect[] }) => this.queue(dirty);
-    const onActivated = () => this.sendScreen();
+    const onActivated = () => {
+      this.sendScreen();
+      this.sendClipboardPolicy(); // the service says again whether it shares the clipboard
+    };
     const onDrain = () => this.schedule();
+    const onClipboard = ({ text }: { text: string }) => this.sendClipboard(text);
+    const onPointer = (p: PointerShape) => this.sendPointer(p);
     session.on('frame', onFrame);
     session.on('activated', onActivated);
+    session.on('clipboard', onClipboard);
+    session.on('pointer', onPointer);
     socket.on('drain', onDrain);
     socket.on('text', (t) => this.onInput(t));
     this.detach = () => {
       session.off('frame', onFrame);
       session.off('activated', onActivated);
+      session.off('clipboard', onClipboard);
+      session.off('pointer', onPointer);
       socket.off('drain', onDrain);
     };
     socket.once('close', () => this.detach());
     this.sendScreen();
+  }
+
+  /** The page's script runs (its 'ready'): the clipboard ways, what the desktop copied before, the pointer. */
+  private sendState(): void {
+    if (this.ready) return;
+    this.ready = true;
+    this.sendClipboardPolicy();
+    // The session keeps only text that may come back.
+    const copied = this.session.clipboardFromRemote ? this.session.remoteClipboard : undefined;
+    if (copied !== undefined) this.sendClipboard(copied);
+    const pointer = this.session.graphics?.pointer;
+    if (pointer && pointer.kind !== 'system') this.sendPointer(pointer);
+  }
+
+  private sendJson(m: object): void {
+    if (this.socket.open) this.socket.sendText(JSON.stringify(m));
+  }
+
+  /** Which ways the clipboard is open, when that changed (the page shows it once). */
+  private sendClipboardPolicy(): void {
+    if (!this.ready) return;
+    const m = clipboardPolicyMessage(this.session);
+    const key = JSON.stringify(m);
+    if (key === this.clipboardPolicy) return;
+    this.clipboardPolicy = key;
+    this.log('viewer: clipboard', { toRemote: m.toRemote, fromRemote: m.fromRemote });
+    this.sendJson(m);
+  }
+
+  private sendClipboard(text: string): void {
+    // The session drops text the policy keeps from coming back; checked again for the page.
+    if (!this.ready || !this.session.clipboardFromRemote) return;
+    this.stats.clipboardIn++;
+    this.sendJson({ type: 'clipboard', text });
+  }
+
+  private sendPointer(p: PointerShape): void {
+    if (!this.ready) return;
+    try {
+      this.sendJson(this.pointers.message(p));
+      this.stats.pointers++;
+    } catch (err) {
+      this.log('viewer: pointer not shown', { error: (err as Error).message });
+    }
   }
 
   /** The screen size, then the whole screen. */
@@ -105,6 +189,10 @@ export class ViewerBridge {
       this.log('viewer: ignored a message from the page', { text: text.slice(0, 100) });
       return;
     }
+    if (input.t === 'ready') {
+      this.sendState();
+      return;
+    }
     this.stats.inputs++;
     // One after another: a click must not overtake the move before it.
     this.inputQueue = this.inputQueue
@@ -145,6 +233,16 @@ export class ViewerBridge {
         if (i.width !== s.width || i.height !== s.height) {
           this.log('viewer: asking for a new screen size', { width: i.width, height: i.height });
           await s.send([{ type: 'screenSpec', width: i.width, height: i.height }]);
+        }
+        return;
+      case 'clipboard':
+        try {
+          await s.setClipboard(i.text);
+          this.stats.clipboardOut++;
+        } catch (err) {
+          // The page was told the way is closed; a page that sends anyway gets nothing through.
+          if (!(err instanceof ClipboardDisabledError)) throw err;
+          this.log('viewer: clipboard text not sent', { reason: err.message });
         }
         return;
     }

@@ -133,7 +133,9 @@ export class ViewerServer extends EventEmitter<ViewerServerEvents> {
         "script-src 'self'",
         "style-src 'unsafe-inline'",
         `connect-src ws://${host}`,
-        "img-src 'none'",
+        // The desktop's pointer shape is the canvas's CSS cursor, a PNG data: URL (page.ts); CSS
+        // cursor images are fetched as images, so img-src governs them. data: only: nothing else loads.
+        'img-src data:',
         "base-uri 'none'",
         "form-action 'none'",
         "frame-ancestors 'none'",
