@@ -71,6 +71,28 @@ export class KeyPaths {
   certsPem(proxyHost: string): string {
     return path.join(this.proxyKeyDir(proxyHost), 'certs.pem');
   }
+  /** Database certificates of one user: <user>-db (keypaths.DatabaseDir). */
+  databaseDir(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}-db`);
+  }
+  databaseCredentialDir(proxyHost: string, user: string, cluster: string): string {
+    return path.join(this.databaseDir(proxyHost, user), cluster);
+  }
+  /** v17+: each database has its own key beside its certificate. */
+  databaseCert(proxyHost: string, user: string, cluster: string, db: string): string {
+    return path.join(this.databaseCredentialDir(proxyHost, user, cluster), `${db}.crt`);
+  }
+  databaseKey(proxyHost: string, user: string, cluster: string, db: string): string {
+    return path.join(this.databaseCredentialDir(proxyHost, user, cluster), `${db}.key`);
+  }
+  /** v16 and older: <db>-x509.pem, signed for the profile's key; ignored (log in again) and removed. */
+  legacyDatabaseCert(proxyHost: string, user: string, cluster: string, db: string): string {
+    return path.join(this.databaseCredentialDir(proxyHost, user, cluster), `${db}-x509.pem`);
+  }
+  /** The self-signed local CA of the TLS local proxy (Oracle only upstream). */
+  databaseLocalCA(proxyHost: string, user: string): string {
+    return path.join(this.databaseDir(proxyHost, user), 'proxy-localca.pem');
+  }
   kubeCredLock(proxyHost: string): string {
     return path.join(this.proxyKeyDir(proxyHost), 'kube_credentials.lock');
   }

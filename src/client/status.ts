@@ -11,6 +11,7 @@ import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
 import { KeyPaths } from '../auth/keypaths.js';
 import { FileKeyStore } from '../auth/keystore.js';
 import { profileCluster, profileName, type Profile } from '../auth/profile.js';
+import { listDbCertNames } from './dbcerts.js';
 
 /** Extensions tsh status leaves out of "Extensions:" (lib/client/profile.go profileStatusFromKeyRing). */
 const HIDDEN_EXTENSIONS = new Set([
@@ -282,7 +283,28 @@ export function profileStatus(
   // Certificates that are not for the keys beside them (a login killed between its writes) would
   // show as logged in while every connection fails; say to log in again instead.
   new FileKeyStore(paths.base).checkKeyPairs(name, user, cluster, { tlsCert, sshCert });
+  status.databases = activeDatabaseNames(paths, name, user, cluster);
   return status;
+}
+
+/**
+ * ProfileStatus.DatabaseServices: the service names of the database certificates saved for the
+ * profile's cluster (keys/<proxy>/<user>-db/<cluster>/<db>.crt), by file name. Unreadable ones are
+ * left out.
+ */
+export function activeDatabaseNames(paths: KeyPaths, proxy: string, user: string, cluster: string): string[] {
+  const out: string[] = [];
+  for (const db of listDbCertNames(paths, proxy, user, cluster)) {
+    const pem = readFileIfExists(paths.databaseCert(proxy, user, cluster, db));
+    if (!pem) continue;
+    try {
+      const route = decodeTlsIdentity(pem.toString('utf8')).routeToDatabase;
+      if (route?.serviceName) out.push(route.serviceName);
+    } catch {
+      // a corrupt certificate is not an active database
+    }
+  }
+  return out;
 }
 
 /**

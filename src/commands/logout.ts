@@ -40,7 +40,7 @@ export function runLogout(_o: LogoutOptions, ctx: CommandContext): number {
       }
       who = users[0];
     }
-    if (!logoutUser(ctx.home, host, who)) {
+    if (!logoutUser(ctx.home, host, who, ctx.env)) {
       out.write(`User ${who} already logged out from ${host}.\n`);
       return 1;
     }
@@ -53,7 +53,7 @@ export function runLogout(_o: LogoutOptions, ctx: CommandContext): number {
     );
     return 0;
   }
-  logoutAll(ctx.home);
+  logoutAll(ctx.home, ctx.env);
   out.write('Logged out all users from all proxies.\n');
   return 0;
 }

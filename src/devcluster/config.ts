@@ -17,8 +17,12 @@ export interface RoleConfig {
   desktop_clipboard?: boolean;
   kubernetes_groups?: string[];
   kubernetes_users?: string[];
+  /** types.KubernetesResource list ({kind, namespace, name, verbs}); unset: full access (role v7). */
+  kubernetes_resources?: Array<{ kind: string; namespace?: string; name?: string; verbs?: string[] }>;
   db_names?: string[];
   db_users?: string[];
+  /** Database roles for automatic user provisioning (accepted, not applied: no auto-provisioning here). */
+  db_roles?: string[];
   /** e.g. "12h", "30m"; caps the requested certificate TTL. */
   max_session_ttl?: string;
   forward_agent?: boolean;
@@ -135,6 +139,35 @@ function windowsDesktopService(v: unknown): WindowsDesktopServiceConfig {
   if (tdpb !== undefined && typeof tdpb !== 'boolean')
     throw new ConfigError('config: windows_desktop_service.tdpb must be true or false');
   return { tdpb: tdpb !== false };
+}
+
+/** Database protocols the dev cluster's database service serves (engines in src/devcluster/db). */
+export const DATABASE_PROTOCOLS = ['postgres', 'mysql'] as const;
+
+/**
+ * A `databases[]` entry: protocol one of DATABASE_PROTOCOLS (default postgres), uri host:port,
+ * optional ca_cert_file and mysql_server_version strings. Wording after types.DatabaseV3
+ * CheckAndSetDefaults.
+ */
+function database(d: ResourceConfig, i: number): ResourceConfig {
+  const where = `config: databases[${i}] (${d.name})`;
+  const protocol = d.protocol === undefined || d.protocol === null ? 'postgres' : String(d.protocol);
+  if (!(DATABASE_PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new ConfigError(
+      `${where}: unsupported database "${d.name}" protocol "${protocol}", supported are: ${DATABASE_PROTOCOLS.join(', ')}`,
+    );
+  }
+  const uri = d.uri === undefined || d.uri === null ? '' : String(d.uri);
+  if (!uri) throw new ConfigError(`${where}: database "${d.name}" URI is empty`);
+  if (!/^(?:\[[^\]]+\]|[^:/\s]+):\d{1,5}$/.test(uri)) {
+    throw new ConfigError(`${where}: invalid database "${d.name}" address "${uri}": expected host:port`);
+  }
+  for (const k of ['ca_cert_file', 'mysql_server_version', 'description'] as const) {
+    if (d[k] !== undefined && d[k] !== null && typeof d[k] !== 'string') {
+      throw new ConfigError(`${where}: ${k} must be a string`);
+    }
+  }
+  return { ...d, protocol, uri };
 }
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
@@ -304,7 +337,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     users,
     roles,
     nodes: list<ResourceConfig>(r.nodes, 'nodes'),
-    databases: list<ResourceConfig>(r.databases, 'databases'),
+    databases: list<ResourceConfig>(r.databases, 'databases').map(database),
     kube_clusters: list<ResourceConfig>(r.kube_clusters, 'kube_clusters'),
     apps: list<ResourceConfig>(r.apps, 'apps'),
     desktops: list<ResourceConfig>(r.desktops, 'desktops').map(desktop),

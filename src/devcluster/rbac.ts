@@ -110,6 +110,7 @@ export type DenyConfig = Partial<
     | 'windows_desktop_logins'
     | 'db_names'
     | 'db_users'
+    | 'db_roles'
     | 'kubernetes_groups'
     | 'kubernetes_users'
   >

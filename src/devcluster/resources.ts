@@ -151,6 +151,7 @@ function dbEntry(r: ResourceConfig, version: string): CatalogEntry {
                 URI: str(r.uri, 'localhost:5432'),
                 CACert: '',
                 DynamicLabels: {},
+                MySQL: r.mysql_server_version ? { ServerVersion: str(r.mysql_server_version) } : undefined,
                 AdminUser: undefined,
               },
               Status: undefined,

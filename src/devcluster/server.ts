@@ -38,6 +38,10 @@ import { transportService } from './transportservice.js';
 import { desktopServiceCert, WindowsDesktopService, type DesktopServiceCert } from './desktop/service.js';
 import { startShadowDesktops, type ShadowDesktops } from './desktop/shadow.js';
 import { WebApi } from './web.js';
+import { DATABASE_ALPN, DatabaseService } from './db/service.js';
+import { postgresEngine } from './db/postgres.js';
+import { mysqlEngine } from './db/mysql.js';
+import { isKubeSni, KubeService } from './kube/service.js';
 
 export interface DevClusterOptions {
   config?: DevClusterConfig;
@@ -46,6 +50,8 @@ export interface DevClusterOptions {
   dataDir?: string;
   /** Structured log sink; default: silent. */
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Pings on "-ping" database connections this often (default 30 s, ProxyPingInterval). */
+  dbPingIntervalMs?: number;
 }
 
 export interface ReadyInfo {
@@ -128,6 +134,10 @@ export class DevCluster {
   private readonly proxySshServer: ProxySshServer;
   /** The Windows Desktop Service ProxyWindowsDesktopSession relays to. */
   readonly desktopService: WindowsDesktopService;
+  /** The database service behind the database ALPN protocols (src/devcluster/db/service.ts). */
+  readonly databaseService: DatabaseService;
+  /** Kubernetes access, routed by SNI kube-teleport-proxy-alpn.* (src/devcluster/kube/service.ts). */
+  readonly kubeService: KubeService;
   /** In-process SSH nodes (config nodes without an address). */
   readonly sshNodes: SshNode[] = [];
   /** Where in-process nodes write session recordings (`<session id>.tar`). */
@@ -147,6 +157,7 @@ export class DevCluster {
     readonly authority: Authority,
     certs: { web: ServerCert; proxy: ServerCert; auth: ServerCert; desktop: DesktopServiceCert },
     private readonly log: NonNullable<DevClusterOptions['log']>,
+    opts: Pick<DevClusterOptions, 'dbPingIntervalMs'> = {},
   ) {
     this.catalog = new Catalog(config);
     this.web = new WebApi({ cfg: config, authority, publicAddr: () => this.addr, log });
@@ -165,13 +176,41 @@ export class DevCluster {
       certs.desktop,
     );
 
+    // Database connections (lib/service/service.go registers the Postgres and MySQL proxies on
+    // the ALPN router): a web-TLS client certificate with RouteToDatabase is the tunnel path.
+    this.databaseService = new DatabaseService({
+      config,
+      authority,
+      recordingsDir: () => this.recordingsDir,
+      log,
+      serverCert: certs.web,
+      engines: { postgres: postgresEngine, mysql: mysqlEngine },
+      pingIntervalMs: opts.dbPingIntervalMs,
+    });
+    this.kubeService = new KubeService({ config, authority, recordingsDir: () => this.recordingsDir, log });
+    for (const p of DATABASE_ALPN) {
+      this.handlers.set(p, (s) => this.databaseService.handle(s, offeredAlpn.get(rawSocketOf(s)) ?? []));
+    }
+
     this.webTls = tls.createServer({
       ...certs.web,
+      // setupTLSConfigClientCAGeneratorForCluster: VerifyClientCertIfGiven with the user CA, so
+      // database tunnels (and app access) can present a certificate and browsers need not. Node
+      // does not fail the handshake for an unverified certificate: `authorized` says it.
+      requestCert: true,
+      rejectUnauthorized: false,
+      ca: [authority.userTLS.certPem],
       // Choose by the client's offer; unknown protocols get no_application_protocol.
       ALPNCallback: ({ protocols }) => protocols.find((p) => this.handlers.has(p)),
     });
     this.webTls.on('secureConnection', (s) => {
       guard(s);
+      // alpnproxy handleConn: a database identity in the web TLS goes to the database handler,
+      // whatever the ALPN (tsh's tunnel).
+      if (!DatabaseService.selects(s.alpnProtocol || '') && DatabaseService.tunnelIdentityOf(s)) {
+        this.databaseService.handle(s, offeredAlpn.get(rawSocketOf(s)) ?? []);
+        return;
+      }
       const h = this.handlers.get(s.alpnProtocol || 'http/1.1');
       if (h) h(s);
       else s.destroy();
@@ -299,7 +338,7 @@ export class DevCluster {
       sshNodes.push(node);
       nodes.push({ ...n, id: info.id, addr: `127.0.0.1:${node.port}` });
     }
-    const dc = new DevCluster({ ...cfg, nodes, desktops: shadows.desktops }, authority, certs, log);
+    const dc = new DevCluster({ ...cfg, nodes, desktops: shadows.desktops }, authority, certs, log, opts);
     dc.sshNodes.push(...sshNodes);
     dc.recordingsDir = recordingsDir;
     dc.tempRecordings = !opts.dataDir;
@@ -341,7 +380,12 @@ export class DevCluster {
     this.track(s);
     peekClientHello(s, { timeoutMs: 15_000 })
       .then(
-        ({ alpn }) => {
+        ({ alpn, serverName }) => {
+          // alpnproxy: a kube SNI goes to the kube handler whatever the ALPN.
+          if (tlsRouting && isKubeSni(serverName)) {
+            this.kubeService.handle(s);
+            return;
+          }
           if (!tlsRouting) {
             // Separate ports: this is only the web port.
             this.webTls.emit('connection', s);
@@ -359,6 +403,8 @@ export class DevCluster {
           } else if (alpn.includes(ALPN_PROXY_SSH_GRPC) || alpn.includes(ALPN_PROXY_GRPC_MTLS)) {
             this.proxyTls.emit('connection', s);
           } else {
+            // The database handlers read the offer (teleport-mysql-<base64 version>).
+            offeredAlpn.set(s, alpn);
             this.webTls.emit('connection', s);
           }
         },
@@ -419,6 +465,8 @@ export class DevCluster {
     this.httpServer.closeAllConnections();
     this.proxySshServer.stop();
     this.desktopService.stop();
+    this.databaseService.stop();
+    this.kubeService.stop();
     for (const s of this.sockets) s.destroy();
     await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop()), this.stopShadowDesktops()]);
     if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });
@@ -451,6 +499,14 @@ function withReceiveWindow<T>(window: number, create: () => T): T {
   } finally {
     http2.createServer = original;
   }
+}
+
+/** The client's ALPN offer per raw web-port connection (from the peeked ClientHello). */
+const offeredAlpn = new WeakMap<net.Socket, string[]>();
+
+/** The raw connection under a tls.Server's socket (Node keeps it as `_parent`). */
+function rawSocketOf(s: tls.TLSSocket): net.Socket {
+  return ((s as unknown as { _parent?: net.Socket })._parent ?? s) as net.Socket;
 }
 
 /**

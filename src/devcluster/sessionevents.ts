@@ -2,7 +2,7 @@
 //   StreamSessionEvents  the events of <recordingsDir>/<sid>.tar (proto-stream V1) from
 //                        StartIndex on, as a server stream of events.OneOf;
 //   GetSessionEvents     the audit search tsh recordings ls uses: the session.end and
-//                        windows.desktop.session.end events of the recordings in a time range
+//                        windows.desktop.session.end / db.session.end events of the recordings in a time range
 //                        (upstream's SessionRecordingEvents), paged by LastKey/StartKey.
 // Upstream: api/proto/teleport/legacy/client/proto/authservice.proto (messages),
 // lib/events/auditlog.go / lib/auth (semantics). RBAC is simplified: a user sees the sessions
@@ -18,6 +18,7 @@ import type {
 } from '../gen/teleport/legacy/client/proto/authservice.js';
 import { Order } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type {
+  DatabaseSessionEnd,
   OneOf,
   SessionEnd,
   WindowsDesktopSessionEnd,
@@ -43,11 +44,13 @@ interface Summary {
 type SessionEndEvent = OneOf & {
   Event:
     | { $case: 'SessionEnd'; value: SessionEnd }
-    | { $case: 'WindowsDesktopSessionEnd'; value: WindowsDesktopSessionEnd };
+    | { $case: 'WindowsDesktopSessionEnd'; value: WindowsDesktopSessionEnd }
+    | { $case: 'DatabaseSessionEnd'; value: DatabaseSessionEnd };
 };
 
 function isSessionEnd(ev: OneOf): ev is SessionEndEvent {
-  return ev.Event?.$case === 'SessionEnd' || ev.Event?.$case === 'WindowsDesktopSessionEnd';
+  const c = ev.Event?.$case;
+  return c === 'SessionEnd' || c === 'WindowsDesktopSessionEnd' || c === 'DatabaseSessionEnd';
 }
 
 function owners(ev: OneOf, into: Set<string>): void {
@@ -57,10 +60,12 @@ function owners(ev: OneOf, into: Set<string>): void {
     case 'SessionStart':
     case 'SessionJoin':
     case 'WindowsDesktopSessionStart':
+    case 'DatabaseSessionStart':
       if (e.value.User?.User) into.add(e.value.User.User);
       break;
     case 'SessionEnd':
     case 'WindowsDesktopSessionEnd':
+    case 'DatabaseSessionEnd':
       if (e.value.User?.User) into.add(e.value.User.User);
       for (const p of e.value.Participants) into.add(p);
       break;

@@ -263,7 +263,7 @@ export function databaseJSON(d: DatabaseV3): GoJSONObject {
   spec.azure = zeroDatabaseAzure(); // Azure (undeclared)
   spec.tls = { mode: 0 }; // DatabaseTLS{mode, ca_cert?, server_name?, trust_system_cert_pool?}; enum without MarshalJSON -> number
   spec.ad = { domain: '', spn: '' }; // AD{keytab_file?, krb5_file?, domain, spn, ldap_cert?, kdc_host_name?}
-  spec.mysql = {}; // MySQLOptions{server_version?}
+  spec.mysql = sp?.MySQL?.ServerVersion ? { server_version: sp.MySQL.ServerVersion } : {};
   if (sp?.AdminUser !== undefined) {
     // *DatabaseAdminUser, omitempty; its fields have no omitempty.
     spec.admin_user = { name: sp.AdminUser.Name, default_database: sp.AdminUser.DefaultDatabase };
@@ -275,7 +275,8 @@ export function databaseJSON(d: DatabaseV3): GoJSONObject {
   const status: GoJSONObject = {};
   setIf(status, 'ca_cert', st?.CACert);
   status.aws = zeroDatabaseAWS(); // jsontag "aws" (undeclared)
-  status.mysql = {}; // "mysql,omitempty" but a struct (undeclared)
+  // "mysql,omitempty" but a struct: always there.
+  status.mysql = st?.MySQL?.ServerVersion ? { server_version: st.MySQL.ServerVersion } : {};
   if (st?.ManagedUsers?.length) status.managed_users = [...st.ManagedUsers];
   status.azure = zeroDatabaseAzure(); // jsontag "azure" (undeclared)
   o.status = status;

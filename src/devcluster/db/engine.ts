@@ -46,6 +46,11 @@ export interface EngineContext {
    */
   authorize(identity: TlsIdentity, client: { remoteAddr: string }): Promise<DatabaseSession>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * MySQL: the server version to announce — from the client's `teleport-mysql-<base64>` ALPN
+   * entry, else the database's mysql_server_version, else the engine's default.
+   */
+  mysqlServerVersion?: string;
 }
 
 /** An authorized session: where to connect, as whom, and where events go. */
@@ -53,6 +58,7 @@ export interface DatabaseSession {
   /** Session id (uuid) shared by the audit events and the recording. */
   id: string;
   identity: TlsIdentity;
+  /** The route in force; an engine may change `database` (MySQL COM_INIT_DB), and emit() follows it. */
   route: RouteToDatabase;
   target: DatabaseTarget;
   /**

@@ -196,7 +196,7 @@ export interface DatabaseV3 {
 
 /**
  * Subset: cloud-specific sections (AWS = 5, GCP = 6, Azure = 7, TLS = 8,
- * AD = 9, MySQL = 10, MongoAtlas = 12, Oracle = 13) are not declared.
+ * AD = 9, MongoAtlas = 12, Oracle = 13) are not declared.
  */
 export interface DatabaseSpecV3 {
   Protocol: string;
@@ -204,6 +204,7 @@ export interface DatabaseSpecV3 {
   /** Deprecated upstream (moved to TLS.CACert). */
   CACert: string;
   DynamicLabels: { [key: string]: CommandLabelV2 };
+  MySQL?: MySQLOptions | undefined;
   AdminUser?: DatabaseAdminUser | undefined;
 }
 
@@ -212,14 +213,23 @@ export interface DatabaseSpecV3_DynamicLabelsEntry {
   value?: CommandLabelV2 | undefined;
 }
 
+/**
+ * The MySQL server version the proxy announces to clients (the configured one in Spec; the one
+ * the database service saw in Status).
+ */
+export interface MySQLOptions {
+  ServerVersion: string;
+}
+
 export interface DatabaseAdminUser {
   Name: string;
   DefaultDatabase: string;
 }
 
-/** Subset: AWS = 2, MySQL = 3 and Azure = 5 are not declared. */
+/** Subset: AWS = 2 and Azure = 5 are not declared. */
 export interface DatabaseStatusV3 {
   CACert: string;
+  MySQL?: MySQLOptions | undefined;
   ManagedUsers: string[];
 }
 
@@ -2495,7 +2505,7 @@ export const DatabaseV3: MessageFns<DatabaseV3> = {
 };
 
 function createBaseDatabaseSpecV3(): DatabaseSpecV3 {
-  return { Protocol: "", URI: "", CACert: "", DynamicLabels: {}, AdminUser: undefined };
+  return { Protocol: "", URI: "", CACert: "", DynamicLabels: {}, MySQL: undefined, AdminUser: undefined };
 }
 
 export const DatabaseSpecV3: MessageFns<DatabaseSpecV3> = {
@@ -2512,6 +2522,9 @@ export const DatabaseSpecV3: MessageFns<DatabaseSpecV3> = {
     globalThis.Object.entries(message.DynamicLabels).forEach(([key, value]: [string, CommandLabelV2]) => {
       DatabaseSpecV3_DynamicLabelsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
     });
+    if (message.MySQL !== undefined) {
+      MySQLOptions.encode(message.MySQL, writer.uint32(82).fork()).join();
+    }
     if (message.AdminUser !== undefined) {
       DatabaseAdminUser.encode(message.AdminUser, writer.uint32(90).fork()).join();
     }
@@ -2566,6 +2579,14 @@ export const DatabaseSpecV3: MessageFns<DatabaseSpecV3> = {
             }
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.MySQL = MySQLOptions.decode(reader, reader.uint32());
+            continue;
+          }
           case 11: {
             if (tag !== 90) {
               break;
@@ -2605,6 +2626,7 @@ export const DatabaseSpecV3: MessageFns<DatabaseSpecV3> = {
           {},
         )
         : {},
+      MySQL: isSet(object.MySQL) ? MySQLOptions.fromJSON(object.MySQL) : undefined,
       AdminUser: isSet(object.AdminUser) ? DatabaseAdminUser.fromJSON(object.AdminUser) : undefined,
     };
   },
@@ -2629,6 +2651,9 @@ export const DatabaseSpecV3: MessageFns<DatabaseSpecV3> = {
         });
       }
     }
+    if (message.MySQL !== undefined) {
+      obj.MySQL = MySQLOptions.toJSON(message.MySQL);
+    }
     if (message.AdminUser !== undefined) {
       obj.AdminUser = DatabaseAdminUser.toJSON(message.AdminUser);
     }
@@ -2650,6 +2675,9 @@ export const DatabaseSpecV3: MessageFns<DatabaseSpecV3> = {
         }
         return acc;
       }, {});
+    message.MySQL = (object.MySQL !== undefined && object.MySQL !== null)
+      ? MySQLOptions.fromPartial(object.MySQL)
+      : undefined;
     message.AdminUser = (object.AdminUser !== undefined && object.AdminUser !== null)
       ? DatabaseAdminUser.fromPartial(object.AdminUser)
       : undefined;
@@ -2748,6 +2776,73 @@ export const DatabaseSpecV3_DynamicLabelsEntry: MessageFns<DatabaseSpecV3_Dynami
   },
 };
 
+function createBaseMySQLOptions(): MySQLOptions {
+  return { ServerVersion: "" };
+}
+
+export const MySQLOptions: MessageFns<MySQLOptions> = {
+  encode(message: MySQLOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ServerVersion !== "") {
+      writer.uint32(10).string(message.ServerVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ServerVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLOptions {
+    return { ServerVersion: isSet(object.ServerVersion) ? globalThis.String(object.ServerVersion) : "" };
+  },
+
+  toJSON(message: MySQLOptions): unknown {
+    const obj: any = {};
+    if (message.ServerVersion !== "") {
+      obj.ServerVersion = message.ServerVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLOptions>, I>>(base?: I): MySQLOptions {
+    return MySQLOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLOptions>, I>>(object: I): MySQLOptions {
+    const message = createBaseMySQLOptions();
+    message.ServerVersion = object.ServerVersion ?? "";
+    return message;
+  },
+};
+
 function createBaseDatabaseAdminUser(): DatabaseAdminUser {
   return { Name: "", DefaultDatabase: "" };
 }
@@ -2834,13 +2929,16 @@ export const DatabaseAdminUser: MessageFns<DatabaseAdminUser> = {
 };
 
 function createBaseDatabaseStatusV3(): DatabaseStatusV3 {
-  return { CACert: "", ManagedUsers: [] };
+  return { CACert: "", MySQL: undefined, ManagedUsers: [] };
 }
 
 export const DatabaseStatusV3: MessageFns<DatabaseStatusV3> = {
   encode(message: DatabaseStatusV3, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.CACert !== "") {
       writer.uint32(10).string(message.CACert);
+    }
+    if (message.MySQL !== undefined) {
+      MySQLOptions.encode(message.MySQL, writer.uint32(26).fork()).join();
     }
     for (const v of message.ManagedUsers) {
       writer.uint32(34).string(v!);
@@ -2869,6 +2967,14 @@ export const DatabaseStatusV3: MessageFns<DatabaseStatusV3> = {
             message.CACert = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.MySQL = MySQLOptions.decode(reader, reader.uint32());
+            continue;
+          }
           case 4: {
             if (tag !== 34) {
               break;
@@ -2892,6 +2998,7 @@ export const DatabaseStatusV3: MessageFns<DatabaseStatusV3> = {
   fromJSON(object: any): DatabaseStatusV3 {
     return {
       CACert: isSet(object.CACert) ? globalThis.String(object.CACert) : "",
+      MySQL: isSet(object.MySQL) ? MySQLOptions.fromJSON(object.MySQL) : undefined,
       ManagedUsers: globalThis.Array.isArray(object?.ManagedUsers)
         ? object.ManagedUsers.map((e: any) => globalThis.String(e))
         : [],
@@ -2902,6 +3009,9 @@ export const DatabaseStatusV3: MessageFns<DatabaseStatusV3> = {
     const obj: any = {};
     if (message.CACert !== "") {
       obj.CACert = message.CACert;
+    }
+    if (message.MySQL !== undefined) {
+      obj.MySQL = MySQLOptions.toJSON(message.MySQL);
     }
     if (message.ManagedUsers?.length) {
       obj.ManagedUsers = message.ManagedUsers;
@@ -2915,6 +3025,9 @@ export const DatabaseStatusV3: MessageFns<DatabaseStatusV3> = {
   fromPartial<I extends Exact<DeepPartial<DatabaseStatusV3>, I>>(object: I): DatabaseStatusV3 {
     const message = createBaseDatabaseStatusV3();
     message.CACert = object.CACert ?? "";
+    message.MySQL = (object.MySQL !== undefined && object.MySQL !== null)
+      ? MySQLOptions.fromPartial(object.MySQL)
+      : undefined;
     message.ManagedUsers = object.ManagedUsers?.map((e) => e) || [];
     return message;
   },

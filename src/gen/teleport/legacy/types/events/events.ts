@@ -544,6 +544,135 @@ export interface PostgresFunctionCall {
   FunctionArgs: string[];
 }
 
+/** COM_STMT_PREPARE ("db.session.mysql.statements.prepare", TMY00I); OneOf field 72. */
+export interface MySQLStatementPrepare {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  Query: string;
+}
+
+/** COM_STMT_EXECUTE ("db.session.mysql.statements.execute", TMY01I); OneOf field 73. */
+export interface MySQLStatementExecute {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  StatementID: number;
+  Parameters: string[];
+}
+
+/** COM_STMT_SEND_LONG_DATA ("db.session.mysql.statements.send_long_data", TMY02I); OneOf field 74. */
+export interface MySQLStatementSendLongData {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  StatementID: number;
+  ParameterID: number;
+  DataSize: number;
+}
+
+/** COM_STMT_CLOSE ("db.session.mysql.statements.close", TMY03I); OneOf field 75. */
+export interface MySQLStatementClose {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  StatementID: number;
+}
+
+/** COM_STMT_RESET ("db.session.mysql.statements.reset", TMY04I); OneOf field 76. */
+export interface MySQLStatementReset {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  StatementID: number;
+}
+
+/** COM_STMT_FETCH ("db.session.mysql.statements.fetch", TMY05I); OneOf field 77. */
+export interface MySQLStatementFetch {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  StatementID: number;
+  RowsCount: number;
+}
+
+/** COM_STMT_BULK_EXECUTE, MariaDB ("db.session.mysql.statements.bulk_execute", TMY06I); OneOf field 78. */
+export interface MySQLStatementBulkExecute {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  StatementID: number;
+  Parameters: string[];
+}
+
+/** COM_INIT_DB ("db.session.mysql.init_db", TMY07I); OneOf field 81. */
+export interface MySQLInitDB {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  SchemaName: string;
+}
+
+/** COM_CREATE_DB ("db.session.mysql.create_db", TMY08I); OneOf field 82. */
+export interface MySQLCreateDB {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  SchemaName: string;
+}
+
+/** COM_DROP_DB ("db.session.mysql.drop_db", TMY09I); OneOf field 83. */
+export interface MySQLDropDB {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  SchemaName: string;
+}
+
+/** COM_SHUTDOWN ("db.session.mysql.shut_down", TMY10I); OneOf field 84. */
+export interface MySQLShutDown {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+}
+
+/** COM_PROCESS_KILL ("db.session.mysql.process_kill", TMY11I); OneOf field 85. */
+export interface MySQLProcessKill {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  ProcessID: number;
+}
+
+/** COM_DEBUG ("db.session.mysql.debug", TMY12I); OneOf field 86. */
+export interface MySQLDebug {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+}
+
+/** COM_REFRESH ("db.session.mysql.refresh", TMY13I); OneOf field 87. */
+export interface MySQLRefresh {
+  Metadata?: Metadata | undefined;
+  User?: UserMetadata | undefined;
+  Session?: SessionMetadata | undefined;
+  Database?: DatabaseMetadata | undefined;
+  Subcommand: string;
+}
+
 /**
  * A union of one audit event: the record type of session recordings and of
  * AuthService.StreamSessionEvents. Upstream declares ~270 members; only the
@@ -573,6 +702,20 @@ export interface OneOf {
     | { $case: "DesktopRecording"; value: DesktopRecording }
     | { $case: "DesktopClipboardSend"; value: DesktopClipboardSend }
     | { $case: "DesktopClipboardReceive"; value: DesktopClipboardReceive }
+    | { $case: "MySQLStatementPrepare"; value: MySQLStatementPrepare }
+    | { $case: "MySQLStatementExecute"; value: MySQLStatementExecute }
+    | { $case: "MySQLStatementSendLongData"; value: MySQLStatementSendLongData }
+    | { $case: "MySQLStatementClose"; value: MySQLStatementClose }
+    | { $case: "MySQLStatementReset"; value: MySQLStatementReset }
+    | { $case: "MySQLStatementFetch"; value: MySQLStatementFetch }
+    | { $case: "MySQLStatementBulkExecute"; value: MySQLStatementBulkExecute }
+    | { $case: "MySQLInitDB"; value: MySQLInitDB }
+    | { $case: "MySQLCreateDB"; value: MySQLCreateDB }
+    | { $case: "MySQLDropDB"; value: MySQLDropDB }
+    | { $case: "MySQLShutDown"; value: MySQLShutDown }
+    | { $case: "MySQLProcessKill"; value: MySQLProcessKill }
+    | { $case: "MySQLDebug"; value: MySQLDebug }
+    | { $case: "MySQLRefresh"; value: MySQLRefresh }
     | { $case: "DatabaseSessionCommandResult"; value: DatabaseSessionCommandResult }
     | undefined;
 }
@@ -7741,6 +7884,2061 @@ export const PostgresFunctionCall: MessageFns<PostgresFunctionCall> = {
   },
 };
 
+function createBaseMySQLStatementPrepare(): MySQLStatementPrepare {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, Query: "" };
+}
+
+export const MySQLStatementPrepare: MessageFns<MySQLStatementPrepare> = {
+  encode(message: MySQLStatementPrepare, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.Query !== "") {
+      writer.uint32(42).string(message.Query);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementPrepare {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementPrepare();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Query = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementPrepare {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      Query: isSet(object.Query) ? globalThis.String(object.Query) : "",
+    };
+  },
+
+  toJSON(message: MySQLStatementPrepare): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.Query !== "") {
+      obj.Query = message.Query;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementPrepare>, I>>(base?: I): MySQLStatementPrepare {
+    return MySQLStatementPrepare.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementPrepare>, I>>(object: I): MySQLStatementPrepare {
+    const message = createBaseMySQLStatementPrepare();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.Query = object.Query ?? "";
+    return message;
+  },
+};
+
+function createBaseMySQLStatementExecute(): MySQLStatementExecute {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    Database: undefined,
+    StatementID: 0,
+    Parameters: [],
+  };
+}
+
+export const MySQLStatementExecute: MessageFns<MySQLStatementExecute> = {
+  encode(message: MySQLStatementExecute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.StatementID !== 0) {
+      writer.uint32(40).uint32(message.StatementID);
+    }
+    for (const v of message.Parameters) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementExecute {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementExecute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.StatementID = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Parameters.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementExecute {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      StatementID: isSet(object.StatementID) ? globalThis.Number(object.StatementID) : 0,
+      Parameters: globalThis.Array.isArray(object?.Parameters)
+        ? object.Parameters.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MySQLStatementExecute): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.StatementID !== 0) {
+      obj.StatementID = Math.round(message.StatementID);
+    }
+    if (message.Parameters?.length) {
+      obj.Parameters = message.Parameters;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementExecute>, I>>(base?: I): MySQLStatementExecute {
+    return MySQLStatementExecute.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementExecute>, I>>(object: I): MySQLStatementExecute {
+    const message = createBaseMySQLStatementExecute();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.StatementID = object.StatementID ?? 0;
+    message.Parameters = object.Parameters?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMySQLStatementSendLongData(): MySQLStatementSendLongData {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    Database: undefined,
+    StatementID: 0,
+    ParameterID: 0,
+    DataSize: 0,
+  };
+}
+
+export const MySQLStatementSendLongData: MessageFns<MySQLStatementSendLongData> = {
+  encode(message: MySQLStatementSendLongData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.StatementID !== 0) {
+      writer.uint32(40).uint32(message.StatementID);
+    }
+    if (message.ParameterID !== 0) {
+      writer.uint32(48).uint32(message.ParameterID);
+    }
+    if (message.DataSize !== 0) {
+      writer.uint32(56).uint32(message.DataSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementSendLongData {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementSendLongData();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.StatementID = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ParameterID = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.DataSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementSendLongData {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      StatementID: isSet(object.StatementID) ? globalThis.Number(object.StatementID) : 0,
+      ParameterID: isSet(object.ParameterID) ? globalThis.Number(object.ParameterID) : 0,
+      DataSize: isSet(object.DataSize) ? globalThis.Number(object.DataSize) : 0,
+    };
+  },
+
+  toJSON(message: MySQLStatementSendLongData): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.StatementID !== 0) {
+      obj.StatementID = Math.round(message.StatementID);
+    }
+    if (message.ParameterID !== 0) {
+      obj.ParameterID = Math.round(message.ParameterID);
+    }
+    if (message.DataSize !== 0) {
+      obj.DataSize = Math.round(message.DataSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementSendLongData>, I>>(base?: I): MySQLStatementSendLongData {
+    return MySQLStatementSendLongData.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementSendLongData>, I>>(object: I): MySQLStatementSendLongData {
+    const message = createBaseMySQLStatementSendLongData();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.StatementID = object.StatementID ?? 0;
+    message.ParameterID = object.ParameterID ?? 0;
+    message.DataSize = object.DataSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseMySQLStatementClose(): MySQLStatementClose {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, StatementID: 0 };
+}
+
+export const MySQLStatementClose: MessageFns<MySQLStatementClose> = {
+  encode(message: MySQLStatementClose, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.StatementID !== 0) {
+      writer.uint32(40).uint32(message.StatementID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementClose {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementClose();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.StatementID = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementClose {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      StatementID: isSet(object.StatementID) ? globalThis.Number(object.StatementID) : 0,
+    };
+  },
+
+  toJSON(message: MySQLStatementClose): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.StatementID !== 0) {
+      obj.StatementID = Math.round(message.StatementID);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementClose>, I>>(base?: I): MySQLStatementClose {
+    return MySQLStatementClose.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementClose>, I>>(object: I): MySQLStatementClose {
+    const message = createBaseMySQLStatementClose();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.StatementID = object.StatementID ?? 0;
+    return message;
+  },
+};
+
+function createBaseMySQLStatementReset(): MySQLStatementReset {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, StatementID: 0 };
+}
+
+export const MySQLStatementReset: MessageFns<MySQLStatementReset> = {
+  encode(message: MySQLStatementReset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.StatementID !== 0) {
+      writer.uint32(40).uint32(message.StatementID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementReset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementReset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.StatementID = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementReset {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      StatementID: isSet(object.StatementID) ? globalThis.Number(object.StatementID) : 0,
+    };
+  },
+
+  toJSON(message: MySQLStatementReset): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.StatementID !== 0) {
+      obj.StatementID = Math.round(message.StatementID);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementReset>, I>>(base?: I): MySQLStatementReset {
+    return MySQLStatementReset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementReset>, I>>(object: I): MySQLStatementReset {
+    const message = createBaseMySQLStatementReset();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.StatementID = object.StatementID ?? 0;
+    return message;
+  },
+};
+
+function createBaseMySQLStatementFetch(): MySQLStatementFetch {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    Database: undefined,
+    StatementID: 0,
+    RowsCount: 0,
+  };
+}
+
+export const MySQLStatementFetch: MessageFns<MySQLStatementFetch> = {
+  encode(message: MySQLStatementFetch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.StatementID !== 0) {
+      writer.uint32(40).uint32(message.StatementID);
+    }
+    if (message.RowsCount !== 0) {
+      writer.uint32(48).uint32(message.RowsCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementFetch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementFetch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.StatementID = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.RowsCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementFetch {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      StatementID: isSet(object.StatementID) ? globalThis.Number(object.StatementID) : 0,
+      RowsCount: isSet(object.RowsCount) ? globalThis.Number(object.RowsCount) : 0,
+    };
+  },
+
+  toJSON(message: MySQLStatementFetch): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.StatementID !== 0) {
+      obj.StatementID = Math.round(message.StatementID);
+    }
+    if (message.RowsCount !== 0) {
+      obj.RowsCount = Math.round(message.RowsCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementFetch>, I>>(base?: I): MySQLStatementFetch {
+    return MySQLStatementFetch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementFetch>, I>>(object: I): MySQLStatementFetch {
+    const message = createBaseMySQLStatementFetch();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.StatementID = object.StatementID ?? 0;
+    message.RowsCount = object.RowsCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseMySQLStatementBulkExecute(): MySQLStatementBulkExecute {
+  return {
+    Metadata: undefined,
+    User: undefined,
+    Session: undefined,
+    Database: undefined,
+    StatementID: 0,
+    Parameters: [],
+  };
+}
+
+export const MySQLStatementBulkExecute: MessageFns<MySQLStatementBulkExecute> = {
+  encode(message: MySQLStatementBulkExecute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.StatementID !== 0) {
+      writer.uint32(40).uint32(message.StatementID);
+    }
+    for (const v of message.Parameters) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLStatementBulkExecute {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLStatementBulkExecute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.StatementID = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Parameters.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLStatementBulkExecute {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      StatementID: isSet(object.StatementID) ? globalThis.Number(object.StatementID) : 0,
+      Parameters: globalThis.Array.isArray(object?.Parameters)
+        ? object.Parameters.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MySQLStatementBulkExecute): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.StatementID !== 0) {
+      obj.StatementID = Math.round(message.StatementID);
+    }
+    if (message.Parameters?.length) {
+      obj.Parameters = message.Parameters;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLStatementBulkExecute>, I>>(base?: I): MySQLStatementBulkExecute {
+    return MySQLStatementBulkExecute.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLStatementBulkExecute>, I>>(object: I): MySQLStatementBulkExecute {
+    const message = createBaseMySQLStatementBulkExecute();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.StatementID = object.StatementID ?? 0;
+    message.Parameters = object.Parameters?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMySQLInitDB(): MySQLInitDB {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, SchemaName: "" };
+}
+
+export const MySQLInitDB: MessageFns<MySQLInitDB> = {
+  encode(message: MySQLInitDB, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.SchemaName !== "") {
+      writer.uint32(42).string(message.SchemaName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLInitDB {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLInitDB();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.SchemaName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLInitDB {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      SchemaName: isSet(object.SchemaName) ? globalThis.String(object.SchemaName) : "",
+    };
+  },
+
+  toJSON(message: MySQLInitDB): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.SchemaName !== "") {
+      obj.SchemaName = message.SchemaName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLInitDB>, I>>(base?: I): MySQLInitDB {
+    return MySQLInitDB.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLInitDB>, I>>(object: I): MySQLInitDB {
+    const message = createBaseMySQLInitDB();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.SchemaName = object.SchemaName ?? "";
+    return message;
+  },
+};
+
+function createBaseMySQLCreateDB(): MySQLCreateDB {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, SchemaName: "" };
+}
+
+export const MySQLCreateDB: MessageFns<MySQLCreateDB> = {
+  encode(message: MySQLCreateDB, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.SchemaName !== "") {
+      writer.uint32(42).string(message.SchemaName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLCreateDB {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLCreateDB();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.SchemaName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLCreateDB {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      SchemaName: isSet(object.SchemaName) ? globalThis.String(object.SchemaName) : "",
+    };
+  },
+
+  toJSON(message: MySQLCreateDB): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.SchemaName !== "") {
+      obj.SchemaName = message.SchemaName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLCreateDB>, I>>(base?: I): MySQLCreateDB {
+    return MySQLCreateDB.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLCreateDB>, I>>(object: I): MySQLCreateDB {
+    const message = createBaseMySQLCreateDB();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.SchemaName = object.SchemaName ?? "";
+    return message;
+  },
+};
+
+function createBaseMySQLDropDB(): MySQLDropDB {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, SchemaName: "" };
+}
+
+export const MySQLDropDB: MessageFns<MySQLDropDB> = {
+  encode(message: MySQLDropDB, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.SchemaName !== "") {
+      writer.uint32(42).string(message.SchemaName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLDropDB {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLDropDB();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.SchemaName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLDropDB {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      SchemaName: isSet(object.SchemaName) ? globalThis.String(object.SchemaName) : "",
+    };
+  },
+
+  toJSON(message: MySQLDropDB): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.SchemaName !== "") {
+      obj.SchemaName = message.SchemaName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLDropDB>, I>>(base?: I): MySQLDropDB {
+    return MySQLDropDB.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLDropDB>, I>>(object: I): MySQLDropDB {
+    const message = createBaseMySQLDropDB();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.SchemaName = object.SchemaName ?? "";
+    return message;
+  },
+};
+
+function createBaseMySQLShutDown(): MySQLShutDown {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined };
+}
+
+export const MySQLShutDown: MessageFns<MySQLShutDown> = {
+  encode(message: MySQLShutDown, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLShutDown {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLShutDown();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLShutDown {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+    };
+  },
+
+  toJSON(message: MySQLShutDown): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLShutDown>, I>>(base?: I): MySQLShutDown {
+    return MySQLShutDown.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLShutDown>, I>>(object: I): MySQLShutDown {
+    const message = createBaseMySQLShutDown();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMySQLProcessKill(): MySQLProcessKill {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, ProcessID: 0 };
+}
+
+export const MySQLProcessKill: MessageFns<MySQLProcessKill> = {
+  encode(message: MySQLProcessKill, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.ProcessID !== 0) {
+      writer.uint32(40).uint32(message.ProcessID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLProcessKill {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLProcessKill();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ProcessID = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLProcessKill {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      ProcessID: isSet(object.ProcessID) ? globalThis.Number(object.ProcessID) : 0,
+    };
+  },
+
+  toJSON(message: MySQLProcessKill): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.ProcessID !== 0) {
+      obj.ProcessID = Math.round(message.ProcessID);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLProcessKill>, I>>(base?: I): MySQLProcessKill {
+    return MySQLProcessKill.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLProcessKill>, I>>(object: I): MySQLProcessKill {
+    const message = createBaseMySQLProcessKill();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.ProcessID = object.ProcessID ?? 0;
+    return message;
+  },
+};
+
+function createBaseMySQLDebug(): MySQLDebug {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined };
+}
+
+export const MySQLDebug: MessageFns<MySQLDebug> = {
+  encode(message: MySQLDebug, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLDebug {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLDebug();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLDebug {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+    };
+  },
+
+  toJSON(message: MySQLDebug): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLDebug>, I>>(base?: I): MySQLDebug {
+    return MySQLDebug.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLDebug>, I>>(object: I): MySQLDebug {
+    const message = createBaseMySQLDebug();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMySQLRefresh(): MySQLRefresh {
+  return { Metadata: undefined, User: undefined, Session: undefined, Database: undefined, Subcommand: "" };
+}
+
+export const MySQLRefresh: MessageFns<MySQLRefresh> = {
+  encode(message: MySQLRefresh, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.User !== undefined) {
+      UserMetadata.encode(message.User, writer.uint32(18).fork()).join();
+    }
+    if (message.Session !== undefined) {
+      SessionMetadata.encode(message.Session, writer.uint32(26).fork()).join();
+    }
+    if (message.Database !== undefined) {
+      DatabaseMetadata.encode(message.Database, writer.uint32(34).fork()).join();
+    }
+    if (message.Subcommand !== "") {
+      writer.uint32(42).string(message.Subcommand);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MySQLRefresh {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMySQLRefresh();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Session = SessionMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Database = DatabaseMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Subcommand = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MySQLRefresh {
+    return {
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      User: isSet(object.User) ? UserMetadata.fromJSON(object.User) : undefined,
+      Session: isSet(object.Session) ? SessionMetadata.fromJSON(object.Session) : undefined,
+      Database: isSet(object.Database) ? DatabaseMetadata.fromJSON(object.Database) : undefined,
+      Subcommand: isSet(object.Subcommand) ? globalThis.String(object.Subcommand) : "",
+    };
+  },
+
+  toJSON(message: MySQLRefresh): unknown {
+    const obj: any = {};
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.User !== undefined) {
+      obj.User = UserMetadata.toJSON(message.User);
+    }
+    if (message.Session !== undefined) {
+      obj.Session = SessionMetadata.toJSON(message.Session);
+    }
+    if (message.Database !== undefined) {
+      obj.Database = DatabaseMetadata.toJSON(message.Database);
+    }
+    if (message.Subcommand !== "") {
+      obj.Subcommand = message.Subcommand;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MySQLRefresh>, I>>(base?: I): MySQLRefresh {
+    return MySQLRefresh.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MySQLRefresh>, I>>(object: I): MySQLRefresh {
+    const message = createBaseMySQLRefresh();
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.User = (object.User !== undefined && object.User !== null)
+      ? UserMetadata.fromPartial(object.User)
+      : undefined;
+    message.Session = (object.Session !== undefined && object.Session !== null)
+      ? SessionMetadata.fromPartial(object.Session)
+      : undefined;
+    message.Database = (object.Database !== undefined && object.Database !== null)
+      ? DatabaseMetadata.fromPartial(object.Database)
+      : undefined;
+    message.Subcommand = object.Subcommand ?? "";
+    return message;
+  },
+};
+
 function createBaseOneOf(): OneOf {
   return { Event: undefined };
 }
@@ -7813,6 +10011,48 @@ export const OneOf: MessageFns<OneOf> = {
         break;
       case "DesktopClipboardReceive":
         DesktopClipboardReceive.encode(message.Event.value, writer.uint32(570).fork()).join();
+        break;
+      case "MySQLStatementPrepare":
+        MySQLStatementPrepare.encode(message.Event.value, writer.uint32(578).fork()).join();
+        break;
+      case "MySQLStatementExecute":
+        MySQLStatementExecute.encode(message.Event.value, writer.uint32(586).fork()).join();
+        break;
+      case "MySQLStatementSendLongData":
+        MySQLStatementSendLongData.encode(message.Event.value, writer.uint32(594).fork()).join();
+        break;
+      case "MySQLStatementClose":
+        MySQLStatementClose.encode(message.Event.value, writer.uint32(602).fork()).join();
+        break;
+      case "MySQLStatementReset":
+        MySQLStatementReset.encode(message.Event.value, writer.uint32(610).fork()).join();
+        break;
+      case "MySQLStatementFetch":
+        MySQLStatementFetch.encode(message.Event.value, writer.uint32(618).fork()).join();
+        break;
+      case "MySQLStatementBulkExecute":
+        MySQLStatementBulkExecute.encode(message.Event.value, writer.uint32(626).fork()).join();
+        break;
+      case "MySQLInitDB":
+        MySQLInitDB.encode(message.Event.value, writer.uint32(650).fork()).join();
+        break;
+      case "MySQLCreateDB":
+        MySQLCreateDB.encode(message.Event.value, writer.uint32(658).fork()).join();
+        break;
+      case "MySQLDropDB":
+        MySQLDropDB.encode(message.Event.value, writer.uint32(666).fork()).join();
+        break;
+      case "MySQLShutDown":
+        MySQLShutDown.encode(message.Event.value, writer.uint32(674).fork()).join();
+        break;
+      case "MySQLProcessKill":
+        MySQLProcessKill.encode(message.Event.value, writer.uint32(682).fork()).join();
+        break;
+      case "MySQLDebug":
+        MySQLDebug.encode(message.Event.value, writer.uint32(690).fork()).join();
+        break;
+      case "MySQLRefresh":
+        MySQLRefresh.encode(message.Event.value, writer.uint32(698).fork()).join();
         break;
       case "DatabaseSessionCommandResult":
         DatabaseSessionCommandResult.encode(message.Event.value, writer.uint32(1274).fork()).join();
@@ -8031,6 +10271,139 @@ export const OneOf: MessageFns<OneOf> = {
             };
             continue;
           }
+          case 72: {
+            if (tag !== 578) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementPrepare",
+              value: MySQLStatementPrepare.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 73: {
+            if (tag !== 586) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementExecute",
+              value: MySQLStatementExecute.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 74: {
+            if (tag !== 594) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementSendLongData",
+              value: MySQLStatementSendLongData.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 75: {
+            if (tag !== 602) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementClose",
+              value: MySQLStatementClose.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 76: {
+            if (tag !== 610) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementReset",
+              value: MySQLStatementReset.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 77: {
+            if (tag !== 618) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementFetch",
+              value: MySQLStatementFetch.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 78: {
+            if (tag !== 626) {
+              break;
+            }
+
+            message.Event = {
+              $case: "MySQLStatementBulkExecute",
+              value: MySQLStatementBulkExecute.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 81: {
+            if (tag !== 650) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLInitDB", value: MySQLInitDB.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 82: {
+            if (tag !== 658) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLCreateDB", value: MySQLCreateDB.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 83: {
+            if (tag !== 666) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLDropDB", value: MySQLDropDB.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 84: {
+            if (tag !== 674) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLShutDown", value: MySQLShutDown.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 85: {
+            if (tag !== 682) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLProcessKill", value: MySQLProcessKill.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 86: {
+            if (tag !== 690) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLDebug", value: MySQLDebug.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 87: {
+            if (tag !== 698) {
+              break;
+            }
+
+            message.Event = { $case: "MySQLRefresh", value: MySQLRefresh.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 159: {
             if (tag !== 1274) {
               break;
@@ -8106,6 +10479,40 @@ export const OneOf: MessageFns<OneOf> = {
         ? { $case: "DesktopClipboardSend", value: DesktopClipboardSend.fromJSON(object.DesktopClipboardSend) }
         : isSet(object.DesktopClipboardReceive)
         ? { $case: "DesktopClipboardReceive", value: DesktopClipboardReceive.fromJSON(object.DesktopClipboardReceive) }
+        : isSet(object.MySQLStatementPrepare)
+        ? { $case: "MySQLStatementPrepare", value: MySQLStatementPrepare.fromJSON(object.MySQLStatementPrepare) }
+        : isSet(object.MySQLStatementExecute)
+        ? { $case: "MySQLStatementExecute", value: MySQLStatementExecute.fromJSON(object.MySQLStatementExecute) }
+        : isSet(object.MySQLStatementSendLongData)
+        ? {
+          $case: "MySQLStatementSendLongData",
+          value: MySQLStatementSendLongData.fromJSON(object.MySQLStatementSendLongData),
+        }
+        : isSet(object.MySQLStatementClose)
+        ? { $case: "MySQLStatementClose", value: MySQLStatementClose.fromJSON(object.MySQLStatementClose) }
+        : isSet(object.MySQLStatementReset)
+        ? { $case: "MySQLStatementReset", value: MySQLStatementReset.fromJSON(object.MySQLStatementReset) }
+        : isSet(object.MySQLStatementFetch)
+        ? { $case: "MySQLStatementFetch", value: MySQLStatementFetch.fromJSON(object.MySQLStatementFetch) }
+        : isSet(object.MySQLStatementBulkExecute)
+        ? {
+          $case: "MySQLStatementBulkExecute",
+          value: MySQLStatementBulkExecute.fromJSON(object.MySQLStatementBulkExecute),
+        }
+        : isSet(object.MySQLInitDB)
+        ? { $case: "MySQLInitDB", value: MySQLInitDB.fromJSON(object.MySQLInitDB) }
+        : isSet(object.MySQLCreateDB)
+        ? { $case: "MySQLCreateDB", value: MySQLCreateDB.fromJSON(object.MySQLCreateDB) }
+        : isSet(object.MySQLDropDB)
+        ? { $case: "MySQLDropDB", value: MySQLDropDB.fromJSON(object.MySQLDropDB) }
+        : isSet(object.MySQLShutDown)
+        ? { $case: "MySQLShutDown", value: MySQLShutDown.fromJSON(object.MySQLShutDown) }
+        : isSet(object.MySQLProcessKill)
+        ? { $case: "MySQLProcessKill", value: MySQLProcessKill.fromJSON(object.MySQLProcessKill) }
+        : isSet(object.MySQLDebug)
+        ? { $case: "MySQLDebug", value: MySQLDebug.fromJSON(object.MySQLDebug) }
+        : isSet(object.MySQLRefresh)
+        ? { $case: "MySQLRefresh", value: MySQLRefresh.fromJSON(object.MySQLRefresh) }
         : isSet(object.DatabaseSessionCommandResult)
         ? {
           $case: "DatabaseSessionCommandResult",
@@ -8161,6 +10568,34 @@ export const OneOf: MessageFns<OneOf> = {
       obj.DesktopClipboardSend = DesktopClipboardSend.toJSON(message.Event.value);
     } else if (message.Event?.$case === "DesktopClipboardReceive") {
       obj.DesktopClipboardReceive = DesktopClipboardReceive.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementPrepare") {
+      obj.MySQLStatementPrepare = MySQLStatementPrepare.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementExecute") {
+      obj.MySQLStatementExecute = MySQLStatementExecute.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementSendLongData") {
+      obj.MySQLStatementSendLongData = MySQLStatementSendLongData.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementClose") {
+      obj.MySQLStatementClose = MySQLStatementClose.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementReset") {
+      obj.MySQLStatementReset = MySQLStatementReset.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementFetch") {
+      obj.MySQLStatementFetch = MySQLStatementFetch.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLStatementBulkExecute") {
+      obj.MySQLStatementBulkExecute = MySQLStatementBulkExecute.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLInitDB") {
+      obj.MySQLInitDB = MySQLInitDB.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLCreateDB") {
+      obj.MySQLCreateDB = MySQLCreateDB.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLDropDB") {
+      obj.MySQLDropDB = MySQLDropDB.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLShutDown") {
+      obj.MySQLShutDown = MySQLShutDown.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLProcessKill") {
+      obj.MySQLProcessKill = MySQLProcessKill.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLDebug") {
+      obj.MySQLDebug = MySQLDebug.toJSON(message.Event.value);
+    } else if (message.Event?.$case === "MySQLRefresh") {
+      obj.MySQLRefresh = MySQLRefresh.toJSON(message.Event.value);
     } else if (message.Event?.$case === "DatabaseSessionCommandResult") {
       obj.DatabaseSessionCommandResult = DatabaseSessionCommandResult.toJSON(message.Event.value);
     }
@@ -8323,6 +10758,102 @@ export const OneOf: MessageFns<OneOf> = {
             $case: "DesktopClipboardReceive",
             value: DesktopClipboardReceive.fromPartial(object.Event.value),
           };
+        }
+        break;
+      }
+      case "MySQLStatementPrepare": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "MySQLStatementPrepare",
+            value: MySQLStatementPrepare.fromPartial(object.Event.value),
+          };
+        }
+        break;
+      }
+      case "MySQLStatementExecute": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "MySQLStatementExecute",
+            value: MySQLStatementExecute.fromPartial(object.Event.value),
+          };
+        }
+        break;
+      }
+      case "MySQLStatementSendLongData": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "MySQLStatementSendLongData",
+            value: MySQLStatementSendLongData.fromPartial(object.Event.value),
+          };
+        }
+        break;
+      }
+      case "MySQLStatementClose": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLStatementClose", value: MySQLStatementClose.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLStatementReset": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLStatementReset", value: MySQLStatementReset.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLStatementFetch": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLStatementFetch", value: MySQLStatementFetch.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLStatementBulkExecute": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = {
+            $case: "MySQLStatementBulkExecute",
+            value: MySQLStatementBulkExecute.fromPartial(object.Event.value),
+          };
+        }
+        break;
+      }
+      case "MySQLInitDB": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLInitDB", value: MySQLInitDB.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLCreateDB": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLCreateDB", value: MySQLCreateDB.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLDropDB": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLDropDB", value: MySQLDropDB.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLShutDown": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLShutDown", value: MySQLShutDown.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLProcessKill": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLProcessKill", value: MySQLProcessKill.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLDebug": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLDebug", value: MySQLDebug.fromPartial(object.Event.value) };
+        }
+        break;
+      }
+      case "MySQLRefresh": {
+        if (object.Event?.value !== undefined && object.Event?.value !== null) {
+          message.Event = { $case: "MySQLRefresh", value: MySQLRefresh.fromPartial(object.Event.value) };
         }
         break;
       }

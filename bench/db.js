@@ -1,0 +1,328 @@
+#!/usr/bin/env node
+// PostgreSQL through tshjs's database tunnel against the same PostgreSQL straight over TLS:
+//   direct  pgbench / psql to PostgreSQL 15 over TLS with a client certificate (verify-full);
+//   tunnel  the same clients to `tshjs proxy db --tunnel` (plain TCP on loopback), whose one
+//           connection per client goes through the dev cluster's ALPN routing and database service
+//           (with its audit and recording) to the same server over TLS.
+// Two loads: `pgbench -S -c 4 -j 2 -T 20` (select-only TPS, goal tunnel >= 0.7x direct) and a
+// `\copy … from` of 200 MB (goal >= 0.8x). The server certificate comes from `tshjs-devcluster auth
+// sign --format=db`, the direct client certificate from `openssl` with the cluster's database
+// client CA, so both paths reach the server as the same user with the same TLS.
+// Below a goal it prints where the CPU went (client tools, tshjs proxy, dev cluster, PostgreSQL).
+// BENCH_SMOKE=1: 2 s of pgbench, 4 MB of COPY, no goals. Without PostgreSQL it says so and exits 0.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDevCluster } from './devcluster.js';
+import { cpuDuring, freePort, procStat } from './proc.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const SECONDS = SMOKE ? 2 : Number(process.env.BENCH_SECONDS ?? 20);
+const COPY_MB = SMOKE ? 4 : Number(process.env.BENCH_MB ?? 200);
+const PG_BIN = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin'].find((d) =>
+  fs.existsSync(path.join(d, 'initdb')),
+);
+const tools = ['psql', 'pgbench', 'openssl'].filter((t) => spawnSync('which', [t]).status !== 0);
+if (!PG_BIN || tools.length) {
+  console.log(
+    `bench:db skipped: ${PG_BIN ? `${tools.join(', ')} not found` : 'PostgreSQL 15 server not found'}`,
+  );
+  console.log('tunnel/direct pgbench: n/a (skipped)');
+  process.exit(0);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-bench-db-'));
+fs.chmodSync(work, 0o755);
+const home = path.join(work, 'home');
+const dataDir = path.join(work, 'data');
+const env = { ...process.env, TELEPORT_HOME: home, HOME: home };
+const tshjs = path.join(repo, 'bin/tshjs.js');
+const children = [];
+const asRoot = process.getuid?.() === 0;
+/** A PostgreSQL tool as the postgres user when this runs as root (initdb and postgres refuse root). */
+const pgTool = (name, args) =>
+  asRoot
+    ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, name), ...args]]
+    : [path.join(PG_BIN, name), args];
+const pids = { cluster: 0, proxy: 0, postgres: 0 };
+
+/** Runs a command to its end; resolves stdout, rejects with its stderr. */
+function run(cmd, args, o = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: o.env ?? env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err.trim()}`)),
+    );
+    child.stdin.end(o.input ?? '');
+  });
+}
+
+/** A throwaway PostgreSQL 15 on 127.0.0.1:port: TLS with the given files, client-certificate auth only. */
+async function startPostgres(port, files) {
+  const dir = path.join(work, 'pg');
+  fs.mkdirSync(dir);
+  for (const [name, src] of Object.entries(files)) fs.copyFileSync(src, path.join(dir, name));
+  fs.chmodSync(path.join(dir, 'server.key'), 0o600);
+  if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const data = path.join(dir, 'data');
+  await run(
+    ...pgTool('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=reject',
+      '-E',
+      'UTF8',
+    ]),
+  );
+  fs.appendFileSync(
+    path.join(data, 'postgresql.conf'),
+    [
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${dir}'`,
+      'ssl = on',
+      `ssl_cert_file = '${dir}/server.crt'`,
+      `ssl_key_file = '${dir}/server.key'`,
+      `ssl_ca_file = '${dir}/server.cas'`,
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      'max_connections = 50',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(data, 'pg_hba.conf'),
+    'local all all trust\nhostssl all all 127.0.0.1/32 cert\n',
+  );
+  const ctl = (...args) => run(...pgTool('pg_ctl', ['-D', data, '-l', `${dir}/log`, '-w', ...args]));
+  await ctl('start');
+  pids.postgres = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const sql = (q, db = 'postgres') =>
+    run('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', db, '-Atc', q]);
+  await sql('CREATE ROLE alice LOGIN');
+  await sql('CREATE DATABASE bench OWNER alice');
+  return {
+    stop: () => ctl('stop', '-m', 'immediate').catch(() => undefined),
+  };
+}
+
+/** A client certificate for `user` from the cluster's database client CA, made with openssl. */
+async function clientCert(user) {
+  const ca = path.join(dataDir, 'ca');
+  const key = path.join(work, `${user}.key`);
+  const csr = path.join(work, `${user}.csr`);
+  const crt = path.join(work, `${user}.crt`);
+  await run('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    `/CN=${user}`,
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    path.join(ca, 'db-client-tls.crt'),
+    '-CAkey',
+    path.join(ca, 'db-client-tls.key'),
+    '-CAcreateserial',
+    '-out',
+    crt,
+    '-days',
+    '1',
+  ]);
+  fs.chmodSync(key, 0o600);
+  return { key, crt };
+}
+
+/** `tshjs proxy db --tunnel`; resolves once it has printed where it listens. */
+async function startTunnel(port) {
+  const child = spawn(
+    process.execPath,
+    [
+      tshjs,
+      'proxy',
+      'db',
+      '--tunnel',
+      '--port',
+      String(port),
+      '--db-user',
+      'alice',
+      '--db-name',
+      'bench',
+      'pg',
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  pids.proxy = child.pid;
+  await new Promise((resolve, reject) => {
+    let out = '';
+    const seen = (c) => {
+      out += c;
+      if (out.includes('Started authenticated tunnel')) resolve();
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('exit', (code) => reject(new Error(`tshjs proxy db exited ${code}: ${out.trim()}`)));
+  });
+}
+
+let postgres;
+try {
+  const pgPort = await freePort();
+  const config = path.join(work, 'cluster.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'cluster_name: dev.localhost',
+      'second_factor: "off"',
+      'users: [{ name: alice, password: alice-password, roles: [db] }]',
+      "roles: [{ name: db, db_labels: { '*': '*' }, db_users: [alice], db_names: ['*'] }]",
+      `databases: [{ name: pg, protocol: postgres, uri: '127.0.0.1:${pgPort}' }]`,
+      '',
+    ].join('\n'),
+  );
+  const { child: cluster, ready } = await startDevCluster(config, { stderr: 'inherit', dataDir });
+  children.push(cluster);
+  pids.cluster = cluster.pid;
+
+  const prefix = path.join(work, 'server');
+  await run(process.execPath, [
+    path.join(repo, 'bin/tshjs-devcluster.js'),
+    'auth',
+    'sign',
+    '--format=db',
+    '--host=localhost,127.0.0.1',
+    `--out=${prefix}`,
+    `--data-dir=${dataDir}`,
+  ]);
+  postgres = await startPostgres(pgPort, {
+    'server.crt': `${prefix}.crt`,
+    'server.key': `${prefix}.key`,
+    'server.cas': `${prefix}.cas`,
+  });
+  const cert = await clientCert('alice');
+  await run(process.execPath, [tshjs, 'login', `--proxy=${ready.proxy}`, '--user=alice', '--insecure'], {
+    input: 'alice-password\n',
+  });
+  const tunnelPort = await freePort();
+  await startTunnel(tunnelPort);
+
+  // libpq settings of each path: the same server, database and user.
+  const direct = {
+    ...env,
+    PGHOST: 'localhost',
+    PGPORT: String(pgPort),
+    PGUSER: 'alice',
+    PGDATABASE: 'bench',
+    PGSSLMODE: 'verify-full',
+    // The server certificate is signed by the cluster's database CA.
+    PGSSLROOTCERT: path.join(dataDir, 'ca', 'db-tls.crt'),
+    PGSSLCERT: cert.crt,
+    PGSSLKEY: cert.key,
+  };
+  const tunnel = {
+    ...env,
+    PGHOST: 'localhost',
+    PGPORT: String(tunnelPort),
+    PGUSER: 'alice',
+    PGDATABASE: 'bench',
+  };
+
+  await run('pgbench', ['-i', '-q', '-s', SMOKE ? '1' : '10'], { env: direct });
+  const rows = Math.round((COPY_MB * 2 ** 20) / 100);
+  const copyFile = path.join(work, 'copy.tsv');
+  {
+    // 100-byte rows: an id and padding, as a bulk load of a wide table would send.
+    const fd = fs.openSync(copyFile, 'w');
+    const pad = 'x'.repeat(90);
+    let chunk = '';
+    for (let i = 0; i < rows; i++) {
+      const id = String(i).padStart(8, '0');
+      chunk += `${id}\t${pad}\n`;
+      if (chunk.length > 1 << 20) {
+        fs.writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    fs.writeSync(fd, chunk);
+    fs.closeSync(fd);
+  }
+  await run('psql', ['-Atc', 'CREATE UNLOGGED TABLE bulk (id text, pad text)'], { env: direct });
+
+  const roleOf = (pid) => {
+    for (let p = pid, i = 0; p > 1 && i < 64; i++, p = procStat(p)?.ppid ?? 0) {
+      if (p === pids.cluster) return 'cluster';
+      if (p === pids.proxy) return 'proxy';
+      if (p === pids.postgres) return 'postgres';
+    }
+    return 'client';
+  };
+  const roles = ['client', 'proxy', 'cluster', 'postgres'];
+  const tps = async (e) => {
+    const { result: out, cpu } = await cpuDuring(
+      () => run('pgbench', ['-S', '-c', '4', '-j', '2', '-T', String(SECONDS), '-n'], { env: e }),
+      roleOf,
+      roles,
+    );
+    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+    if (!m) throw new Error(`no tps in pgbench output: ${out}`);
+    return { value: Number(m[1]), cpu };
+  };
+  const copy = async (e) => {
+    await run('psql', ['-Atc', 'TRUNCATE bulk'], { env: direct });
+    const t0 = performance.now();
+    const { cpu } = await cpuDuring(
+      () => run('psql', ['-v', 'ON_ERROR_STOP=1', '-Atc', `\\copy bulk from '${copyFile}'`], { env: e }),
+      roleOf,
+      roles,
+    );
+    const s = (performance.now() - t0) / 1000;
+    return { value: COPY_MB / s, cpu };
+  };
+
+  if (!SMOKE) await tps(tunnel); // warm-up: connections, JIT of the proxy and the dev cluster
+  for (const [name, fn, unit, goal] of [
+    ['pgbench -S -c 4', tps, 'TPS', 0.7],
+    [`COPY ${COPY_MB} MB`, copy, 'MB/s', 0.8],
+  ]) {
+    const d = await fn(direct);
+    const t = await fn(tunnel);
+    const ratio = t.value / d.value;
+    const verdict = SMOKE ? '' : `  goal >= ${goal.toFixed(2)}x ${ratio >= goal ? 'met' : 'NOT met'}`;
+    console.log(
+      `${name}: direct ${d.value.toFixed(1)} ${unit}, tunnel ${t.value.toFixed(1)} ${unit}: tunnel/direct ${ratio.toFixed(2)}x${verdict}`,
+    );
+    if (ratio < goal || SMOKE) {
+      const fmt = (cpu) => roles.map((r) => `${r} ${cpu[r].toFixed(2)}`).join(', ');
+      console.log(`  CPU seconds, direct: ${fmt(d.cpu)}`);
+      console.log(`  CPU seconds, tunnel: ${fmt(t.cpu)}`);
+    }
+  }
+} finally {
+  for (const c of children) c.kill();
+  await postgres?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+}
