@@ -22,14 +22,13 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const SECONDS = SMOKE ? 2 : Number(process.env.BENCH_SECONDS ?? 20);
 const COPY_MB = SMOKE ? 4 : Number(process.env.BENCH_MB ?? 200);
-const PG_BIN = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin'].find((d) =>
-  fs.existsSync(path.join(d, 'initdb')),
+const { localPostgresMissing, startLocalPostgres } = await import(
+  path.join(repo, 'dist/devcluster/index.js')
 );
+const missing = localPostgresMissing();
 const tools = ['psql', 'pgbench', 'openssl'].filter((t) => spawnSync('which', [t]).status !== 0);
-if (!PG_BIN || tools.length) {
-  console.log(
-    `bench:db skipped: ${PG_BIN ? `${tools.join(', ')} not found` : 'PostgreSQL 15 server not found'}`,
-  );
+if (missing || tools.length) {
+  console.log(`bench:db skipped: ${missing ?? `${tools.join(', ')} not found`}`);
   console.log('tunnel/direct pgbench: n/a (skipped)');
   process.exit(0);
 }
@@ -41,12 +40,6 @@ const dataDir = path.join(work, 'data');
 const env = { ...process.env, TELEPORT_HOME: home, HOME: home };
 const tshjs = path.join(repo, 'bin/tshjs.js');
 const children = [];
-const asRoot = process.getuid?.() === 0;
-/** A PostgreSQL tool as the postgres user when this runs as root (initdb and postgres refuse root). */
-const pgTool = (name, args) =>
-  asRoot
-    ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, name), ...args]]
-    : [path.join(PG_BIN, name), args];
 const pids = { cluster: 0, proxy: 0, postgres: 0 };
 
 /** Runs a command to its end; resolves stdout, rejects with its stderr. */
@@ -63,59 +56,6 @@ function run(cmd, args, o = {}) {
     );
     child.stdin.end(o.input ?? '');
   });
-}
-
-/** A throwaway PostgreSQL 15 on 127.0.0.1:port: TLS with the given files, client-certificate auth only. */
-async function startPostgres(port, files) {
-  const dir = path.join(work, 'pg');
-  fs.mkdirSync(dir);
-  for (const [name, src] of Object.entries(files)) fs.copyFileSync(src, path.join(dir, name));
-  fs.chmodSync(path.join(dir, 'server.key'), 0o600);
-  if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
-  const data = path.join(dir, 'data');
-  await run(
-    ...pgTool('initdb', [
-      '-D',
-      data,
-      '-U',
-      'postgres',
-      '--auth-local=trust',
-      '--auth-host=reject',
-      '-E',
-      'UTF8',
-    ]),
-  );
-  fs.appendFileSync(
-    path.join(data, 'postgresql.conf'),
-    [
-      `port = ${port}`,
-      "listen_addresses = '127.0.0.1'",
-      `unix_socket_directories = '${dir}'`,
-      'ssl = on',
-      `ssl_cert_file = '${dir}/server.crt'`,
-      `ssl_key_file = '${dir}/server.key'`,
-      `ssl_ca_file = '${dir}/server.cas'`,
-      'fsync = off',
-      'synchronous_commit = off',
-      'full_page_writes = off',
-      'max_connections = 50',
-      '',
-    ].join('\n'),
-  );
-  fs.writeFileSync(
-    path.join(data, 'pg_hba.conf'),
-    'local all all trust\nhostssl all all 127.0.0.1/32 cert\n',
-  );
-  const ctl = (...args) => run(...pgTool('pg_ctl', ['-D', data, '-l', `${dir}/log`, '-w', ...args]));
-  await ctl('start');
-  pids.postgres = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const sql = (q, db = 'postgres') =>
-    run('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', db, '-Atc', q]);
-  await sql('CREATE ROLE alice LOGIN');
-  await sql('CREATE DATABASE bench OWNER alice');
-  return {
-    stop: () => ctl('stop', '-m', 'immediate').catch(() => undefined),
-  };
 }
 
 /** A client certificate for `user` from the cluster's database client CA, made with openssl. */
@@ -191,6 +131,8 @@ async function startTunnel(port) {
 
 let postgres;
 try {
+  // The database's address goes into the cluster's config, and the server's certificate comes from
+  // the cluster's CA: the cluster starts first, on a config naming a port chosen here.
   const pgPort = await freePort();
   const config = path.join(work, 'cluster.yaml');
   fs.writeFileSync(
@@ -218,11 +160,15 @@ try {
     `--out=${prefix}`,
     `--data-dir=${dataDir}`,
   ]);
-  postgres = await startPostgres(pgPort, {
-    'server.crt': `${prefix}.crt`,
-    'server.key': `${prefix}.key`,
-    'server.cas': `${prefix}.cas`,
+  postgres = await startLocalPostgres({
+    port: pgPort,
+    serverCertPem: fs.readFileSync(`${prefix}.crt`, 'utf8'),
+    serverKeyPem: fs.readFileSync(`${prefix}.key`, 'utf8'),
+    clientCaPem: fs.readFileSync(`${prefix}.cas`, 'utf8'),
+    users: ['alice'],
   });
+  await postgres.sql('CREATE DATABASE bench OWNER alice');
+  pids.postgres = postgres.pid;
   const cert = await clientCert('alice');
   await run(process.execPath, [tshjs, 'login', `--proxy=${ready.proxy}`, '--user=alice', '--insecure'], {
     input: 'alice-password\n',

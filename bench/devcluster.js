@@ -11,9 +11,11 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * ready info ({ proxy, cluster, … }); rejects when it exits first.
  */
 export async function startDevCluster(configFile, { stderr = 'ignore', dataDir } = {}) {
+  const prof = process.env.BENCH_CPU_PROF; // a directory: the cluster writes its CPU profile there
   const child = spawn(
     process.execPath,
     [
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []),
       path.join(repo, 'bin/tshjs-devcluster.js'),
       'start',
       '--config',

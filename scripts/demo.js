@@ -8,18 +8,29 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { demoConfigRaw, shadowDesktopMissing } = await import(path.join(repo, 'dist/devcluster/index.js'));
+const { demoConfigRaw, localPostgresMissing, shadowDesktopMissing, startLocalPostgres } = await import(
+  path.join(repo, 'dist/devcluster/index.js')
+);
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-demo-home-'));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tshjs-demo-cluster-'));
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+async function freePort() {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 function step(title, cmd, args, input) {
   process.stdout.write(
     `\n${bold(`$ ${[cmd, ...args].join(' ')}${input ? `   # stdin: ${input.trim().replace(/\n/g, ' | ')}` : ''}`)}\n`,
   );
   const r = spawnSync(
-    cmd === 'tshjs' ? process.execPath : cmd,
-    cmd === 'tshjs' ? [path.join(repo, 'bin/tshjs.js'), ...args] : args,
+    cmd === 'tshjs' || cmd === 'tshjs-devcluster' ? process.execPath : cmd,
+    cmd === 'tshjs' || cmd === 'tshjs-devcluster' ? [path.join(repo, `bin/${cmd}.js`), ...args] : args,
     {
       input: input ?? '',
       env: { ...process.env, TELEPORT_HOME: home },
@@ -36,8 +47,14 @@ function step(title, cmd, args, input) {
 // The demo desktop win-dev is a real RDP server when this machine has the packages for one: the dev
 // cluster starts a FreeRDP shadow server on an Xvfb display (`shadow: true` in its config).
 const noDesktop = shadowDesktopMissing();
+// The demo database postgres-dev is a real PostgreSQL when this machine has its server binaries:
+// started below, on a port chosen now, with a certificate from the cluster's database CA.
+const noPostgres = localPostgresMissing();
+const pgPort = noPostgres ? 0 : await freePort();
+const raw = demoConfigRaw({ shadowDesktop: !noDesktop });
+if (pgPort) raw.databases[0].uri = `127.0.0.1:${pgPort}`;
 const configFile = path.join(dataDir, 'demo-cluster.json'); // JSON is YAML
-fs.writeFileSync(configFile, JSON.stringify(demoConfigRaw({ shadowDesktop: !noDesktop }), null, 2));
+fs.writeFileSync(configFile, JSON.stringify(raw, null, 2));
 const cluster = spawn(
   process.execPath,
   [
@@ -64,6 +81,7 @@ const ready = await new Promise((resolve, reject) => {
 });
 
 let failed = false;
+let postgres;
 try {
   process.stdout.write(`${bold('Dev cluster ready:')} ${JSON.stringify(ready)}\n`);
   process.stdout.write(`TELEPORT_HOME=${home}\n`);
@@ -82,6 +100,35 @@ try {
   step('ls query', 'tshjs', ['ls', '--query', 'labels.env == "prod"', '--format=json']);
   step('apps', 'tshjs', ['apps', 'ls']);
   step('dbs', 'tshjs', ['db', 'ls']);
+  // A query through the cluster's database service to a real PostgreSQL (its server certificate
+  // signed by the cluster's database CA, as `tctl auth sign --format=db` would).
+  if (noPostgres) {
+    process.stdout.write(`\n(no database query: ${noPostgres})\n`);
+  } else {
+    const prefix = path.join(dataDir, 'postgres-dev');
+    step('db server certificate', 'tshjs-devcluster', [
+      'auth',
+      'sign',
+      '--format=db',
+      '--host=localhost,127.0.0.1',
+      `--out=${prefix}`,
+      `--data-dir=${dataDir}`,
+    ]);
+    postgres = await startLocalPostgres({
+      port: pgPort,
+      serverCertPem: fs.readFileSync(`${prefix}.crt`, 'utf8'),
+      serverKeyPem: fs.readFileSync(`${prefix}.key`, 'utf8'),
+      clientCaPem: fs.readFileSync(`${prefix}.cas`, 'utf8'),
+      users: ['alice'],
+    });
+    step('db login', 'tshjs', ['db', 'login', 'postgres-dev', '--db-user=alice', '--db-name=postgres']);
+    step(
+      'db connect',
+      'tshjs',
+      ['db', 'connect', 'postgres-dev'],
+      "select current_user, 'hello from PostgreSQL through tshjs' as greeting;\n",
+    );
+  }
   step('kube', 'tshjs', ['kube', 'ls']);
   step('desktops', 'tshjs', ['desktop', 'ls']);
   step('clusters', 'tshjs', ['clusters']);
@@ -132,6 +179,7 @@ try {
   failed = true;
   process.stderr.write(`demo failed: ${err.message}\n`);
 } finally {
+  await postgres?.stop();
   cluster.kill('SIGTERM');
   fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(dataDir, { recursive: true, force: true });

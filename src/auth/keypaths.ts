@@ -93,6 +93,21 @@ export class KeyPaths {
   databaseLocalCA(proxyHost: string, user: string): string {
     return path.join(this.databaseDir(proxyHost, user), 'proxy-localca.pem');
   }
+  /** Kubernetes credentials of one user: <user>-kube (keypaths.KubeDir). */
+  kubeDir(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}-kube`);
+  }
+  kubeCredentialDir(proxyHost: string, user: string, cluster: string): string {
+    return path.join(this.kubeDir(proxyHost, user), cluster);
+  }
+  /** Key PEM, a blank line, then the certificate PEM, in one file (lib/client keystore.go writeKubeCredential). */
+  kubeCred(proxyHost: string, user: string, cluster: string, kube: string): string {
+    return path.join(this.kubeCredentialDir(proxyHost, user, cluster), `${kube}.cred`);
+  }
+  /** The per-kube-cluster profile kubeconfig (keypaths.KubeConfigPath). */
+  kubeConfig(proxyHost: string, user: string, cluster: string, kube: string): string {
+    return path.join(this.kubeCredentialDir(proxyHost, user, cluster), `${kube}-kubeconfig`);
+  }
   kubeCredLock(proxyHost: string): string {
     return path.join(this.proxyKeyDir(proxyHost), 'kube_credentials.lock');
   }

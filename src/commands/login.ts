@@ -15,6 +15,8 @@ export interface LoginCommandOptions {
   certFormat?: string;
   /** positional proxy, as `tsh login proxy.example.com` */
   proxyArg?: string;
+  /** --kube-cluster: write kubeconfig for it and select it (updateKubeConfigOnLogin). */
+  kubeCluster?: string;
 }
 
 export const login = defineCommand<LoginCommandOptions>({
@@ -34,6 +36,7 @@ export const login = defineCommand<LoginCommandOptions>({
     },
     // tool/tsh/common/tsh.go: a free string checked against standard | oldssh.
     { flags: '--cert-format <format>', description: 'SSH certificate format' },
+    { flags: '--kube-cluster <name>', description: 'Name of the Kubernetes cluster to login to' },
   ],
   options: (args, f) => ({
     format: f.format as Format,
@@ -41,6 +44,7 @@ export const login = defineCommand<LoginCommandOptions>({
     otp: f.otp as string | undefined,
     certFormat: f.certFormat as string | undefined,
     proxyArg: args[0] as string | undefined,
+    kubeCluster: f.kubeCluster as string | undefined,
   }),
   run: runLogin,
 });
@@ -77,6 +81,8 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
     ctx.io.stdout.write(`\nThe certificate has been written to ${res.identityFile}\n`);
     return 0;
   }
+  // Upstream touches kubeconfig on login only when --kube-cluster is given.
+  if (o.kubeCluster) await (await import('./kube.js')).updateKubeconfigOnLogin(ctx, proxy, o.kubeCluster);
   // The status block for the profile just written, as tsh prints after login.
   return runStatus({ format: o.format, activeProfile: profileNameFromAddr(normalizeProxyAddr(proxy)) }, ctx);
 }

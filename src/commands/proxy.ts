@@ -8,6 +8,7 @@ import { parseUserHostPort } from '../ssh/dialhost.js';
 import { TshError } from '../util/errors.js';
 import { clusterFlag, defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
+import { proxyKube } from './proxykube.js';
 
 export const group = {
   name: 'proxy',
@@ -83,7 +84,7 @@ export const proxyDb = defineCommand<ProxyDbOptions>({
   run: runProxyDb,
 });
 
-export const commands = [proxySsh, proxyDb];
+export const commands = [proxySsh, proxyDb, proxyKube];
 
 export async function runProxySsh(o: ProxySshOptions, ctx: CommandContext): Promise<number> {
   const { host, port } = parseUserHostPort(o.target);

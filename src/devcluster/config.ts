@@ -239,6 +239,7 @@ export function demoConfigRaw(opts: DemoConfigOptions = {}): Record<string, unkn
         windows_desktop_labels: { '*': '*' },
         windows_desktop_logins: ['Administrator'],
         db_users: ['alice', 'postgres'],
+        db_names: ['postgres', 'demo'],
         kubernetes_groups: ['viewers'],
       },
       { name: 'editor', logins: [], node_labels: {} },

@@ -9,6 +9,14 @@ export {
   type DevClusterConfig,
 } from './config.js';
 export {
+  LOCAL_POSTGRES_BIN,
+  localPostgresMissing,
+  startLocalPostgres,
+  startLocalPostgresForCluster,
+  type LocalPostgres,
+} from './localpostgres.js';
+export { signDatabaseServer } from './authsign.js';
+export {
   shadowDesktopMissing,
   startShadowDesktop,
   type ShadowDesktop,

@@ -261,7 +261,10 @@ export class DevCluster {
     for (const srv of [this.webTls, this.proxyTls, this.authTls]) {
       srv.on('tlsClientError', (err) => log('tls handshake failed', { error: err.message }));
     }
-    this.listener = net.createServer({ pauseOnConnect: true }, (s) => this.accept(s, config.tls_routing));
+    // noDelay: database, kube and SSH traffic is request/response; Nagle would hold the small writes.
+    this.listener = net.createServer({ pauseOnConnect: true, noDelay: true }, (s) =>
+      this.accept(s, config.tls_routing),
+    );
     if (!config.tls_routing) {
       this.sshListener = net.createServer({ pauseOnConnect: true }, (s) => this.acceptProxyPort(s));
     }

@@ -96,7 +96,8 @@ export async function startDbLocalProxy(o: DbLocalProxyOptions): Promise<DbLocal
     relay(local, up.stream, log);
   };
 
-  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (local) => {
+  // noDelay: queries and answers are small writes; Nagle with delayed ACKs would hold each one.
+  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (local) => {
     handle(local).catch((err: unknown) => {
       // One connection's failure ends that connection only.
       log('Failed to handle connection', { level: 'error', error: errorLine(err) });

@@ -88,6 +88,7 @@ export class DbUpstreamDialer {
       secureContext,
       rejectUnauthorized: !insecure,
     });
+    socket.setNoDelay(true); // small request/response writes: see the listener in db.ts
     const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     return new Promise<DbUpstream>((resolve, reject) => {
       const fail = (err: Error) => {

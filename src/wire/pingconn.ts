@@ -67,6 +67,16 @@ export class PingFrameDecoder {
   }
 }
 
+/**
+ * The frames of `payloads` as one buffer: one write to the connection, so a TLS connection sends
+ * header and payload in one record instead of a record for four bytes and another for the rest.
+ */
+function framed(payloads: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const p of payloads) parts.push(frameHeader(p.length), p);
+  return Buffer.concat(parts);
+}
+
 export interface PingDuplexOptions {
   /** Send a ping this often (the server side); 0 or absent: never (tsh only reads pings). */
   pingIntervalMs?: number;
@@ -85,19 +95,12 @@ export function pingDuplex(conn: Duplex, o: PingDuplexOptions = {}): Duplex {
     },
     write(chunk: Buffer, _enc, cb) {
       if (chunk.length === 0) return cb();
-      conn.write(frameHeader(chunk.length));
-      conn.write(chunk, cb);
+      conn.write(framed([chunk]), cb);
     },
     writev(chunks, cb) {
       const bufs = chunks.map((c) => c.chunk as Buffer).filter((b) => b.length > 0);
       if (!bufs.length) return cb();
-      for (let i = 0; i < bufs.length - 1; i++) {
-        conn.write(frameHeader(bufs[i].length));
-        conn.write(bufs[i]);
-      }
-      const last = bufs[bufs.length - 1];
-      conn.write(frameHeader(last.length));
-      conn.write(last, cb);
+      conn.write(framed(bufs), cb);
     },
     final(cb) {
       conn.end(cb);

@@ -44,9 +44,15 @@ export function eventTypeAndCode(ev: OneOf): { type: string; code: string } | un
 }
 
 /** One session's recording file: events appended in order, each with the next Metadata.Index. */
+/** Events per write into the recording (one zlib call). */
+const MAX_BATCH = 512;
+
 export class DatabaseRecording {
   readonly file: string;
   private writer?: RecordingWriter;
+  /** Encoded events waiting for the write loop, and whether it runs. */
+  private readonly pending: Uint8Array[] = [];
+  private draining = false;
   private out?: fs.WriteStream;
   private index = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -95,11 +101,24 @@ export class DatabaseRecording {
     if (bytes.length > MAX_RECORD_SIZE) return; // upstream refuses to record it, too
     const writer = this.writer;
     if (!writer) return;
+    this.pending.push(bytes);
+    if (this.draining) return;
+    // One loop writes what queued up meanwhile in one batch: a query a millisecond stays cheap.
+    this.draining = true;
     this.chain = this.chain.then(
-      () => (this.failed ? undefined : writer.writeRecord(bytes)),
+      async () => {
+        while (this.pending.length && !this.failed) {
+          await writer.writeRecords(this.pending.splice(0, MAX_BATCH));
+        }
+        this.pending.length = 0;
+        this.draining = false;
+      },
       () => undefined,
     );
-    this.chain.catch((err: Error) => this.fail(err));
+    this.chain.catch((err: Error) => {
+      this.draining = false;
+      this.fail(err);
+    });
   }
 
   /** Flushes and closes the file; resolves once it is on disk. */

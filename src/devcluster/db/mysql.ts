@@ -312,7 +312,7 @@ async function connectServer(session: DatabaseSession, client: HandshakeResponse
   const { host, port } = session.target;
   const tlsOptions = await session.upstreamTls();
   const sock = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host, port });
+    const s = net.connect({ host, port, noDelay: true }); // small writes: no Nagle
     const timer = setTimeout(() => {
       s.destroy();
       reject(new Error(`dial tcp ${host}:${port}: i/o timeout`));

@@ -260,7 +260,8 @@ function readBytes(s: net.Socket, n: number): Promise<Buffer> {
 /** TCP, SSLRequest, then TLS with the session's client certificate (pgconn's startTLS). */
 async function dialServer(session: DatabaseSession): Promise<tls.TLSSocket> {
   const opts = await session.upstreamTls();
-  const raw = net.connect({ host: opts.host!, port: opts.port! });
+  // noDelay: every query and answer is a small write that Nagle would hold for the peer's ACK.
+  const raw = net.connect({ host: opts.host!, port: opts.port!, noDelay: true });
   raw.on('error', () => {});
   try {
     await waitFor(raw, 'connect', CONNECT_TIMEOUT_MS, `connect to ${opts.host}:${opts.port}`);
