@@ -10,8 +10,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Duplex } from 'node:stream';
-import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteToDatabase } from '../../src/auth/x509/identity.js';
 import { loadOrCreateAuthority, type Authority } from '../../src/devcluster/authority.js';
@@ -30,8 +28,8 @@ import { DevCluster } from '../../src/devcluster/server.js';
 import { issueTlsCert } from '../../src/devcluster/tlsca.js';
 import type { OneOf } from '../../src/gen/teleport/legacy/types/events/events.js';
 import { RecordingReader } from '../../src/recording/reader.js';
-import { pingDuplex } from '../../src/wire/pingconn.js';
 import { testConfig } from '../helpers/cluster.js';
+import { startRelay } from '../helpers/dbrelay.js';
 import {
   MARIADB_BIN,
   MARIADB_CLIENT,
@@ -43,57 +41,6 @@ import {
 const CLUSTER = 'test.localhost';
 const DENIED = 'access to db denied. User does not have permissions. Confirm database user and name.';
 const DB_VERSION = '10.11.99-MariaDB-configured';
-
-interface Relay {
-  port: number;
-  close(): void;
-}
-
-/** tsh's local proxy: each local TCP connection becomes TLS to the web port (unframed for -ping). */
-function startRelay(
-  proxyAddr: string,
-  o: { alpn: string[]; cert?: { certPem: string; keyPem: string } },
-): Promise<Relay> {
-  const host = proxyAddr.slice(0, proxyAddr.lastIndexOf(':'));
-  const port = Number(proxyAddr.split(':').pop());
-  const conns = new Set<net.Socket>();
-  const server = net.createServer((local) => {
-    conns.add(local);
-    local.on('close', () => conns.delete(local));
-    local.pause();
-    const up = tls.connect({
-      host,
-      port,
-      servername: 'localhost',
-      ALPNProtocols: o.alpn,
-      rejectUnauthorized: false,
-      ...(o.cert ? { cert: o.cert.certPem, key: o.cert.keyPem } : {}),
-    });
-    up.once('secureConnect', () => {
-      const remote: Duplex = String(up.alpnProtocol).endsWith('-ping') ? pingDuplex(up) : up;
-      local.pipe(remote).pipe(local);
-      local.resume();
-    });
-    const end = () => {
-      local.destroy();
-      up.destroy();
-    };
-    up.on('error', end);
-    up.on('close', end);
-    local.on('error', end);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        close: () => {
-          for (const c of conns) c.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
-}
 
 function mariadb(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
