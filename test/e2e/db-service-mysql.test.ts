@@ -29,7 +29,7 @@ import { issueTlsCert } from '../../src/devcluster/tlsca.js';
 import type { OneOf } from '../../src/gen/teleport/legacy/types/events/events.js';
 import { RecordingReader } from '../../src/recording/reader.js';
 import { testConfig } from '../helpers/cluster.js';
-import { startRelay } from '../helpers/dbrelay.js';
+import { startRelay, type Relay } from '../helpers/dbrelay.js';
 import {
   MARIADB_BIN,
   MARIADB_CLIENT,

@@ -28,7 +28,7 @@ import type {
   PostgresBind,
 } from '../../src/gen/teleport/legacy/types/events/events.js';
 import { RecordingReader } from '../../src/recording/reader.js';
-import { startRelay } from '../helpers/dbrelay.js';
+import { startRelay, type Relay } from '../helpers/dbrelay.js';
 import { loginArgs, tempHome, testConfig, tshjs } from '../helpers/cluster.js';
 import { POSTGRES_BIN, startPostgresForCluster, type Postgres } from '../helpers/postgres.js';
 
