@@ -19,8 +19,20 @@ if (
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('node:module').enableCompileCache?.();
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { run } = require('../dist/bin/tshjs.js');
-run(argv).then((code) => {
-  process.exitCode = code;
-});
+/** kubectl's exec plugin runs `kube credentials` on every call: a cached certificate skips the CLI. */
+function cachedKubeCredentials() {
+  if (argv[0] !== 'kube' || argv[1] !== 'credentials') return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../dist/kubecred-bin/kubecredfast.js').cachedKubeCredentials(argv, process.env);
+}
+
+const cached = cachedKubeCredentials();
+if (cached !== undefined) {
+  process.stdout.write(cached);
+} else {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { run } = require('../dist/bin/tshjs.js');
+  run(argv).then((code) => {
+    process.exitCode = code;
+  });
+}
