@@ -6,7 +6,7 @@
 // The RDP server is xrdp in front of TigerVNC's Xvnc: FreeRDP 2's shadow server (the other
 // desktop tests' server) joins the cliprdr channel but never speaks on it, while xrdp bridges
 // CLIPRDR to VNC cut text and Xvnc that to the X CLIPBOARD selection, which xclip reads and sets.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,7 +19,7 @@ import { RecordingReader } from '../../src/recording/reader.js';
 import { openDesktopSession } from '../../src/tdp/open.js';
 import { runScript, type RunEvent } from '../../src/tdp/runner.js';
 import { parseScript } from '../../src/tdp/script.js';
-import { startXrdp } from '../helpers/rdp.js';
+import { copyToXClipboard, readXClipboard, startXrdp } from '../helpers/rdp.js';
 import { loginArgs, startCluster, tempHome, TOTP_SECRET, tshjs, type CliResult } from '../helpers/cluster.js';
 
 const BINARIES = { Xvnc: '/usr/bin/Xvnc', xrdp: '/usr/sbin/xrdp', xclip: '/usr/bin/xclip' };
@@ -40,25 +40,10 @@ describe.skipIf(missing)('the desktop clipboard through the dev cluster to xrdp 
   let dir: string;
   const copiers: ChildProcess[] = [];
 
-  const xclipOut = (): string => {
-    try {
-      return execFileSync(BINARIES.xclip, ['-selection', 'clipboard', '-o'], {
-        env: x.env,
-        timeout: 3000,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).toString();
-    } catch {
-      return '';
-    }
-  };
+  const xclipOut = (): string => readXClipboard(x.env);
   /** A copy in X: xclip owns the selection until the next owner takes it. */
   const xclipIn = (text: string) => {
-    const p = spawn(BINARIES.xclip, ['-selection', 'clipboard', '-i', '-loops', '0'], {
-      env: x.env,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    p.stdin!.end(text);
-    copiers.push(p);
+    copiers.push(copyToXClipboard(x.env, text));
   };
 
   const run = (user: 'alice' | 'bob', flags: string[], script: string): Promise<CliResult> =>

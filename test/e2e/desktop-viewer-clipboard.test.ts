@@ -5,7 +5,7 @@
 // (through the paste event, with no clipboard permission), an X copy reaches the browser's clipboard
 // (waiting for a click while the browser refuses the write), --clipboard=off lets nothing through
 // either way, and the canvas's cursor follows the X pointer (xterm's I-beam, the root window's X).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import { totp } from '../../src/auth/totp.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { decodePng } from '../../src/rdp/png.js';
 import { loginArgs, startCluster, tempHome, TOTP_SECRET, TSHJS_BIN, tshjs } from '../helpers/cluster.js';
-import { startXrdp, xrdpMissing, type XrdpServer } from '../helpers/rdp.js';
+import { copyToXClipboard, readXClipboard, startXrdp, xrdpMissing, type XrdpServer } from '../helpers/rdp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const BINS = { xclip: '/usr/bin/xclip', xterm: '/usr/bin/xterm' };
@@ -120,25 +120,10 @@ describe.skipIf(missing)(
     let browser: Browser;
     const procs: ChildProcess[] = [];
 
-    const xclipOut = (): string => {
-      try {
-        return execFileSync(BINS.xclip, ['-selection', 'clipboard', '-o'], {
-          env: x.env,
-          timeout: 3000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }).toString();
-      } catch {
-        return '';
-      }
-    };
+    const xclipOut = (): string => readXClipboard(x.env);
     /** A copy in X: xclip owns the selection until the next owner takes it. */
     const xclipIn = (text: string) => {
-      const p = spawn(BINS.xclip, ['-selection', 'clipboard', '-i', '-loops', '0'], {
-        env: x.env,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      });
-      p.stdin!.end(text);
-      procs.push(p);
+      procs.push(copyToXClipboard(x.env, text));
     };
 
     /** Opens the viewer's page in a fresh context (no clipboard permission) once the screen is up. */

@@ -1,6 +1,6 @@
 // The real RDP servers for tests: the dev cluster's shadow desktop (FreeRDP shadow server on Xvfb),
 // under the names the tests use, and xrdp on Xvnc.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -128,4 +128,27 @@ export async function startXrdp(dir: string, o: XrdpOptions = {}): Promise<XrdpS
     throw err;
   }
   return { port: rdpPort, display: `:${display}`, env: { ...process.env, DISPLAY: `:${display}` }, stop };
+}
+
+/** The X CLIPBOARD selection on a display (`env` has its DISPLAY), or '' when nobody owns it. */
+export function readXClipboard(env: NodeJS.ProcessEnv): string {
+  try {
+    return execFileSync('/usr/bin/xclip', ['-selection', 'clipboard', '-o'], {
+      env,
+      timeout: 3000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+  } catch {
+    return '';
+  }
+}
+
+/** A copy in X: the returned xclip owns the selection until the next owner takes it (kill it after). */
+export function copyToXClipboard(env: NodeJS.ProcessEnv, text: string): ChildProcess {
+  const p = spawn('/usr/bin/xclip', ['-selection', 'clipboard', '-i', '-loops', '0'], {
+    env,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  p.stdin!.end(text);
+  return p;
 }
