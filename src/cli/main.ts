@@ -31,8 +31,9 @@ export const REGISTRY: Record<string, () => Promise<CommandModule>> = {
   recordings: () => import('../commands/recordings.js'),
   proxy: () => import('../commands/proxy.js'),
   config: () => import('../commands/config.js'),
+  request: () => import('../commands/request.js'),
 };
-export const ALIASES: Record<string, string> = { recording: 'recordings' };
+export const ALIASES: Record<string, string> = { recording: 'recordings', requests: 'request' };
 
 /** Global flags tsh accepts before or after the command, and the env vars that back them. */
 export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec & { key?: keyof GlobalOptions; env?: string }> = [

@@ -171,6 +171,9 @@ export function authService(opts: {
   const unimplemented = unary(() => {
     throw new GrpcError(status.UNIMPLEMENTED, 'not implemented by tshjs-devcluster');
   });
+  const unimplementedStream = (call: ServerWritableStream<unknown, unknown>) => {
+    call.emit('error', { code: status.UNIMPLEMENTED, details: 'not implemented by tshjs-devcluster' });
+  };
   const impl: AuthServiceServer = {
     ping: unary((call) => {
       callerUser(call, cfg);
@@ -278,6 +281,15 @@ export function authService(opts: {
     getSshTargets: unimplemented,
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,
+    // Access requests: served once the dev cluster's workflow lands.
+    createAccessRequestV2: unimplemented,
+    getAccessRequestsV2: unimplementedStream,
+    listAccessRequests: unimplemented,
+    deleteAccessRequest: unimplemented,
+    setAccessRequestState: unimplemented,
+    submitAccessReview: unimplemented,
+    getAccessCapabilities: unimplemented,
+    watchEvents: unimplementedStream,
   };
   if (!log) return impl;
   // Log each call's method and client version (debug aid; tests check the version metadata).

@@ -64,6 +64,102 @@ export function signatureAlgorithmSuiteToJSON(object: SignatureAlgorithmSuite): 
   }
 }
 
+export enum RequestState {
+  NONE = 0,
+  PENDING = 1,
+  APPROVED = 2,
+  DENIED = 3,
+  PROMOTED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function requestStateFromJSON(object: any): RequestState {
+  switch (object) {
+    case 0:
+    case "NONE":
+      return RequestState.NONE;
+    case 1:
+    case "PENDING":
+      return RequestState.PENDING;
+    case 2:
+    case "APPROVED":
+      return RequestState.APPROVED;
+    case 3:
+    case "DENIED":
+      return RequestState.DENIED;
+    case 4:
+    case "PROMOTED":
+      return RequestState.PROMOTED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RequestState.UNRECOGNIZED;
+  }
+}
+
+export function requestStateToJSON(object: RequestState): string {
+  switch (object) {
+    case RequestState.NONE:
+      return "NONE";
+    case RequestState.PENDING:
+      return "PENDING";
+    case RequestState.APPROVED:
+      return "APPROVED";
+    case RequestState.DENIED:
+      return "DENIED";
+    case RequestState.PROMOTED:
+      return "PROMOTED";
+    case RequestState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum AccessRequestScope {
+  DEFAULT = 0,
+  MY_REQUESTS = 1,
+  NEEDS_REVIEW = 2,
+  REVIEWED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function accessRequestScopeFromJSON(object: any): AccessRequestScope {
+  switch (object) {
+    case 0:
+    case "DEFAULT":
+      return AccessRequestScope.DEFAULT;
+    case 1:
+    case "MY_REQUESTS":
+      return AccessRequestScope.MY_REQUESTS;
+    case 2:
+    case "NEEDS_REVIEW":
+      return AccessRequestScope.NEEDS_REVIEW;
+    case 3:
+    case "REVIEWED":
+      return AccessRequestScope.REVIEWED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AccessRequestScope.UNRECOGNIZED;
+  }
+}
+
+export function accessRequestScopeToJSON(object: AccessRequestScope): string {
+  switch (object) {
+    case AccessRequestScope.DEFAULT:
+      return "DEFAULT";
+    case AccessRequestScope.MY_REQUESTS:
+      return "MY_REQUESTS";
+    case AccessRequestScope.NEEDS_REVIEW:
+      return "NEEDS_REVIEW";
+    case AccessRequestScope.REVIEWED:
+      return "REVIEWED";
+    case AccessRequestScope.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Common resource metadata. */
 export interface Metadata {
   Name: string;
@@ -462,6 +558,153 @@ export interface RoleConditions {
   DatabaseUsers: string[];
   WindowsDesktopLogins: string[];
   WindowsDesktopLabels?: LabelValues | undefined;
+}
+
+export interface AccessRequestV3 {
+  Kind: string;
+  SubKind: string;
+  Version: string;
+  Metadata?: Metadata | undefined;
+  Spec?: AccessRequestSpecV3 | undefined;
+}
+
+export interface PromotedAccessList {
+  Name: string;
+  Title: string;
+}
+
+/** Fields past 22 in newer servers are skipped as unknown. */
+export interface AccessRequestSpecV3 {
+  User: string;
+  Roles: string[];
+  State: RequestState;
+  /** Non-nullable in Go: always sent (zero time when unset). */
+  Created?:
+    | Date
+    | undefined;
+  /** Access expiry: how long the elevated certificate may last. */
+  Expires?: Date | undefined;
+  RequestReason: string;
+  ResolveReason: string;
+  ResolveAnnotations?: LabelValues | undefined;
+  SystemAnnotations?: LabelValues | undefined;
+  Thresholds: AccessReviewThreshold[];
+  RoleThresholdMapping: { [key: string]: ThresholdIndexSets };
+  Reviews: AccessReview[];
+  SuggestedReviewers: string[];
+  RequestedResourceIDs: ResourceID[];
+  LoginHint: string;
+  DryRun: boolean;
+  MaxDuration?: Date | undefined;
+  SessionTTL?: Date | undefined;
+  AccessList?:
+    | PromotedAccessList
+    | undefined;
+  /** Nullable. */
+  AssumeStartTime?:
+    | Date
+    | undefined;
+  /** Nullable: how long the pending request itself lives. */
+  ResourceExpiry?: Date | undefined;
+}
+
+export interface AccessRequestSpecV3_RoleThresholdMappingEntry {
+  key: string;
+  value?: ThresholdIndexSets | undefined;
+}
+
+export interface AccessReviewThreshold {
+  Name: string;
+  Filter: string;
+  Approve: number;
+  Deny: number;
+}
+
+/** An OR of threshold indexes. */
+export interface ThresholdIndexSet {
+  Indexes: number[];
+}
+
+/** An AND of ThresholdIndexSet. */
+export interface ThresholdIndexSets {
+  Sets: ThresholdIndexSet[];
+}
+
+export interface AccessReview {
+  Author: string;
+  Roles: string[];
+  ProposedState: RequestState;
+  Reason: string;
+  Created?: Date | undefined;
+  Annotations?: LabelValues | undefined;
+  ThresholdIndexes: number[];
+  AccessList?: PromotedAccessList | undefined;
+  AssumeStartTime?: Date | undefined;
+}
+
+export interface AccessReviewSubmission {
+  RequestID: string;
+  Review?: AccessReview | undefined;
+}
+
+export interface AccessRequestFilter {
+  ID: string;
+  User: string;
+  State: RequestState;
+  SearchKeywords: string[];
+  Scope: AccessRequestScope;
+  Requester: string;
+}
+
+export interface ResourceID {
+  ClusterName: string;
+  Kind: string;
+  Name: string;
+  SubResourceName: string;
+}
+
+export interface AccessCapabilitiesRequest {
+  User: string;
+  RequestableRoles: boolean;
+  SuggestedReviewers: boolean;
+  ResourceIDs: ResourceID[];
+  Login: string;
+  FilterRequestableRolesByResource: boolean;
+}
+
+export interface AccessCapabilities {
+  RequestableRoles: string[];
+  SuggestedReviewers: string[];
+  ApplicableRolesForResources: string[];
+  RequestPrompt: string;
+  RequireReason: boolean;
+  AutoRequest: boolean;
+}
+
+export interface WatchKind {
+  Kind: string;
+  LoadSecrets: boolean;
+  Name: string;
+  Filter: { [key: string]: string };
+  SubKind: string;
+  Version: string;
+}
+
+export interface WatchKind_FilterEntry {
+  key: string;
+  value: string;
+}
+
+export interface WatchStatusV1 {
+  Kind: string;
+  SubKind: string;
+  Version: string;
+  Metadata?: Metadata | undefined;
+  Spec?: WatchStatusSpecV1 | undefined;
+}
+
+export interface WatchStatusSpecV1 {
+  Kinds: WatchKind[];
 }
 
 function createBaseMetadata(): Metadata {
@@ -6765,6 +7008,2424 @@ export const RoleConditions: MessageFns<RoleConditions> = {
     message.WindowsDesktopLabels = (object.WindowsDesktopLabels !== undefined && object.WindowsDesktopLabels !== null)
       ? LabelValues.fromPartial(object.WindowsDesktopLabels)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseAccessRequestV3(): AccessRequestV3 {
+  return { Kind: "", SubKind: "", Version: "", Metadata: undefined, Spec: undefined };
+}
+
+export const AccessRequestV3: MessageFns<AccessRequestV3> = {
+  encode(message: AccessRequestV3, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.SubKind !== "") {
+      writer.uint32(18).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(26).string(message.Version);
+    }
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(34).fork()).join();
+    }
+    if (message.Spec !== undefined) {
+      AccessRequestSpecV3.encode(message.Spec, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessRequestV3 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessRequestV3();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Spec = AccessRequestSpecV3.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessRequestV3 {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      Spec: isSet(object.Spec) ? AccessRequestSpecV3.fromJSON(object.Spec) : undefined,
+    };
+  },
+
+  toJSON(message: AccessRequestV3): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.Spec !== undefined) {
+      obj.Spec = AccessRequestSpecV3.toJSON(message.Spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessRequestV3>, I>>(base?: I): AccessRequestV3 {
+    return AccessRequestV3.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessRequestV3>, I>>(object: I): AccessRequestV3 {
+    const message = createBaseAccessRequestV3();
+    message.Kind = object.Kind ?? "";
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.Spec = (object.Spec !== undefined && object.Spec !== null)
+      ? AccessRequestSpecV3.fromPartial(object.Spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePromotedAccessList(): PromotedAccessList {
+  return { Name: "", Title: "" };
+}
+
+export const PromotedAccessList: MessageFns<PromotedAccessList> = {
+  encode(message: PromotedAccessList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Name !== "") {
+      writer.uint32(10).string(message.Name);
+    }
+    if (message.Title !== "") {
+      writer.uint32(18).string(message.Title);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromotedAccessList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromotedAccessList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Title = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromotedAccessList {
+    return {
+      Name: isSet(object.Name) ? globalThis.String(object.Name) : "",
+      Title: isSet(object.Title) ? globalThis.String(object.Title) : "",
+    };
+  },
+
+  toJSON(message: PromotedAccessList): unknown {
+    const obj: any = {};
+    if (message.Name !== "") {
+      obj.Name = message.Name;
+    }
+    if (message.Title !== "") {
+      obj.Title = message.Title;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromotedAccessList>, I>>(base?: I): PromotedAccessList {
+    return PromotedAccessList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromotedAccessList>, I>>(object: I): PromotedAccessList {
+    const message = createBasePromotedAccessList();
+    message.Name = object.Name ?? "";
+    message.Title = object.Title ?? "";
+    return message;
+  },
+};
+
+function createBaseAccessRequestSpecV3(): AccessRequestSpecV3 {
+  return {
+    User: "",
+    Roles: [],
+    State: 0,
+    Created: undefined,
+    Expires: undefined,
+    RequestReason: "",
+    ResolveReason: "",
+    ResolveAnnotations: undefined,
+    SystemAnnotations: undefined,
+    Thresholds: [],
+    RoleThresholdMapping: {},
+    Reviews: [],
+    SuggestedReviewers: [],
+    RequestedResourceIDs: [],
+    LoginHint: "",
+    DryRun: false,
+    MaxDuration: undefined,
+    SessionTTL: undefined,
+    AccessList: undefined,
+    AssumeStartTime: undefined,
+    ResourceExpiry: undefined,
+  };
+}
+
+export const AccessRequestSpecV3: MessageFns<AccessRequestSpecV3> = {
+  encode(message: AccessRequestSpecV3, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.User !== "") {
+      writer.uint32(10).string(message.User);
+    }
+    for (const v of message.Roles) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.State !== 0) {
+      writer.uint32(24).int32(message.State);
+    }
+    if (message.Created !== undefined) {
+      Timestamp.encode(toTimestamp(message.Created), writer.uint32(34).fork()).join();
+    }
+    if (message.Expires !== undefined) {
+      Timestamp.encode(toTimestamp(message.Expires), writer.uint32(42).fork()).join();
+    }
+    if (message.RequestReason !== "") {
+      writer.uint32(50).string(message.RequestReason);
+    }
+    if (message.ResolveReason !== "") {
+      writer.uint32(58).string(message.ResolveReason);
+    }
+    if (message.ResolveAnnotations !== undefined) {
+      LabelValues.encode(message.ResolveAnnotations, writer.uint32(66).fork()).join();
+    }
+    if (message.SystemAnnotations !== undefined) {
+      LabelValues.encode(message.SystemAnnotations, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.Thresholds) {
+      AccessReviewThreshold.encode(v!, writer.uint32(82).fork()).join();
+    }
+    globalThis.Object.entries(message.RoleThresholdMapping).forEach(([key, value]: [string, ThresholdIndexSets]) => {
+      AccessRequestSpecV3_RoleThresholdMappingEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).join();
+    });
+    for (const v of message.Reviews) {
+      AccessReview.encode(v!, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.SuggestedReviewers) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.RequestedResourceIDs) {
+      ResourceID.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.LoginHint !== "") {
+      writer.uint32(122).string(message.LoginHint);
+    }
+    if (message.DryRun !== false) {
+      writer.uint32(128).bool(message.DryRun);
+    }
+    if (message.MaxDuration !== undefined) {
+      Timestamp.encode(toTimestamp(message.MaxDuration), writer.uint32(138).fork()).join();
+    }
+    if (message.SessionTTL !== undefined) {
+      Timestamp.encode(toTimestamp(message.SessionTTL), writer.uint32(146).fork()).join();
+    }
+    if (message.AccessList !== undefined) {
+      PromotedAccessList.encode(message.AccessList, writer.uint32(162).fork()).join();
+    }
+    if (message.AssumeStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.AssumeStartTime), writer.uint32(170).fork()).join();
+    }
+    if (message.ResourceExpiry !== undefined) {
+      Timestamp.encode(toTimestamp(message.ResourceExpiry), writer.uint32(178).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessRequestSpecV3 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessRequestSpecV3();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.User = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Roles.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.State = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Expires = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.RequestReason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.ResolveReason = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.ResolveAnnotations = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.SystemAnnotations = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.Thresholds.push(AccessReviewThreshold.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            const entry11 = AccessRequestSpecV3_RoleThresholdMappingEntry.decode(reader, reader.uint32());
+            if (entry11.value !== undefined) {
+              message.RoleThresholdMapping[entry11.key] = entry11.value;
+            }
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.Reviews.push(AccessReview.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.SuggestedReviewers.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.RequestedResourceIDs.push(ResourceID.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.LoginHint = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.DryRun = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.MaxDuration = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.SessionTTL = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.AccessList = PromotedAccessList.decode(reader, reader.uint32());
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.AssumeStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.ResourceExpiry = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessRequestSpecV3 {
+    return {
+      User: isSet(object.User) ? globalThis.String(object.User) : "",
+      Roles: globalThis.Array.isArray(object?.Roles) ? object.Roles.map((e: any) => globalThis.String(e)) : [],
+      State: isSet(object.State) ? requestStateFromJSON(object.State) : 0,
+      Created: isSet(object.Created) ? fromJsonTimestamp(object.Created) : undefined,
+      Expires: isSet(object.Expires) ? fromJsonTimestamp(object.Expires) : undefined,
+      RequestReason: isSet(object.RequestReason) ? globalThis.String(object.RequestReason) : "",
+      ResolveReason: isSet(object.ResolveReason) ? globalThis.String(object.ResolveReason) : "",
+      ResolveAnnotations: isSet(object.ResolveAnnotations)
+        ? LabelValues.fromJSON(object.ResolveAnnotations)
+        : undefined,
+      SystemAnnotations: isSet(object.SystemAnnotations) ? LabelValues.fromJSON(object.SystemAnnotations) : undefined,
+      Thresholds: globalThis.Array.isArray(object?.Thresholds)
+        ? object.Thresholds.map((e: any) => AccessReviewThreshold.fromJSON(e))
+        : [],
+      RoleThresholdMapping: isObject(object.RoleThresholdMapping)
+        ? (globalThis.Object.entries(object.RoleThresholdMapping) as [string, any][]).reduce(
+          (acc: { [key: string]: ThresholdIndexSets }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: ThresholdIndexSets.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      Reviews: globalThis.Array.isArray(object?.Reviews)
+        ? object.Reviews.map((e: any) => AccessReview.fromJSON(e))
+        : [],
+      SuggestedReviewers: globalThis.Array.isArray(object?.SuggestedReviewers)
+        ? object.SuggestedReviewers.map((e: any) => globalThis.String(e))
+        : [],
+      RequestedResourceIDs: globalThis.Array.isArray(object?.RequestedResourceIDs)
+        ? object.RequestedResourceIDs.map((e: any) => ResourceID.fromJSON(e))
+        : [],
+      LoginHint: isSet(object.LoginHint) ? globalThis.String(object.LoginHint) : "",
+      DryRun: isSet(object.DryRun) ? globalThis.Boolean(object.DryRun) : false,
+      MaxDuration: isSet(object.MaxDuration) ? fromJsonTimestamp(object.MaxDuration) : undefined,
+      SessionTTL: isSet(object.SessionTTL) ? fromJsonTimestamp(object.SessionTTL) : undefined,
+      AccessList: isSet(object.AccessList) ? PromotedAccessList.fromJSON(object.AccessList) : undefined,
+      AssumeStartTime: isSet(object.AssumeStartTime) ? fromJsonTimestamp(object.AssumeStartTime) : undefined,
+      ResourceExpiry: isSet(object.ResourceExpiry) ? fromJsonTimestamp(object.ResourceExpiry) : undefined,
+    };
+  },
+
+  toJSON(message: AccessRequestSpecV3): unknown {
+    const obj: any = {};
+    if (message.User !== "") {
+      obj.User = message.User;
+    }
+    if (message.Roles?.length) {
+      obj.Roles = message.Roles;
+    }
+    if (message.State !== 0) {
+      obj.State = requestStateToJSON(message.State);
+    }
+    if (message.Created !== undefined) {
+      obj.Created = message.Created.toISOString();
+    }
+    if (message.Expires !== undefined) {
+      obj.Expires = message.Expires.toISOString();
+    }
+    if (message.RequestReason !== "") {
+      obj.RequestReason = message.RequestReason;
+    }
+    if (message.ResolveReason !== "") {
+      obj.ResolveReason = message.ResolveReason;
+    }
+    if (message.ResolveAnnotations !== undefined) {
+      obj.ResolveAnnotations = LabelValues.toJSON(message.ResolveAnnotations);
+    }
+    if (message.SystemAnnotations !== undefined) {
+      obj.SystemAnnotations = LabelValues.toJSON(message.SystemAnnotations);
+    }
+    if (message.Thresholds?.length) {
+      obj.Thresholds = message.Thresholds.map((e) => AccessReviewThreshold.toJSON(e));
+    }
+    if (message.RoleThresholdMapping) {
+      const entries = globalThis.Object.entries(message.RoleThresholdMapping) as [string, ThresholdIndexSets][];
+      if (entries.length > 0) {
+        obj.RoleThresholdMapping = {};
+        entries.forEach(([k, v]) => {
+          obj.RoleThresholdMapping[k] = ThresholdIndexSets.toJSON(v);
+        });
+      }
+    }
+    if (message.Reviews?.length) {
+      obj.Reviews = message.Reviews.map((e) => AccessReview.toJSON(e));
+    }
+    if (message.SuggestedReviewers?.length) {
+      obj.SuggestedReviewers = message.SuggestedReviewers;
+    }
+    if (message.RequestedResourceIDs?.length) {
+      obj.RequestedResourceIDs = message.RequestedResourceIDs.map((e) => ResourceID.toJSON(e));
+    }
+    if (message.LoginHint !== "") {
+      obj.LoginHint = message.LoginHint;
+    }
+    if (message.DryRun !== false) {
+      obj.DryRun = message.DryRun;
+    }
+    if (message.MaxDuration !== undefined) {
+      obj.MaxDuration = message.MaxDuration.toISOString();
+    }
+    if (message.SessionTTL !== undefined) {
+      obj.SessionTTL = message.SessionTTL.toISOString();
+    }
+    if (message.AccessList !== undefined) {
+      obj.AccessList = PromotedAccessList.toJSON(message.AccessList);
+    }
+    if (message.AssumeStartTime !== undefined) {
+      obj.AssumeStartTime = message.AssumeStartTime.toISOString();
+    }
+    if (message.ResourceExpiry !== undefined) {
+      obj.ResourceExpiry = message.ResourceExpiry.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessRequestSpecV3>, I>>(base?: I): AccessRequestSpecV3 {
+    return AccessRequestSpecV3.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessRequestSpecV3>, I>>(object: I): AccessRequestSpecV3 {
+    const message = createBaseAccessRequestSpecV3();
+    message.User = object.User ?? "";
+    message.Roles = object.Roles?.map((e) => e) || [];
+    message.State = object.State ?? 0;
+    message.Created = object.Created ?? undefined;
+    message.Expires = object.Expires ?? undefined;
+    message.RequestReason = object.RequestReason ?? "";
+    message.ResolveReason = object.ResolveReason ?? "";
+    message.ResolveAnnotations = (object.ResolveAnnotations !== undefined && object.ResolveAnnotations !== null)
+      ? LabelValues.fromPartial(object.ResolveAnnotations)
+      : undefined;
+    message.SystemAnnotations = (object.SystemAnnotations !== undefined && object.SystemAnnotations !== null)
+      ? LabelValues.fromPartial(object.SystemAnnotations)
+      : undefined;
+    message.Thresholds = object.Thresholds?.map((e) => AccessReviewThreshold.fromPartial(e)) || [];
+    message.RoleThresholdMapping =
+      (globalThis.Object.entries(object.RoleThresholdMapping ?? {}) as [string, ThresholdIndexSets][]).reduce(
+        (acc: { [key: string]: ThresholdIndexSets }, [key, value]: [string, ThresholdIndexSets]) => {
+          if (value !== undefined) {
+            acc[key] = ThresholdIndexSets.fromPartial(value);
+          }
+          return acc;
+        },
+        {},
+      );
+    message.Reviews = object.Reviews?.map((e) => AccessReview.fromPartial(e)) || [];
+    message.SuggestedReviewers = object.SuggestedReviewers?.map((e) => e) || [];
+    message.RequestedResourceIDs = object.RequestedResourceIDs?.map((e) => ResourceID.fromPartial(e)) || [];
+    message.LoginHint = object.LoginHint ?? "";
+    message.DryRun = object.DryRun ?? false;
+    message.MaxDuration = object.MaxDuration ?? undefined;
+    message.SessionTTL = object.SessionTTL ?? undefined;
+    message.AccessList = (object.AccessList !== undefined && object.AccessList !== null)
+      ? PromotedAccessList.fromPartial(object.AccessList)
+      : undefined;
+    message.AssumeStartTime = object.AssumeStartTime ?? undefined;
+    message.ResourceExpiry = object.ResourceExpiry ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAccessRequestSpecV3_RoleThresholdMappingEntry(): AccessRequestSpecV3_RoleThresholdMappingEntry {
+  return { key: "", value: undefined };
+}
+
+export const AccessRequestSpecV3_RoleThresholdMappingEntry: MessageFns<AccessRequestSpecV3_RoleThresholdMappingEntry> =
+  {
+    encode(
+      message: AccessRequestSpecV3_RoleThresholdMappingEntry,
+      writer: BinaryWriter = new BinaryWriter(),
+    ): BinaryWriter {
+      if (message.key !== "") {
+        writer.uint32(10).string(message.key);
+      }
+      if (message.value !== undefined) {
+        ThresholdIndexSets.encode(message.value, writer.uint32(18).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): AccessRequestSpecV3_RoleThresholdMappingEntry {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseAccessRequestSpecV3_RoleThresholdMappingEntry();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.key = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.value = ThresholdIndexSets.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): AccessRequestSpecV3_RoleThresholdMappingEntry {
+      return {
+        key: isSet(object.key) ? globalThis.String(object.key) : "",
+        value: isSet(object.value) ? ThresholdIndexSets.fromJSON(object.value) : undefined,
+      };
+    },
+
+    toJSON(message: AccessRequestSpecV3_RoleThresholdMappingEntry): unknown {
+      const obj: any = {};
+      if (message.key !== "") {
+        obj.key = message.key;
+      }
+      if (message.value !== undefined) {
+        obj.value = ThresholdIndexSets.toJSON(message.value);
+      }
+      return obj;
+    },
+
+    create<I extends Exact<DeepPartial<AccessRequestSpecV3_RoleThresholdMappingEntry>, I>>(
+      base?: I,
+    ): AccessRequestSpecV3_RoleThresholdMappingEntry {
+      return AccessRequestSpecV3_RoleThresholdMappingEntry.fromPartial(base ?? ({} as any));
+    },
+    fromPartial<I extends Exact<DeepPartial<AccessRequestSpecV3_RoleThresholdMappingEntry>, I>>(
+      object: I,
+    ): AccessRequestSpecV3_RoleThresholdMappingEntry {
+      const message = createBaseAccessRequestSpecV3_RoleThresholdMappingEntry();
+      message.key = object.key ?? "";
+      message.value = (object.value !== undefined && object.value !== null)
+        ? ThresholdIndexSets.fromPartial(object.value)
+        : undefined;
+      return message;
+    },
+  };
+
+function createBaseAccessReviewThreshold(): AccessReviewThreshold {
+  return { Name: "", Filter: "", Approve: 0, Deny: 0 };
+}
+
+export const AccessReviewThreshold: MessageFns<AccessReviewThreshold> = {
+  encode(message: AccessReviewThreshold, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Name !== "") {
+      writer.uint32(10).string(message.Name);
+    }
+    if (message.Filter !== "") {
+      writer.uint32(18).string(message.Filter);
+    }
+    if (message.Approve !== 0) {
+      writer.uint32(24).uint32(message.Approve);
+    }
+    if (message.Deny !== 0) {
+      writer.uint32(32).uint32(message.Deny);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessReviewThreshold {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessReviewThreshold();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Filter = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.Approve = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.Deny = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessReviewThreshold {
+    return {
+      Name: isSet(object.Name) ? globalThis.String(object.Name) : "",
+      Filter: isSet(object.Filter) ? globalThis.String(object.Filter) : "",
+      Approve: isSet(object.Approve) ? globalThis.Number(object.Approve) : 0,
+      Deny: isSet(object.Deny) ? globalThis.Number(object.Deny) : 0,
+    };
+  },
+
+  toJSON(message: AccessReviewThreshold): unknown {
+    const obj: any = {};
+    if (message.Name !== "") {
+      obj.Name = message.Name;
+    }
+    if (message.Filter !== "") {
+      obj.Filter = message.Filter;
+    }
+    if (message.Approve !== 0) {
+      obj.Approve = Math.round(message.Approve);
+    }
+    if (message.Deny !== 0) {
+      obj.Deny = Math.round(message.Deny);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessReviewThreshold>, I>>(base?: I): AccessReviewThreshold {
+    return AccessReviewThreshold.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessReviewThreshold>, I>>(object: I): AccessReviewThreshold {
+    const message = createBaseAccessReviewThreshold();
+    message.Name = object.Name ?? "";
+    message.Filter = object.Filter ?? "";
+    message.Approve = object.Approve ?? 0;
+    message.Deny = object.Deny ?? 0;
+    return message;
+  },
+};
+
+function createBaseThresholdIndexSet(): ThresholdIndexSet {
+  return { Indexes: [] };
+}
+
+export const ThresholdIndexSet: MessageFns<ThresholdIndexSet> = {
+  encode(message: ThresholdIndexSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Indexes.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.Indexes) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdIndexSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdIndexSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.Indexes.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.Indexes.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ThresholdIndexSet {
+    return {
+      Indexes: globalThis.Array.isArray(object?.Indexes) ? object.Indexes.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: ThresholdIndexSet): unknown {
+    const obj: any = {};
+    if (message.Indexes?.length) {
+      obj.Indexes = message.Indexes.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdIndexSet>, I>>(base?: I): ThresholdIndexSet {
+    return ThresholdIndexSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdIndexSet>, I>>(object: I): ThresholdIndexSet {
+    const message = createBaseThresholdIndexSet();
+    message.Indexes = object.Indexes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseThresholdIndexSets(): ThresholdIndexSets {
+  return { Sets: [] };
+}
+
+export const ThresholdIndexSets: MessageFns<ThresholdIndexSets> = {
+  encode(message: ThresholdIndexSets, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.Sets) {
+      ThresholdIndexSet.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdIndexSets {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdIndexSets();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Sets.push(ThresholdIndexSet.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ThresholdIndexSets {
+    return {
+      Sets: globalThis.Array.isArray(object?.Sets) ? object.Sets.map((e: any) => ThresholdIndexSet.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ThresholdIndexSets): unknown {
+    const obj: any = {};
+    if (message.Sets?.length) {
+      obj.Sets = message.Sets.map((e) => ThresholdIndexSet.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdIndexSets>, I>>(base?: I): ThresholdIndexSets {
+    return ThresholdIndexSets.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdIndexSets>, I>>(object: I): ThresholdIndexSets {
+    const message = createBaseThresholdIndexSets();
+    message.Sets = object.Sets?.map((e) => ThresholdIndexSet.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAccessReview(): AccessReview {
+  return {
+    Author: "",
+    Roles: [],
+    ProposedState: 0,
+    Reason: "",
+    Created: undefined,
+    Annotations: undefined,
+    ThresholdIndexes: [],
+    AccessList: undefined,
+    AssumeStartTime: undefined,
+  };
+}
+
+export const AccessReview: MessageFns<AccessReview> = {
+  encode(message: AccessReview, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Author !== "") {
+      writer.uint32(10).string(message.Author);
+    }
+    for (const v of message.Roles) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.ProposedState !== 0) {
+      writer.uint32(24).int32(message.ProposedState);
+    }
+    if (message.Reason !== "") {
+      writer.uint32(34).string(message.Reason);
+    }
+    if (message.Created !== undefined) {
+      Timestamp.encode(toTimestamp(message.Created), writer.uint32(42).fork()).join();
+    }
+    if (message.Annotations !== undefined) {
+      LabelValues.encode(message.Annotations, writer.uint32(50).fork()).join();
+    }
+    if (message.ThresholdIndexes.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.ThresholdIndexes) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.AccessList !== undefined) {
+      PromotedAccessList.encode(message.AccessList, writer.uint32(74).fork()).join();
+    }
+    if (message.AssumeStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.AssumeStartTime), writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessReview {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessReview();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Author = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Roles.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ProposedState = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Annotations = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.ThresholdIndexes.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.ThresholdIndexes.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.AccessList = PromotedAccessList.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.AssumeStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessReview {
+    return {
+      Author: isSet(object.Author) ? globalThis.String(object.Author) : "",
+      Roles: globalThis.Array.isArray(object?.Roles) ? object.Roles.map((e: any) => globalThis.String(e)) : [],
+      ProposedState: isSet(object.ProposedState) ? requestStateFromJSON(object.ProposedState) : 0,
+      Reason: isSet(object.Reason) ? globalThis.String(object.Reason) : "",
+      Created: isSet(object.Created) ? fromJsonTimestamp(object.Created) : undefined,
+      Annotations: isSet(object.Annotations) ? LabelValues.fromJSON(object.Annotations) : undefined,
+      ThresholdIndexes: globalThis.Array.isArray(object?.ThresholdIndexes)
+        ? object.ThresholdIndexes.map((e: any) => globalThis.Number(e))
+        : [],
+      AccessList: isSet(object.AccessList) ? PromotedAccessList.fromJSON(object.AccessList) : undefined,
+      AssumeStartTime: isSet(object.AssumeStartTime) ? fromJsonTimestamp(object.AssumeStartTime) : undefined,
+    };
+  },
+
+  toJSON(message: AccessReview): unknown {
+    const obj: any = {};
+    if (message.Author !== "") {
+      obj.Author = message.Author;
+    }
+    if (message.Roles?.length) {
+      obj.Roles = message.Roles;
+    }
+    if (message.ProposedState !== 0) {
+      obj.ProposedState = requestStateToJSON(message.ProposedState);
+    }
+    if (message.Reason !== "") {
+      obj.Reason = message.Reason;
+    }
+    if (message.Created !== undefined) {
+      obj.Created = message.Created.toISOString();
+    }
+    if (message.Annotations !== undefined) {
+      obj.Annotations = LabelValues.toJSON(message.Annotations);
+    }
+    if (message.ThresholdIndexes?.length) {
+      obj.ThresholdIndexes = message.ThresholdIndexes.map((e) => Math.round(e));
+    }
+    if (message.AccessList !== undefined) {
+      obj.AccessList = PromotedAccessList.toJSON(message.AccessList);
+    }
+    if (message.AssumeStartTime !== undefined) {
+      obj.AssumeStartTime = message.AssumeStartTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessReview>, I>>(base?: I): AccessReview {
+    return AccessReview.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessReview>, I>>(object: I): AccessReview {
+    const message = createBaseAccessReview();
+    message.Author = object.Author ?? "";
+    message.Roles = object.Roles?.map((e) => e) || [];
+    message.ProposedState = object.ProposedState ?? 0;
+    message.Reason = object.Reason ?? "";
+    message.Created = object.Created ?? undefined;
+    message.Annotations = (object.Annotations !== undefined && object.Annotations !== null)
+      ? LabelValues.fromPartial(object.Annotations)
+      : undefined;
+    message.ThresholdIndexes = object.ThresholdIndexes?.map((e) => e) || [];
+    message.AccessList = (object.AccessList !== undefined && object.AccessList !== null)
+      ? PromotedAccessList.fromPartial(object.AccessList)
+      : undefined;
+    message.AssumeStartTime = object.AssumeStartTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAccessReviewSubmission(): AccessReviewSubmission {
+  return { RequestID: "", Review: undefined };
+}
+
+export const AccessReviewSubmission: MessageFns<AccessReviewSubmission> = {
+  encode(message: AccessReviewSubmission, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.RequestID !== "") {
+      writer.uint32(10).string(message.RequestID);
+    }
+    if (message.Review !== undefined) {
+      AccessReview.encode(message.Review, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessReviewSubmission {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessReviewSubmission();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.RequestID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Review = AccessReview.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessReviewSubmission {
+    return {
+      RequestID: isSet(object.RequestID) ? globalThis.String(object.RequestID) : "",
+      Review: isSet(object.Review) ? AccessReview.fromJSON(object.Review) : undefined,
+    };
+  },
+
+  toJSON(message: AccessReviewSubmission): unknown {
+    const obj: any = {};
+    if (message.RequestID !== "") {
+      obj.RequestID = message.RequestID;
+    }
+    if (message.Review !== undefined) {
+      obj.Review = AccessReview.toJSON(message.Review);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessReviewSubmission>, I>>(base?: I): AccessReviewSubmission {
+    return AccessReviewSubmission.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessReviewSubmission>, I>>(object: I): AccessReviewSubmission {
+    const message = createBaseAccessReviewSubmission();
+    message.RequestID = object.RequestID ?? "";
+    message.Review = (object.Review !== undefined && object.Review !== null)
+      ? AccessReview.fromPartial(object.Review)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAccessRequestFilter(): AccessRequestFilter {
+  return { ID: "", User: "", State: 0, SearchKeywords: [], Scope: 0, Requester: "" };
+}
+
+export const AccessRequestFilter: MessageFns<AccessRequestFilter> = {
+  encode(message: AccessRequestFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== "") {
+      writer.uint32(10).string(message.ID);
+    }
+    if (message.User !== "") {
+      writer.uint32(18).string(message.User);
+    }
+    if (message.State !== 0) {
+      writer.uint32(24).int32(message.State);
+    }
+    for (const v of message.SearchKeywords) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.Scope !== 0) {
+      writer.uint32(40).int32(message.Scope);
+    }
+    if (message.Requester !== "") {
+      writer.uint32(50).string(message.Requester);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessRequestFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessRequestFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.State = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.SearchKeywords.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.Scope = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Requester = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessRequestFilter {
+    return {
+      ID: isSet(object.ID) ? globalThis.String(object.ID) : "",
+      User: isSet(object.User) ? globalThis.String(object.User) : "",
+      State: isSet(object.State) ? requestStateFromJSON(object.State) : 0,
+      SearchKeywords: globalThis.Array.isArray(object?.SearchKeywords)
+        ? object.SearchKeywords.map((e: any) => globalThis.String(e))
+        : [],
+      Scope: isSet(object.Scope) ? accessRequestScopeFromJSON(object.Scope) : 0,
+      Requester: isSet(object.Requester) ? globalThis.String(object.Requester) : "",
+    };
+  },
+
+  toJSON(message: AccessRequestFilter): unknown {
+    const obj: any = {};
+    if (message.ID !== "") {
+      obj.ID = message.ID;
+    }
+    if (message.User !== "") {
+      obj.User = message.User;
+    }
+    if (message.State !== 0) {
+      obj.State = requestStateToJSON(message.State);
+    }
+    if (message.SearchKeywords?.length) {
+      obj.SearchKeywords = message.SearchKeywords;
+    }
+    if (message.Scope !== 0) {
+      obj.Scope = accessRequestScopeToJSON(message.Scope);
+    }
+    if (message.Requester !== "") {
+      obj.Requester = message.Requester;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessRequestFilter>, I>>(base?: I): AccessRequestFilter {
+    return AccessRequestFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessRequestFilter>, I>>(object: I): AccessRequestFilter {
+    const message = createBaseAccessRequestFilter();
+    message.ID = object.ID ?? "";
+    message.User = object.User ?? "";
+    message.State = object.State ?? 0;
+    message.SearchKeywords = object.SearchKeywords?.map((e) => e) || [];
+    message.Scope = object.Scope ?? 0;
+    message.Requester = object.Requester ?? "";
+    return message;
+  },
+};
+
+function createBaseResourceID(): ResourceID {
+  return { ClusterName: "", Kind: "", Name: "", SubResourceName: "" };
+}
+
+export const ResourceID: MessageFns<ResourceID> = {
+  encode(message: ResourceID, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ClusterName !== "") {
+      writer.uint32(10).string(message.ClusterName);
+    }
+    if (message.Kind !== "") {
+      writer.uint32(18).string(message.Kind);
+    }
+    if (message.Name !== "") {
+      writer.uint32(26).string(message.Name);
+    }
+    if (message.SubResourceName !== "") {
+      writer.uint32(34).string(message.SubResourceName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceID {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceID();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ClusterName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.SubResourceName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceID {
+    return {
+      ClusterName: isSet(object.ClusterName) ? globalThis.String(object.ClusterName) : "",
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      Name: isSet(object.Name) ? globalThis.String(object.Name) : "",
+      SubResourceName: isSet(object.SubResourceName) ? globalThis.String(object.SubResourceName) : "",
+    };
+  },
+
+  toJSON(message: ResourceID): unknown {
+    const obj: any = {};
+    if (message.ClusterName !== "") {
+      obj.ClusterName = message.ClusterName;
+    }
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.Name !== "") {
+      obj.Name = message.Name;
+    }
+    if (message.SubResourceName !== "") {
+      obj.SubResourceName = message.SubResourceName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceID>, I>>(base?: I): ResourceID {
+    return ResourceID.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceID>, I>>(object: I): ResourceID {
+    const message = createBaseResourceID();
+    message.ClusterName = object.ClusterName ?? "";
+    message.Kind = object.Kind ?? "";
+    message.Name = object.Name ?? "";
+    message.SubResourceName = object.SubResourceName ?? "";
+    return message;
+  },
+};
+
+function createBaseAccessCapabilitiesRequest(): AccessCapabilitiesRequest {
+  return {
+    User: "",
+    RequestableRoles: false,
+    SuggestedReviewers: false,
+    ResourceIDs: [],
+    Login: "",
+    FilterRequestableRolesByResource: false,
+  };
+}
+
+export const AccessCapabilitiesRequest: MessageFns<AccessCapabilitiesRequest> = {
+  encode(message: AccessCapabilitiesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.User !== "") {
+      writer.uint32(10).string(message.User);
+    }
+    if (message.RequestableRoles !== false) {
+      writer.uint32(16).bool(message.RequestableRoles);
+    }
+    if (message.SuggestedReviewers !== false) {
+      writer.uint32(24).bool(message.SuggestedReviewers);
+    }
+    for (const v of message.ResourceIDs) {
+      ResourceID.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.Login !== "") {
+      writer.uint32(42).string(message.Login);
+    }
+    if (message.FilterRequestableRolesByResource !== false) {
+      writer.uint32(48).bool(message.FilterRequestableRolesByResource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessCapabilitiesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessCapabilitiesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.User = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.RequestableRoles = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.SuggestedReviewers = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ResourceIDs.push(ResourceID.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Login = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.FilterRequestableRolesByResource = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessCapabilitiesRequest {
+    return {
+      User: isSet(object.User) ? globalThis.String(object.User) : "",
+      RequestableRoles: isSet(object.RequestableRoles) ? globalThis.Boolean(object.RequestableRoles) : false,
+      SuggestedReviewers: isSet(object.SuggestedReviewers) ? globalThis.Boolean(object.SuggestedReviewers) : false,
+      ResourceIDs: globalThis.Array.isArray(object?.ResourceIDs)
+        ? object.ResourceIDs.map((e: any) => ResourceID.fromJSON(e))
+        : [],
+      Login: isSet(object.Login) ? globalThis.String(object.Login) : "",
+      FilterRequestableRolesByResource: isSet(object.FilterRequestableRolesByResource)
+        ? globalThis.Boolean(object.FilterRequestableRolesByResource)
+        : false,
+    };
+  },
+
+  toJSON(message: AccessCapabilitiesRequest): unknown {
+    const obj: any = {};
+    if (message.User !== "") {
+      obj.User = message.User;
+    }
+    if (message.RequestableRoles !== false) {
+      obj.RequestableRoles = message.RequestableRoles;
+    }
+    if (message.SuggestedReviewers !== false) {
+      obj.SuggestedReviewers = message.SuggestedReviewers;
+    }
+    if (message.ResourceIDs?.length) {
+      obj.ResourceIDs = message.ResourceIDs.map((e) => ResourceID.toJSON(e));
+    }
+    if (message.Login !== "") {
+      obj.Login = message.Login;
+    }
+    if (message.FilterRequestableRolesByResource !== false) {
+      obj.FilterRequestableRolesByResource = message.FilterRequestableRolesByResource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessCapabilitiesRequest>, I>>(base?: I): AccessCapabilitiesRequest {
+    return AccessCapabilitiesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessCapabilitiesRequest>, I>>(object: I): AccessCapabilitiesRequest {
+    const message = createBaseAccessCapabilitiesRequest();
+    message.User = object.User ?? "";
+    message.RequestableRoles = object.RequestableRoles ?? false;
+    message.SuggestedReviewers = object.SuggestedReviewers ?? false;
+    message.ResourceIDs = object.ResourceIDs?.map((e) => ResourceID.fromPartial(e)) || [];
+    message.Login = object.Login ?? "";
+    message.FilterRequestableRolesByResource = object.FilterRequestableRolesByResource ?? false;
+    return message;
+  },
+};
+
+function createBaseAccessCapabilities(): AccessCapabilities {
+  return {
+    RequestableRoles: [],
+    SuggestedReviewers: [],
+    ApplicableRolesForResources: [],
+    RequestPrompt: "",
+    RequireReason: false,
+    AutoRequest: false,
+  };
+}
+
+export const AccessCapabilities: MessageFns<AccessCapabilities> = {
+  encode(message: AccessCapabilities, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.RequestableRoles) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.SuggestedReviewers) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.ApplicableRolesForResources) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.RequestPrompt !== "") {
+      writer.uint32(34).string(message.RequestPrompt);
+    }
+    if (message.RequireReason !== false) {
+      writer.uint32(40).bool(message.RequireReason);
+    }
+    if (message.AutoRequest !== false) {
+      writer.uint32(48).bool(message.AutoRequest);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccessCapabilities {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccessCapabilities();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.RequestableRoles.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SuggestedReviewers.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ApplicableRolesForResources.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.RequestPrompt = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.RequireReason = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.AutoRequest = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccessCapabilities {
+    return {
+      RequestableRoles: globalThis.Array.isArray(object?.RequestableRoles)
+        ? object.RequestableRoles.map((e: any) => globalThis.String(e))
+        : [],
+      SuggestedReviewers: globalThis.Array.isArray(object?.SuggestedReviewers)
+        ? object.SuggestedReviewers.map((e: any) => globalThis.String(e))
+        : [],
+      ApplicableRolesForResources: globalThis.Array.isArray(object?.ApplicableRolesForResources)
+        ? object.ApplicableRolesForResources.map((e: any) => globalThis.String(e))
+        : [],
+      RequestPrompt: isSet(object.RequestPrompt) ? globalThis.String(object.RequestPrompt) : "",
+      RequireReason: isSet(object.RequireReason) ? globalThis.Boolean(object.RequireReason) : false,
+      AutoRequest: isSet(object.AutoRequest) ? globalThis.Boolean(object.AutoRequest) : false,
+    };
+  },
+
+  toJSON(message: AccessCapabilities): unknown {
+    const obj: any = {};
+    if (message.RequestableRoles?.length) {
+      obj.RequestableRoles = message.RequestableRoles;
+    }
+    if (message.SuggestedReviewers?.length) {
+      obj.SuggestedReviewers = message.SuggestedReviewers;
+    }
+    if (message.ApplicableRolesForResources?.length) {
+      obj.ApplicableRolesForResources = message.ApplicableRolesForResources;
+    }
+    if (message.RequestPrompt !== "") {
+      obj.RequestPrompt = message.RequestPrompt;
+    }
+    if (message.RequireReason !== false) {
+      obj.RequireReason = message.RequireReason;
+    }
+    if (message.AutoRequest !== false) {
+      obj.AutoRequest = message.AutoRequest;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccessCapabilities>, I>>(base?: I): AccessCapabilities {
+    return AccessCapabilities.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccessCapabilities>, I>>(object: I): AccessCapabilities {
+    const message = createBaseAccessCapabilities();
+    message.RequestableRoles = object.RequestableRoles?.map((e) => e) || [];
+    message.SuggestedReviewers = object.SuggestedReviewers?.map((e) => e) || [];
+    message.ApplicableRolesForResources = object.ApplicableRolesForResources?.map((e) => e) || [];
+    message.RequestPrompt = object.RequestPrompt ?? "";
+    message.RequireReason = object.RequireReason ?? false;
+    message.AutoRequest = object.AutoRequest ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchKind(): WatchKind {
+  return { Kind: "", LoadSecrets: false, Name: "", Filter: {}, SubKind: "", Version: "" };
+}
+
+export const WatchKind: MessageFns<WatchKind> = {
+  encode(message: WatchKind, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.LoadSecrets !== false) {
+      writer.uint32(16).bool(message.LoadSecrets);
+    }
+    if (message.Name !== "") {
+      writer.uint32(26).string(message.Name);
+    }
+    globalThis.Object.entries(message.Filter).forEach(([key, value]: [string, string]) => {
+      WatchKind_FilterEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.SubKind !== "") {
+      writer.uint32(42).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(50).string(message.Version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchKind {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchKind();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.LoadSecrets = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = WatchKind_FilterEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.Filter[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchKind {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      LoadSecrets: isSet(object.LoadSecrets) ? globalThis.Boolean(object.LoadSecrets) : false,
+      Name: isSet(object.Name) ? globalThis.String(object.Name) : "",
+      Filter: isObject(object.Filter)
+        ? (globalThis.Object.entries(object.Filter) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+    };
+  },
+
+  toJSON(message: WatchKind): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.LoadSecrets !== false) {
+      obj.LoadSecrets = message.LoadSecrets;
+    }
+    if (message.Name !== "") {
+      obj.Name = message.Name;
+    }
+    if (message.Filter) {
+      const entries = globalThis.Object.entries(message.Filter) as [string, string][];
+      if (entries.length > 0) {
+        obj.Filter = {};
+        entries.forEach(([k, v]) => {
+          obj.Filter[k] = v;
+        });
+      }
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchKind>, I>>(base?: I): WatchKind {
+    return WatchKind.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchKind>, I>>(object: I): WatchKind {
+    const message = createBaseWatchKind();
+    message.Kind = object.Kind ?? "";
+    message.LoadSecrets = object.LoadSecrets ?? false;
+    message.Name = object.Name ?? "";
+    message.Filter = (globalThis.Object.entries(object.Filter ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchKind_FilterEntry(): WatchKind_FilterEntry {
+  return { key: "", value: "" };
+}
+
+export const WatchKind_FilterEntry: MessageFns<WatchKind_FilterEntry> = {
+  encode(message: WatchKind_FilterEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchKind_FilterEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchKind_FilterEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchKind_FilterEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: WatchKind_FilterEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchKind_FilterEntry>, I>>(base?: I): WatchKind_FilterEntry {
+    return WatchKind_FilterEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchKind_FilterEntry>, I>>(object: I): WatchKind_FilterEntry {
+    const message = createBaseWatchKind_FilterEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchStatusV1(): WatchStatusV1 {
+  return { Kind: "", SubKind: "", Version: "", Metadata: undefined, Spec: undefined };
+}
+
+export const WatchStatusV1: MessageFns<WatchStatusV1> = {
+  encode(message: WatchStatusV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.SubKind !== "") {
+      writer.uint32(18).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(26).string(message.Version);
+    }
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(34).fork()).join();
+    }
+    if (message.Spec !== undefined) {
+      WatchStatusSpecV1.encode(message.Spec, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchStatusV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchStatusV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Spec = WatchStatusSpecV1.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchStatusV1 {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      Spec: isSet(object.Spec) ? WatchStatusSpecV1.fromJSON(object.Spec) : undefined,
+    };
+  },
+
+  toJSON(message: WatchStatusV1): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.Spec !== undefined) {
+      obj.Spec = WatchStatusSpecV1.toJSON(message.Spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchStatusV1>, I>>(base?: I): WatchStatusV1 {
+    return WatchStatusV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchStatusV1>, I>>(object: I): WatchStatusV1 {
+    const message = createBaseWatchStatusV1();
+    message.Kind = object.Kind ?? "";
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.Spec = (object.Spec !== undefined && object.Spec !== null)
+      ? WatchStatusSpecV1.fromPartial(object.Spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchStatusSpecV1(): WatchStatusSpecV1 {
+  return { Kinds: [] };
+}
+
+export const WatchStatusSpecV1: MessageFns<WatchStatusSpecV1> = {
+  encode(message: WatchStatusSpecV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.Kinds) {
+      WatchKind.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchStatusSpecV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchStatusSpecV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kinds.push(WatchKind.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchStatusSpecV1 {
+    return {
+      Kinds: globalThis.Array.isArray(object?.Kinds) ? object.Kinds.map((e: any) => WatchKind.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: WatchStatusSpecV1): unknown {
+    const obj: any = {};
+    if (message.Kinds?.length) {
+      obj.Kinds = message.Kinds.map((e) => WatchKind.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchStatusSpecV1>, I>>(base?: I): WatchStatusSpecV1 {
+    return WatchStatusSpecV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchStatusSpecV1>, I>>(object: I): WatchStatusSpecV1 {
+    const message = createBaseWatchStatusSpecV1();
+    message.Kinds = object.Kinds?.map((e) => WatchKind.fromPartial(e)) || [];
     return message;
   },
 };

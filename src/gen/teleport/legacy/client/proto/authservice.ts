@@ -25,12 +25,21 @@ import { Timestamp } from "../../../../google/protobuf/timestamp.js";
 import { ChallengeExtensions } from "../../../mfa/v1/mfa.js";
 import { OneOf } from "../../types/events/events.js";
 import {
+  AccessCapabilities,
+  AccessCapabilitiesRequest,
+  AccessRequestFilter,
+  AccessRequestV3,
+  AccessReviewSubmission,
   AppServerV3,
   DatabaseServerV3,
   DatabaseServiceV1,
   KubernetesClusterV3,
   KubernetesServerV3,
   Metadata as Metadata1,
+  RequestState,
+  requestStateFromJSON,
+  requestStateToJSON,
+  ResourceHeader,
   RoleV6,
   SAMLIdPServiceProviderV1,
   ServerV2,
@@ -40,10 +49,13 @@ import {
   SortBy,
   UserGroupV1,
   UserV2,
+  WatchKind,
+  WatchStatusV1,
   WindowsDesktopFilter,
   WindowsDesktopServiceV3,
   WindowsDesktopV3,
 } from "../../types/types.js";
+import { LabelValues } from "../../types/wrappers/wrappers.js";
 import { Certs } from "./certs.js";
 
 export const protobufPackage = "proto";
@@ -118,6 +130,90 @@ export function mFARequiredToJSON(object: MFARequired): string {
     case MFARequired.MFA_REQUIRED_NO:
       return "MFA_REQUIRED_NO";
     case MFARequired.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum AccessRequestSort {
+  DEFAULT = 0,
+  CREATED = 1,
+  STATE = 2,
+  USER = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function accessRequestSortFromJSON(object: any): AccessRequestSort {
+  switch (object) {
+    case 0:
+    case "DEFAULT":
+      return AccessRequestSort.DEFAULT;
+    case 1:
+    case "CREATED":
+      return AccessRequestSort.CREATED;
+    case 2:
+    case "STATE":
+      return AccessRequestSort.STATE;
+    case 3:
+    case "USER":
+      return AccessRequestSort.USER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AccessRequestSort.UNRECOGNIZED;
+  }
+}
+
+export function accessRequestSortToJSON(object: AccessRequestSort): string {
+  switch (object) {
+    case AccessRequestSort.DEFAULT:
+      return "DEFAULT";
+    case AccessRequestSort.CREATED:
+      return "CREATED";
+    case AccessRequestSort.STATE:
+      return "STATE";
+    case AccessRequestSort.USER:
+      return "USER";
+    case AccessRequestSort.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum Operation {
+  INIT = 0,
+  PUT = 1,
+  DELETE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function operationFromJSON(object: any): Operation {
+  switch (object) {
+    case 0:
+    case "INIT":
+      return Operation.INIT;
+    case 1:
+    case "PUT":
+      return Operation.PUT;
+    case 2:
+    case "DELETE":
+      return Operation.DELETE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Operation.UNRECOGNIZED;
+  }
+}
+
+export function operationToJSON(object: Operation): string {
+  switch (object) {
+    case Operation.INIT:
+      return "INIT";
+    case Operation.PUT:
+      return "PUT";
+    case Operation.DELETE:
+      return "DELETE";
+    case Operation.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -606,6 +702,50 @@ export interface MFAAuthenticateResponse {
 
 export interface TOTPResponse {
   Code: string;
+}
+
+export interface RequestID {
+  ID: string;
+}
+
+export interface RequestStateSetter {
+  ID: string;
+  State: RequestState;
+  Delegator: string;
+  Reason: string;
+  Annotations?: LabelValues | undefined;
+  Roles: string[];
+  AssumeStartTime?: Date | undefined;
+}
+
+export interface ListAccessRequestsRequest {
+  Filter?: AccessRequestFilter | undefined;
+  Sort: AccessRequestSort;
+  Descending: boolean;
+  Limit: number;
+  StartKey: string;
+}
+
+export interface ListAccessRequestsResponse {
+  AccessRequests: AccessRequestV3[];
+  NextKey: string;
+}
+
+export interface Watch {
+  Kinds: WatchKind[];
+  AllowPartialSuccess: boolean;
+}
+
+/**
+ * Upstream's oneof has some eighty members; the ones tshjs reads are declared, the rest are
+ * unknown fields to the decoder.
+ */
+export interface Event {
+  Type: Operation;
+  Resource?: { $case: "ResourceHeader"; value: ResourceHeader } | { $case: "AccessRequest"; value: AccessRequestV3 } | {
+    $case: "WatchStatus";
+    value: WatchStatusV1;
+  } | undefined;
 }
 
 function createBasePingRequest(): PingRequest {
@@ -6016,6 +6156,685 @@ export const TOTPResponse: MessageFns<TOTPResponse> = {
   },
 };
 
+function createBaseRequestID(): RequestID {
+  return { ID: "" };
+}
+
+export const RequestID: MessageFns<RequestID> = {
+  encode(message: RequestID, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== "") {
+      writer.uint32(10).string(message.ID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestID {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestID();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ID = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestID {
+    return { ID: isSet(object.ID) ? globalThis.String(object.ID) : "" };
+  },
+
+  toJSON(message: RequestID): unknown {
+    const obj: any = {};
+    if (message.ID !== "") {
+      obj.ID = message.ID;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestID>, I>>(base?: I): RequestID {
+    return RequestID.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestID>, I>>(object: I): RequestID {
+    const message = createBaseRequestID();
+    message.ID = object.ID ?? "";
+    return message;
+  },
+};
+
+function createBaseRequestStateSetter(): RequestStateSetter {
+  return { ID: "", State: 0, Delegator: "", Reason: "", Annotations: undefined, Roles: [], AssumeStartTime: undefined };
+}
+
+export const RequestStateSetter: MessageFns<RequestStateSetter> = {
+  encode(message: RequestStateSetter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== "") {
+      writer.uint32(10).string(message.ID);
+    }
+    if (message.State !== 0) {
+      writer.uint32(16).int32(message.State);
+    }
+    if (message.Delegator !== "") {
+      writer.uint32(26).string(message.Delegator);
+    }
+    if (message.Reason !== "") {
+      writer.uint32(34).string(message.Reason);
+    }
+    if (message.Annotations !== undefined) {
+      LabelValues.encode(message.Annotations, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.Roles) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.AssumeStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.AssumeStartTime), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestStateSetter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestStateSetter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.State = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Delegator = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Annotations = LabelValues.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.Roles.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.AssumeStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestStateSetter {
+    return {
+      ID: isSet(object.ID) ? globalThis.String(object.ID) : "",
+      State: isSet(object.State) ? requestStateFromJSON(object.State) : 0,
+      Delegator: isSet(object.Delegator) ? globalThis.String(object.Delegator) : "",
+      Reason: isSet(object.Reason) ? globalThis.String(object.Reason) : "",
+      Annotations: isSet(object.Annotations) ? LabelValues.fromJSON(object.Annotations) : undefined,
+      Roles: globalThis.Array.isArray(object?.Roles) ? object.Roles.map((e: any) => globalThis.String(e)) : [],
+      AssumeStartTime: isSet(object.AssumeStartTime) ? fromJsonTimestamp(object.AssumeStartTime) : undefined,
+    };
+  },
+
+  toJSON(message: RequestStateSetter): unknown {
+    const obj: any = {};
+    if (message.ID !== "") {
+      obj.ID = message.ID;
+    }
+    if (message.State !== 0) {
+      obj.State = requestStateToJSON(message.State);
+    }
+    if (message.Delegator !== "") {
+      obj.Delegator = message.Delegator;
+    }
+    if (message.Reason !== "") {
+      obj.Reason = message.Reason;
+    }
+    if (message.Annotations !== undefined) {
+      obj.Annotations = LabelValues.toJSON(message.Annotations);
+    }
+    if (message.Roles?.length) {
+      obj.Roles = message.Roles;
+    }
+    if (message.AssumeStartTime !== undefined) {
+      obj.AssumeStartTime = message.AssumeStartTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestStateSetter>, I>>(base?: I): RequestStateSetter {
+    return RequestStateSetter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestStateSetter>, I>>(object: I): RequestStateSetter {
+    const message = createBaseRequestStateSetter();
+    message.ID = object.ID ?? "";
+    message.State = object.State ?? 0;
+    message.Delegator = object.Delegator ?? "";
+    message.Reason = object.Reason ?? "";
+    message.Annotations = (object.Annotations !== undefined && object.Annotations !== null)
+      ? LabelValues.fromPartial(object.Annotations)
+      : undefined;
+    message.Roles = object.Roles?.map((e) => e) || [];
+    message.AssumeStartTime = object.AssumeStartTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAccessRequestsRequest(): ListAccessRequestsRequest {
+  return { Filter: undefined, Sort: 0, Descending: false, Limit: 0, StartKey: "" };
+}
+
+export const ListAccessRequestsRequest: MessageFns<ListAccessRequestsRequest> = {
+  encode(message: ListAccessRequestsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Filter !== undefined) {
+      AccessRequestFilter.encode(message.Filter, writer.uint32(10).fork()).join();
+    }
+    if (message.Sort !== 0) {
+      writer.uint32(16).int32(message.Sort);
+    }
+    if (message.Descending !== false) {
+      writer.uint32(24).bool(message.Descending);
+    }
+    if (message.Limit !== 0) {
+      writer.uint32(32).int32(message.Limit);
+    }
+    if (message.StartKey !== "") {
+      writer.uint32(42).string(message.StartKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAccessRequestsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAccessRequestsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Filter = AccessRequestFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.Sort = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.Descending = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.Limit = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.StartKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAccessRequestsRequest {
+    return {
+      Filter: isSet(object.Filter) ? AccessRequestFilter.fromJSON(object.Filter) : undefined,
+      Sort: isSet(object.Sort) ? accessRequestSortFromJSON(object.Sort) : 0,
+      Descending: isSet(object.Descending) ? globalThis.Boolean(object.Descending) : false,
+      Limit: isSet(object.Limit) ? globalThis.Number(object.Limit) : 0,
+      StartKey: isSet(object.StartKey) ? globalThis.String(object.StartKey) : "",
+    };
+  },
+
+  toJSON(message: ListAccessRequestsRequest): unknown {
+    const obj: any = {};
+    if (message.Filter !== undefined) {
+      obj.Filter = AccessRequestFilter.toJSON(message.Filter);
+    }
+    if (message.Sort !== 0) {
+      obj.Sort = accessRequestSortToJSON(message.Sort);
+    }
+    if (message.Descending !== false) {
+      obj.Descending = message.Descending;
+    }
+    if (message.Limit !== 0) {
+      obj.Limit = Math.round(message.Limit);
+    }
+    if (message.StartKey !== "") {
+      obj.StartKey = message.StartKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAccessRequestsRequest>, I>>(base?: I): ListAccessRequestsRequest {
+    return ListAccessRequestsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAccessRequestsRequest>, I>>(object: I): ListAccessRequestsRequest {
+    const message = createBaseListAccessRequestsRequest();
+    message.Filter = (object.Filter !== undefined && object.Filter !== null)
+      ? AccessRequestFilter.fromPartial(object.Filter)
+      : undefined;
+    message.Sort = object.Sort ?? 0;
+    message.Descending = object.Descending ?? false;
+    message.Limit = object.Limit ?? 0;
+    message.StartKey = object.StartKey ?? "";
+    return message;
+  },
+};
+
+function createBaseListAccessRequestsResponse(): ListAccessRequestsResponse {
+  return { AccessRequests: [], NextKey: "" };
+}
+
+export const ListAccessRequestsResponse: MessageFns<ListAccessRequestsResponse> = {
+  encode(message: ListAccessRequestsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.AccessRequests) {
+      AccessRequestV3.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.NextKey !== "") {
+      writer.uint32(18).string(message.NextKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAccessRequestsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAccessRequestsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.AccessRequests.push(AccessRequestV3.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.NextKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAccessRequestsResponse {
+    return {
+      AccessRequests: globalThis.Array.isArray(object?.AccessRequests)
+        ? object.AccessRequests.map((e: any) => AccessRequestV3.fromJSON(e))
+        : [],
+      NextKey: isSet(object.NextKey) ? globalThis.String(object.NextKey) : "",
+    };
+  },
+
+  toJSON(message: ListAccessRequestsResponse): unknown {
+    const obj: any = {};
+    if (message.AccessRequests?.length) {
+      obj.AccessRequests = message.AccessRequests.map((e) => AccessRequestV3.toJSON(e));
+    }
+    if (message.NextKey !== "") {
+      obj.NextKey = message.NextKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAccessRequestsResponse>, I>>(base?: I): ListAccessRequestsResponse {
+    return ListAccessRequestsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAccessRequestsResponse>, I>>(object: I): ListAccessRequestsResponse {
+    const message = createBaseListAccessRequestsResponse();
+    message.AccessRequests = object.AccessRequests?.map((e) => AccessRequestV3.fromPartial(e)) || [];
+    message.NextKey = object.NextKey ?? "";
+    return message;
+  },
+};
+
+function createBaseWatch(): Watch {
+  return { Kinds: [], AllowPartialSuccess: false };
+}
+
+export const Watch: MessageFns<Watch> = {
+  encode(message: Watch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.Kinds) {
+      WatchKind.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.AllowPartialSuccess !== false) {
+      writer.uint32(16).bool(message.AllowPartialSuccess);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Watch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kinds.push(WatchKind.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.AllowPartialSuccess = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Watch {
+    return {
+      Kinds: globalThis.Array.isArray(object?.Kinds) ? object.Kinds.map((e: any) => WatchKind.fromJSON(e)) : [],
+      AllowPartialSuccess: isSet(object.AllowPartialSuccess) ? globalThis.Boolean(object.AllowPartialSuccess) : false,
+    };
+  },
+
+  toJSON(message: Watch): unknown {
+    const obj: any = {};
+    if (message.Kinds?.length) {
+      obj.Kinds = message.Kinds.map((e) => WatchKind.toJSON(e));
+    }
+    if (message.AllowPartialSuccess !== false) {
+      obj.AllowPartialSuccess = message.AllowPartialSuccess;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Watch>, I>>(base?: I): Watch {
+    return Watch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Watch>, I>>(object: I): Watch {
+    const message = createBaseWatch();
+    message.Kinds = object.Kinds?.map((e) => WatchKind.fromPartial(e)) || [];
+    message.AllowPartialSuccess = object.AllowPartialSuccess ?? false;
+    return message;
+  },
+};
+
+function createBaseEvent(): Event {
+  return { Type: 0, Resource: undefined };
+}
+
+export const Event: MessageFns<Event> = {
+  encode(message: Event, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Type !== 0) {
+      writer.uint32(8).int32(message.Type);
+    }
+    switch (message.Resource?.$case) {
+      case "ResourceHeader":
+        ResourceHeader.encode(message.Resource.value, writer.uint32(18).fork()).join();
+        break;
+      case "AccessRequest":
+        AccessRequestV3.encode(message.Resource.value, writer.uint32(114).fork()).join();
+        break;
+      case "WatchStatus":
+        WatchStatusV1.encode(message.Resource.value, writer.uint32(346).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Event {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.Type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Resource = { $case: "ResourceHeader", value: ResourceHeader.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.Resource = { $case: "AccessRequest", value: AccessRequestV3.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 43: {
+            if (tag !== 346) {
+              break;
+            }
+
+            message.Resource = { $case: "WatchStatus", value: WatchStatusV1.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Event {
+    return {
+      Type: isSet(object.Type) ? operationFromJSON(object.Type) : 0,
+      Resource: isSet(object.ResourceHeader)
+        ? { $case: "ResourceHeader", value: ResourceHeader.fromJSON(object.ResourceHeader) }
+        : isSet(object.AccessRequest)
+        ? { $case: "AccessRequest", value: AccessRequestV3.fromJSON(object.AccessRequest) }
+        : isSet(object.WatchStatus)
+        ? { $case: "WatchStatus", value: WatchStatusV1.fromJSON(object.WatchStatus) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: Event): unknown {
+    const obj: any = {};
+    if (message.Type !== 0) {
+      obj.Type = operationToJSON(message.Type);
+    }
+    if (message.Resource?.$case === "ResourceHeader") {
+      obj.ResourceHeader = ResourceHeader.toJSON(message.Resource.value);
+    } else if (message.Resource?.$case === "AccessRequest") {
+      obj.AccessRequest = AccessRequestV3.toJSON(message.Resource.value);
+    } else if (message.Resource?.$case === "WatchStatus") {
+      obj.WatchStatus = WatchStatusV1.toJSON(message.Resource.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Event>, I>>(base?: I): Event {
+    return Event.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Event>, I>>(object: I): Event {
+    const message = createBaseEvent();
+    message.Type = object.Type ?? 0;
+    switch (object.Resource?.$case) {
+      case "ResourceHeader": {
+        if (object.Resource?.value !== undefined && object.Resource?.value !== null) {
+          message.Resource = { $case: "ResourceHeader", value: ResourceHeader.fromPartial(object.Resource.value) };
+        }
+        break;
+      }
+      case "AccessRequest": {
+        if (object.Resource?.value !== undefined && object.Resource?.value !== null) {
+          message.Resource = { $case: "AccessRequest", value: AccessRequestV3.fromPartial(object.Resource.value) };
+        }
+        break;
+      }
+      case "WatchStatus": {
+        if (object.Resource?.value !== undefined && object.Resource?.value !== null) {
+          message.Resource = { $case: "WatchStatus", value: WatchStatusV1.fromPartial(object.Resource.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   ping: {
@@ -6175,6 +6994,86 @@ export const AuthServiceService = {
       Buffer.from(MFAAuthenticateChallenge.encode(value).finish()),
     responseDeserialize: (value: Buffer): MFAAuthenticateChallenge => MFAAuthenticateChallenge.decode(value),
   },
+  /**
+   * Access requests (docs/access-requests.md): create, read (paged, and the older stream the
+   * API client falls back to), review, resolve, delete, capabilities, and the event watch tsh waits on.
+   */
+  createAccessRequestV2: {
+    path: "/proto.AuthService/CreateAccessRequestV2" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AccessRequestV3): Buffer => Buffer.from(AccessRequestV3.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AccessRequestV3 => AccessRequestV3.decode(value),
+    responseSerialize: (value: AccessRequestV3): Buffer => Buffer.from(AccessRequestV3.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AccessRequestV3 => AccessRequestV3.decode(value),
+  },
+  getAccessRequestsV2: {
+    path: "/proto.AuthService/GetAccessRequestsV2" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: AccessRequestFilter): Buffer => Buffer.from(AccessRequestFilter.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AccessRequestFilter => AccessRequestFilter.decode(value),
+    responseSerialize: (value: AccessRequestV3): Buffer => Buffer.from(AccessRequestV3.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AccessRequestV3 => AccessRequestV3.decode(value),
+  },
+  listAccessRequests: {
+    path: "/proto.AuthService/ListAccessRequests" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAccessRequestsRequest): Buffer =>
+      Buffer.from(ListAccessRequestsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAccessRequestsRequest => ListAccessRequestsRequest.decode(value),
+    responseSerialize: (value: ListAccessRequestsResponse): Buffer =>
+      Buffer.from(ListAccessRequestsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAccessRequestsResponse => ListAccessRequestsResponse.decode(value),
+  },
+  deleteAccessRequest: {
+    path: "/proto.AuthService/DeleteAccessRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestID): Buffer => Buffer.from(RequestID.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestID => RequestID.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
+  setAccessRequestState: {
+    path: "/proto.AuthService/SetAccessRequestState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestStateSetter): Buffer => Buffer.from(RequestStateSetter.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestStateSetter => RequestStateSetter.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
+  submitAccessReview: {
+    path: "/proto.AuthService/SubmitAccessReview" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AccessReviewSubmission): Buffer =>
+      Buffer.from(AccessReviewSubmission.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AccessReviewSubmission => AccessReviewSubmission.decode(value),
+    responseSerialize: (value: AccessRequestV3): Buffer => Buffer.from(AccessRequestV3.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AccessRequestV3 => AccessRequestV3.decode(value),
+  },
+  getAccessCapabilities: {
+    path: "/proto.AuthService/GetAccessCapabilities" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AccessCapabilitiesRequest): Buffer =>
+      Buffer.from(AccessCapabilitiesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AccessCapabilitiesRequest => AccessCapabilitiesRequest.decode(value),
+    responseSerialize: (value: AccessCapabilities): Buffer => Buffer.from(AccessCapabilities.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AccessCapabilities => AccessCapabilities.decode(value),
+  },
+  watchEvents: {
+    path: "/proto.AuthService/WatchEvents" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: Watch): Buffer => Buffer.from(Watch.encode(value).finish()),
+    requestDeserialize: (value: Buffer): Watch => Watch.decode(value),
+    responseSerialize: (value: Event): Buffer => Buffer.from(Event.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Event => Event.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -6209,6 +7108,18 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   generateUserCerts: handleUnaryCall<UserCertsRequest, Certs>;
   isMfaRequired: handleUnaryCall<IsMFARequiredRequest, IsMFARequiredResponse>;
   createAuthenticateChallenge: handleUnaryCall<CreateAuthenticateChallengeRequest, MFAAuthenticateChallenge>;
+  /**
+   * Access requests (docs/access-requests.md): create, read (paged, and the older stream the
+   * API client falls back to), review, resolve, delete, capabilities, and the event watch tsh waits on.
+   */
+  createAccessRequestV2: handleUnaryCall<AccessRequestV3, AccessRequestV3>;
+  getAccessRequestsV2: handleServerStreamingCall<AccessRequestFilter, AccessRequestV3>;
+  listAccessRequests: handleUnaryCall<ListAccessRequestsRequest, ListAccessRequestsResponse>;
+  deleteAccessRequest: handleUnaryCall<RequestID, Empty>;
+  setAccessRequestState: handleUnaryCall<RequestStateSetter, Empty>;
+  submitAccessReview: handleUnaryCall<AccessReviewSubmission, AccessRequestV3>;
+  getAccessCapabilities: handleUnaryCall<AccessCapabilitiesRequest, AccessCapabilities>;
+  watchEvents: handleServerStreamingCall<Watch, Event>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -6415,6 +7326,111 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MFAAuthenticateChallenge) => void,
   ): ClientUnaryCall;
+  /**
+   * Access requests (docs/access-requests.md): create, read (paged, and the older stream the
+   * API client falls back to), review, resolve, delete, capabilities, and the event watch tsh waits on.
+   */
+  createAccessRequestV2(
+    request: AccessRequestV3,
+    callback: (error: ServiceError | null, response: AccessRequestV3) => void,
+  ): ClientUnaryCall;
+  createAccessRequestV2(
+    request: AccessRequestV3,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AccessRequestV3) => void,
+  ): ClientUnaryCall;
+  createAccessRequestV2(
+    request: AccessRequestV3,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AccessRequestV3) => void,
+  ): ClientUnaryCall;
+  getAccessRequestsV2(
+    request: AccessRequestFilter,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<AccessRequestV3>;
+  getAccessRequestsV2(
+    request: AccessRequestFilter,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<AccessRequestV3>;
+  listAccessRequests(
+    request: ListAccessRequestsRequest,
+    callback: (error: ServiceError | null, response: ListAccessRequestsResponse) => void,
+  ): ClientUnaryCall;
+  listAccessRequests(
+    request: ListAccessRequestsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAccessRequestsResponse) => void,
+  ): ClientUnaryCall;
+  listAccessRequests(
+    request: ListAccessRequestsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAccessRequestsResponse) => void,
+  ): ClientUnaryCall;
+  deleteAccessRequest(
+    request: RequestID,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteAccessRequest(
+    request: RequestID,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteAccessRequest(
+    request: RequestID,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  setAccessRequestState(
+    request: RequestStateSetter,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  setAccessRequestState(
+    request: RequestStateSetter,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  setAccessRequestState(
+    request: RequestStateSetter,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  submitAccessReview(
+    request: AccessReviewSubmission,
+    callback: (error: ServiceError | null, response: AccessRequestV3) => void,
+  ): ClientUnaryCall;
+  submitAccessReview(
+    request: AccessReviewSubmission,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AccessRequestV3) => void,
+  ): ClientUnaryCall;
+  submitAccessReview(
+    request: AccessReviewSubmission,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AccessRequestV3) => void,
+  ): ClientUnaryCall;
+  getAccessCapabilities(
+    request: AccessCapabilitiesRequest,
+    callback: (error: ServiceError | null, response: AccessCapabilities) => void,
+  ): ClientUnaryCall;
+  getAccessCapabilities(
+    request: AccessCapabilitiesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AccessCapabilities) => void,
+  ): ClientUnaryCall;
+  getAccessCapabilities(
+    request: AccessCapabilitiesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AccessCapabilities) => void,
+  ): ClientUnaryCall;
+  watchEvents(request: Watch, options?: Partial<CallOptions>): ClientReadableStream<Event>;
+  watchEvents(request: Watch, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Event>;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(AuthServiceService, "proto.AuthService") as unknown as {
