@@ -290,6 +290,9 @@ export function authService(opts: {
     submitAccessReview: unimplemented,
     getAccessCapabilities: unimplemented,
     watchEvents: unimplementedStream,
+    getActiveSessionTrackers: unimplementedStream,
+    getHeadlessAuthentication: unimplemented,
+    updateHeadlessAuthenticationState: unimplemented,
   };
   if (!log) return impl;
   // Log each call's method and client version (debug aid; tests check the version metadata).

@@ -133,6 +133,8 @@ export function validateSessionMfa(
   if (majorVersion(cfg.server_version) >= 18) {
     throw new GrpcError(status.INVALID_ARGUMENT, MSG_OTP_NOT_FOR_SESSION_MFA);
   }
+  if (r.$case !== 'TOTP')
+    throw new GrpcError(status.INVALID_ARGUMENT, 'WebAuthn is not served by the dev cluster');
   const code = r.value.Code.trim();
   const now = Date.now();
   const spent = (usedCodes.get(user.name) ?? []).filter((u) => now - u.at < CODE_REUSE_WINDOW_MS);

@@ -160,6 +160,90 @@ export function accessRequestScopeToJSON(object: AccessRequestScope): string {
   }
 }
 
+export enum SessionState {
+  SessionStatePending = 0,
+  SessionStateRunning = 1,
+  SessionStateTerminated = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function sessionStateFromJSON(object: any): SessionState {
+  switch (object) {
+    case 0:
+    case "SessionStatePending":
+      return SessionState.SessionStatePending;
+    case 1:
+    case "SessionStateRunning":
+      return SessionState.SessionStateRunning;
+    case 2:
+    case "SessionStateTerminated":
+      return SessionState.SessionStateTerminated;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SessionState.UNRECOGNIZED;
+  }
+}
+
+export function sessionStateToJSON(object: SessionState): string {
+  switch (object) {
+    case SessionState.SessionStatePending:
+      return "SessionStatePending";
+    case SessionState.SessionStateRunning:
+      return "SessionStateRunning";
+    case SessionState.SessionStateTerminated:
+      return "SessionStateTerminated";
+    case SessionState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum HeadlessAuthenticationState {
+  HEADLESS_AUTHENTICATION_STATE_UNSPECIFIED = 0,
+  HEADLESS_AUTHENTICATION_STATE_PENDING = 1,
+  HEADLESS_AUTHENTICATION_STATE_DENIED = 2,
+  HEADLESS_AUTHENTICATION_STATE_APPROVED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function headlessAuthenticationStateFromJSON(object: any): HeadlessAuthenticationState {
+  switch (object) {
+    case 0:
+    case "HEADLESS_AUTHENTICATION_STATE_UNSPECIFIED":
+      return HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_UNSPECIFIED;
+    case 1:
+    case "HEADLESS_AUTHENTICATION_STATE_PENDING":
+      return HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_PENDING;
+    case 2:
+    case "HEADLESS_AUTHENTICATION_STATE_DENIED":
+      return HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_DENIED;
+    case 3:
+    case "HEADLESS_AUTHENTICATION_STATE_APPROVED":
+      return HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_APPROVED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return HeadlessAuthenticationState.UNRECOGNIZED;
+  }
+}
+
+export function headlessAuthenticationStateToJSON(object: HeadlessAuthenticationState): string {
+  switch (object) {
+    case HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_UNSPECIFIED:
+      return "HEADLESS_AUTHENTICATION_STATE_UNSPECIFIED";
+    case HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_PENDING:
+      return "HEADLESS_AUTHENTICATION_STATE_PENDING";
+    case HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_DENIED:
+      return "HEADLESS_AUTHENTICATION_STATE_DENIED";
+    case HeadlessAuthenticationState.HEADLESS_AUTHENTICATION_STATE_APPROVED:
+      return "HEADLESS_AUTHENTICATION_STATE_APPROVED";
+    case HeadlessAuthenticationState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Common resource metadata. */
 export interface Metadata {
   Name: string;
@@ -705,6 +789,65 @@ export interface WatchStatusV1 {
 
 export interface WatchStatusSpecV1 {
   Kinds: WatchKind[];
+}
+
+/** Go embeds the header (kind, sub_kind, version, metadata at the top level in JSON). */
+export interface SessionTrackerV1 {
+  Header?: ResourceHeader | undefined;
+  Spec?: SessionTrackerSpecV1 | undefined;
+}
+
+export interface SessionTrackerSpecV1 {
+  SessionID: string;
+  Kind: string;
+  State: SessionState;
+  Created?: Date | undefined;
+  Expires?: Date | undefined;
+  AttachedData: string;
+  Reason: string;
+  Invited: string[];
+  Hostname: string;
+  Address: string;
+  ClusterName: string;
+  Login: string;
+  Participants: Participant[];
+  KubernetesCluster: string;
+  HostUser: string;
+  HostPolicies: SessionTrackerPolicySet[];
+  DatabaseName: string;
+  AppName: string;
+  AppSessionID: string;
+  DesktopName: string;
+  HostID: string;
+  TargetSubKind: string;
+  InitialCommand: string[];
+}
+
+/** Upstream's 3 (RequireSessionJoin) is not declared. */
+export interface SessionTrackerPolicySet {
+  Name: string;
+  Version: string;
+}
+
+export interface Participant {
+  ID: string;
+  User: string;
+  Mode: string;
+  LastActive?: Date | undefined;
+}
+
+/** Go embeds the header; on the wire it is field 1. */
+export interface HeadlessAuthentication {
+  header?: ResourceHeader | undefined;
+  user: string;
+  /** Deprecated upstream in favour of ssh_public_key / tls_public_key. */
+  publicKey: Buffer;
+  state: HeadlessAuthenticationState;
+  clientIpAddress: string;
+  /** authorized_keys format. */
+  sshPublicKey: Buffer;
+  /** PEM, PKCS#1 or PKIX. */
+  tlsPublicKey: Buffer;
 }
 
 function createBaseMetadata(): Metadata {
@@ -9426,6 +9569,939 @@ export const WatchStatusSpecV1: MessageFns<WatchStatusSpecV1> = {
   fromPartial<I extends Exact<DeepPartial<WatchStatusSpecV1>, I>>(object: I): WatchStatusSpecV1 {
     const message = createBaseWatchStatusSpecV1();
     message.Kinds = object.Kinds?.map((e) => WatchKind.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSessionTrackerV1(): SessionTrackerV1 {
+  return { Header: undefined, Spec: undefined };
+}
+
+export const SessionTrackerV1: MessageFns<SessionTrackerV1> = {
+  encode(message: SessionTrackerV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Header !== undefined) {
+      ResourceHeader.encode(message.Header, writer.uint32(10).fork()).join();
+    }
+    if (message.Spec !== undefined) {
+      SessionTrackerSpecV1.encode(message.Spec, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionTrackerV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionTrackerV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Header = ResourceHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Spec = SessionTrackerSpecV1.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionTrackerV1 {
+    return {
+      Header: isSet(object.Header) ? ResourceHeader.fromJSON(object.Header) : undefined,
+      Spec: isSet(object.Spec) ? SessionTrackerSpecV1.fromJSON(object.Spec) : undefined,
+    };
+  },
+
+  toJSON(message: SessionTrackerV1): unknown {
+    const obj: any = {};
+    if (message.Header !== undefined) {
+      obj.Header = ResourceHeader.toJSON(message.Header);
+    }
+    if (message.Spec !== undefined) {
+      obj.Spec = SessionTrackerSpecV1.toJSON(message.Spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SessionTrackerV1>, I>>(base?: I): SessionTrackerV1 {
+    return SessionTrackerV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SessionTrackerV1>, I>>(object: I): SessionTrackerV1 {
+    const message = createBaseSessionTrackerV1();
+    message.Header = (object.Header !== undefined && object.Header !== null)
+      ? ResourceHeader.fromPartial(object.Header)
+      : undefined;
+    message.Spec = (object.Spec !== undefined && object.Spec !== null)
+      ? SessionTrackerSpecV1.fromPartial(object.Spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSessionTrackerSpecV1(): SessionTrackerSpecV1 {
+  return {
+    SessionID: "",
+    Kind: "",
+    State: 0,
+    Created: undefined,
+    Expires: undefined,
+    AttachedData: "",
+    Reason: "",
+    Invited: [],
+    Hostname: "",
+    Address: "",
+    ClusterName: "",
+    Login: "",
+    Participants: [],
+    KubernetesCluster: "",
+    HostUser: "",
+    HostPolicies: [],
+    DatabaseName: "",
+    AppName: "",
+    AppSessionID: "",
+    DesktopName: "",
+    HostID: "",
+    TargetSubKind: "",
+    InitialCommand: [],
+  };
+}
+
+export const SessionTrackerSpecV1: MessageFns<SessionTrackerSpecV1> = {
+  encode(message: SessionTrackerSpecV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.SessionID !== "") {
+      writer.uint32(10).string(message.SessionID);
+    }
+    if (message.Kind !== "") {
+      writer.uint32(18).string(message.Kind);
+    }
+    if (message.State !== 0) {
+      writer.uint32(24).int32(message.State);
+    }
+    if (message.Created !== undefined) {
+      Timestamp.encode(toTimestamp(message.Created), writer.uint32(34).fork()).join();
+    }
+    if (message.Expires !== undefined) {
+      Timestamp.encode(toTimestamp(message.Expires), writer.uint32(42).fork()).join();
+    }
+    if (message.AttachedData !== "") {
+      writer.uint32(50).string(message.AttachedData);
+    }
+    if (message.Reason !== "") {
+      writer.uint32(58).string(message.Reason);
+    }
+    for (const v of message.Invited) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.Hostname !== "") {
+      writer.uint32(74).string(message.Hostname);
+    }
+    if (message.Address !== "") {
+      writer.uint32(82).string(message.Address);
+    }
+    if (message.ClusterName !== "") {
+      writer.uint32(90).string(message.ClusterName);
+    }
+    if (message.Login !== "") {
+      writer.uint32(98).string(message.Login);
+    }
+    for (const v of message.Participants) {
+      Participant.encode(v!, writer.uint32(106).fork()).join();
+    }
+    if (message.KubernetesCluster !== "") {
+      writer.uint32(114).string(message.KubernetesCluster);
+    }
+    if (message.HostUser !== "") {
+      writer.uint32(122).string(message.HostUser);
+    }
+    for (const v of message.HostPolicies) {
+      SessionTrackerPolicySet.encode(v!, writer.uint32(130).fork()).join();
+    }
+    if (message.DatabaseName !== "") {
+      writer.uint32(138).string(message.DatabaseName);
+    }
+    if (message.AppName !== "") {
+      writer.uint32(146).string(message.AppName);
+    }
+    if (message.AppSessionID !== "") {
+      writer.uint32(154).string(message.AppSessionID);
+    }
+    if (message.DesktopName !== "") {
+      writer.uint32(162).string(message.DesktopName);
+    }
+    if (message.HostID !== "") {
+      writer.uint32(170).string(message.HostID);
+    }
+    if (message.TargetSubKind !== "") {
+      writer.uint32(178).string(message.TargetSubKind);
+    }
+    for (const v of message.InitialCommand) {
+      writer.uint32(186).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionTrackerSpecV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionTrackerSpecV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.SessionID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.State = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Expires = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.AttachedData = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.Reason = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.Invited.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.Hostname = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.Address = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.ClusterName = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.Login = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.Participants.push(Participant.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.KubernetesCluster = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.HostUser = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.HostPolicies.push(SessionTrackerPolicySet.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.DatabaseName = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.AppName = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.AppSessionID = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.DesktopName = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.HostID = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.TargetSubKind = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.InitialCommand.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionTrackerSpecV1 {
+    return {
+      SessionID: isSet(object.SessionID) ? globalThis.String(object.SessionID) : "",
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      State: isSet(object.State) ? sessionStateFromJSON(object.State) : 0,
+      Created: isSet(object.Created) ? fromJsonTimestamp(object.Created) : undefined,
+      Expires: isSet(object.Expires) ? fromJsonTimestamp(object.Expires) : undefined,
+      AttachedData: isSet(object.AttachedData) ? globalThis.String(object.AttachedData) : "",
+      Reason: isSet(object.Reason) ? globalThis.String(object.Reason) : "",
+      Invited: globalThis.Array.isArray(object?.Invited) ? object.Invited.map((e: any) => globalThis.String(e)) : [],
+      Hostname: isSet(object.Hostname) ? globalThis.String(object.Hostname) : "",
+      Address: isSet(object.Address) ? globalThis.String(object.Address) : "",
+      ClusterName: isSet(object.ClusterName) ? globalThis.String(object.ClusterName) : "",
+      Login: isSet(object.Login) ? globalThis.String(object.Login) : "",
+      Participants: globalThis.Array.isArray(object?.Participants)
+        ? object.Participants.map((e: any) => Participant.fromJSON(e))
+        : [],
+      KubernetesCluster: isSet(object.KubernetesCluster) ? globalThis.String(object.KubernetesCluster) : "",
+      HostUser: isSet(object.HostUser) ? globalThis.String(object.HostUser) : "",
+      HostPolicies: globalThis.Array.isArray(object?.HostPolicies)
+        ? object.HostPolicies.map((e: any) => SessionTrackerPolicySet.fromJSON(e))
+        : [],
+      DatabaseName: isSet(object.DatabaseName) ? globalThis.String(object.DatabaseName) : "",
+      AppName: isSet(object.AppName) ? globalThis.String(object.AppName) : "",
+      AppSessionID: isSet(object.AppSessionID) ? globalThis.String(object.AppSessionID) : "",
+      DesktopName: isSet(object.DesktopName) ? globalThis.String(object.DesktopName) : "",
+      HostID: isSet(object.HostID) ? globalThis.String(object.HostID) : "",
+      TargetSubKind: isSet(object.TargetSubKind) ? globalThis.String(object.TargetSubKind) : "",
+      InitialCommand: globalThis.Array.isArray(object?.InitialCommand)
+        ? object.InitialCommand.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SessionTrackerSpecV1): unknown {
+    const obj: any = {};
+    if (message.SessionID !== "") {
+      obj.SessionID = message.SessionID;
+    }
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.State !== 0) {
+      obj.State = sessionStateToJSON(message.State);
+    }
+    if (message.Created !== undefined) {
+      obj.Created = message.Created.toISOString();
+    }
+    if (message.Expires !== undefined) {
+      obj.Expires = message.Expires.toISOString();
+    }
+    if (message.AttachedData !== "") {
+      obj.AttachedData = message.AttachedData;
+    }
+    if (message.Reason !== "") {
+      obj.Reason = message.Reason;
+    }
+    if (message.Invited?.length) {
+      obj.Invited = message.Invited;
+    }
+    if (message.Hostname !== "") {
+      obj.Hostname = message.Hostname;
+    }
+    if (message.Address !== "") {
+      obj.Address = message.Address;
+    }
+    if (message.ClusterName !== "") {
+      obj.ClusterName = message.ClusterName;
+    }
+    if (message.Login !== "") {
+      obj.Login = message.Login;
+    }
+    if (message.Participants?.length) {
+      obj.Participants = message.Participants.map((e) => Participant.toJSON(e));
+    }
+    if (message.KubernetesCluster !== "") {
+      obj.KubernetesCluster = message.KubernetesCluster;
+    }
+    if (message.HostUser !== "") {
+      obj.HostUser = message.HostUser;
+    }
+    if (message.HostPolicies?.length) {
+      obj.HostPolicies = message.HostPolicies.map((e) => SessionTrackerPolicySet.toJSON(e));
+    }
+    if (message.DatabaseName !== "") {
+      obj.DatabaseName = message.DatabaseName;
+    }
+    if (message.AppName !== "") {
+      obj.AppName = message.AppName;
+    }
+    if (message.AppSessionID !== "") {
+      obj.AppSessionID = message.AppSessionID;
+    }
+    if (message.DesktopName !== "") {
+      obj.DesktopName = message.DesktopName;
+    }
+    if (message.HostID !== "") {
+      obj.HostID = message.HostID;
+    }
+    if (message.TargetSubKind !== "") {
+      obj.TargetSubKind = message.TargetSubKind;
+    }
+    if (message.InitialCommand?.length) {
+      obj.InitialCommand = message.InitialCommand;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SessionTrackerSpecV1>, I>>(base?: I): SessionTrackerSpecV1 {
+    return SessionTrackerSpecV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SessionTrackerSpecV1>, I>>(object: I): SessionTrackerSpecV1 {
+    const message = createBaseSessionTrackerSpecV1();
+    message.SessionID = object.SessionID ?? "";
+    message.Kind = object.Kind ?? "";
+    message.State = object.State ?? 0;
+    message.Created = object.Created ?? undefined;
+    message.Expires = object.Expires ?? undefined;
+    message.AttachedData = object.AttachedData ?? "";
+    message.Reason = object.Reason ?? "";
+    message.Invited = object.Invited?.map((e) => e) || [];
+    message.Hostname = object.Hostname ?? "";
+    message.Address = object.Address ?? "";
+    message.ClusterName = object.ClusterName ?? "";
+    message.Login = object.Login ?? "";
+    message.Participants = object.Participants?.map((e) => Participant.fromPartial(e)) || [];
+    message.KubernetesCluster = object.KubernetesCluster ?? "";
+    message.HostUser = object.HostUser ?? "";
+    message.HostPolicies = object.HostPolicies?.map((e) => SessionTrackerPolicySet.fromPartial(e)) || [];
+    message.DatabaseName = object.DatabaseName ?? "";
+    message.AppName = object.AppName ?? "";
+    message.AppSessionID = object.AppSessionID ?? "";
+    message.DesktopName = object.DesktopName ?? "";
+    message.HostID = object.HostID ?? "";
+    message.TargetSubKind = object.TargetSubKind ?? "";
+    message.InitialCommand = object.InitialCommand?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSessionTrackerPolicySet(): SessionTrackerPolicySet {
+  return { Name: "", Version: "" };
+}
+
+export const SessionTrackerPolicySet: MessageFns<SessionTrackerPolicySet> = {
+  encode(message: SessionTrackerPolicySet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Name !== "") {
+      writer.uint32(10).string(message.Name);
+    }
+    if (message.Version !== "") {
+      writer.uint32(18).string(message.Version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionTrackerPolicySet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionTrackerPolicySet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionTrackerPolicySet {
+    return {
+      Name: isSet(object.Name) ? globalThis.String(object.Name) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+    };
+  },
+
+  toJSON(message: SessionTrackerPolicySet): unknown {
+    const obj: any = {};
+    if (message.Name !== "") {
+      obj.Name = message.Name;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SessionTrackerPolicySet>, I>>(base?: I): SessionTrackerPolicySet {
+    return SessionTrackerPolicySet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SessionTrackerPolicySet>, I>>(object: I): SessionTrackerPolicySet {
+    const message = createBaseSessionTrackerPolicySet();
+    message.Name = object.Name ?? "";
+    message.Version = object.Version ?? "";
+    return message;
+  },
+};
+
+function createBaseParticipant(): Participant {
+  return { ID: "", User: "", Mode: "", LastActive: undefined };
+}
+
+export const Participant: MessageFns<Participant> = {
+  encode(message: Participant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ID !== "") {
+      writer.uint32(10).string(message.ID);
+    }
+    if (message.User !== "") {
+      writer.uint32(18).string(message.User);
+    }
+    if (message.Mode !== "") {
+      writer.uint32(26).string(message.Mode);
+    }
+    if (message.LastActive !== undefined) {
+      Timestamp.encode(toTimestamp(message.LastActive), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Participant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseParticipant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.User = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Mode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.LastActive = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Participant {
+    return {
+      ID: isSet(object.ID) ? globalThis.String(object.ID) : "",
+      User: isSet(object.User) ? globalThis.String(object.User) : "",
+      Mode: isSet(object.Mode) ? globalThis.String(object.Mode) : "",
+      LastActive: isSet(object.LastActive) ? fromJsonTimestamp(object.LastActive) : undefined,
+    };
+  },
+
+  toJSON(message: Participant): unknown {
+    const obj: any = {};
+    if (message.ID !== "") {
+      obj.ID = message.ID;
+    }
+    if (message.User !== "") {
+      obj.User = message.User;
+    }
+    if (message.Mode !== "") {
+      obj.Mode = message.Mode;
+    }
+    if (message.LastActive !== undefined) {
+      obj.LastActive = message.LastActive.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Participant>, I>>(base?: I): Participant {
+    return Participant.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Participant>, I>>(object: I): Participant {
+    const message = createBaseParticipant();
+    message.ID = object.ID ?? "";
+    message.User = object.User ?? "";
+    message.Mode = object.Mode ?? "";
+    message.LastActive = object.LastActive ?? undefined;
+    return message;
+  },
+};
+
+function createBaseHeadlessAuthentication(): HeadlessAuthentication {
+  return {
+    header: undefined,
+    user: "",
+    publicKey: Buffer.alloc(0),
+    state: 0,
+    clientIpAddress: "",
+    sshPublicKey: Buffer.alloc(0),
+    tlsPublicKey: Buffer.alloc(0),
+  };
+}
+
+export const HeadlessAuthentication: MessageFns<HeadlessAuthentication> = {
+  encode(message: HeadlessAuthentication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      ResourceHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.user !== "") {
+      writer.uint32(18).string(message.user);
+    }
+    if (message.publicKey.length !== 0) {
+      writer.uint32(26).bytes(message.publicKey);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    if (message.clientIpAddress !== "") {
+      writer.uint32(50).string(message.clientIpAddress);
+    }
+    if (message.sshPublicKey.length !== 0) {
+      writer.uint32(58).bytes(message.sshPublicKey);
+    }
+    if (message.tlsPublicKey.length !== 0) {
+      writer.uint32(66).bytes(message.tlsPublicKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeadlessAuthentication {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeadlessAuthentication();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = ResourceHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.publicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.clientIpAddress = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.sshPublicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.tlsPublicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeadlessAuthentication {
+    return {
+      header: isSet(object.header) ? ResourceHeader.fromJSON(object.header) : undefined,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      publicKey: isSet(object.publicKey)
+        ? Buffer.from(bytesFromBase64(object.publicKey))
+        : isSet(object.public_key)
+        ? Buffer.from(bytesFromBase64(object.public_key))
+        : Buffer.alloc(0),
+      state: isSet(object.state) ? headlessAuthenticationStateFromJSON(object.state) : 0,
+      clientIpAddress: isSet(object.clientIpAddress)
+        ? globalThis.String(object.clientIpAddress)
+        : isSet(object.client_ip_address)
+        ? globalThis.String(object.client_ip_address)
+        : "",
+      sshPublicKey: isSet(object.sshPublicKey)
+        ? Buffer.from(bytesFromBase64(object.sshPublicKey))
+        : isSet(object.ssh_public_key)
+        ? Buffer.from(bytesFromBase64(object.ssh_public_key))
+        : Buffer.alloc(0),
+      tlsPublicKey: isSet(object.tlsPublicKey)
+        ? Buffer.from(bytesFromBase64(object.tlsPublicKey))
+        : isSet(object.tls_public_key)
+        ? Buffer.from(bytesFromBase64(object.tls_public_key))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: HeadlessAuthentication): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = ResourceHeader.toJSON(message.header);
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.publicKey.length !== 0) {
+      obj.publicKey = base64FromBytes(message.publicKey);
+    }
+    if (message.state !== 0) {
+      obj.state = headlessAuthenticationStateToJSON(message.state);
+    }
+    if (message.clientIpAddress !== "") {
+      obj.clientIpAddress = message.clientIpAddress;
+    }
+    if (message.sshPublicKey.length !== 0) {
+      obj.sshPublicKey = base64FromBytes(message.sshPublicKey);
+    }
+    if (message.tlsPublicKey.length !== 0) {
+      obj.tlsPublicKey = base64FromBytes(message.tlsPublicKey);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HeadlessAuthentication>, I>>(base?: I): HeadlessAuthentication {
+    return HeadlessAuthentication.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeadlessAuthentication>, I>>(object: I): HeadlessAuthentication {
+    const message = createBaseHeadlessAuthentication();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? ResourceHeader.fromPartial(object.header)
+      : undefined;
+    message.user = object.user ?? "";
+    message.publicKey = object.publicKey ?? Buffer.alloc(0);
+    message.state = object.state ?? 0;
+    message.clientIpAddress = object.clientIpAddress ?? "";
+    message.sshPublicKey = object.sshPublicKey ?? Buffer.alloc(0);
+    message.tlsPublicKey = object.tlsPublicKey ?? Buffer.alloc(0);
     return message;
   },
 };

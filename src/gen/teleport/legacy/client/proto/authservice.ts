@@ -33,6 +33,10 @@ import {
   AppServerV3,
   DatabaseServerV3,
   DatabaseServiceV1,
+  HeadlessAuthentication,
+  HeadlessAuthenticationState,
+  headlessAuthenticationStateFromJSON,
+  headlessAuthenticationStateToJSON,
   KubernetesClusterV3,
   KubernetesServerV3,
   Metadata as Metadata1,
@@ -43,6 +47,7 @@ import {
   RoleV6,
   SAMLIdPServiceProviderV1,
   ServerV2,
+  SessionTrackerV1,
   SignatureAlgorithmSuite,
   signatureAlgorithmSuiteFromJSON,
   signatureAlgorithmSuiteToJSON,
@@ -55,6 +60,7 @@ import {
   WindowsDesktopServiceV3,
   WindowsDesktopV3,
 } from "../../types/types.js";
+import { CredentialAssertion, CredentialAssertionResponse } from "../../types/webauthn/webauthn.js";
 import { LabelValues } from "../../types/wrappers/wrappers.js";
 import { Certs } from "./certs.js";
 
@@ -682,12 +688,10 @@ export interface CreateAuthenticateChallengeRequest {
   ChallengeExtensions?: ChallengeExtensions | undefined;
 }
 
-/**
- * The WebAuthn challenge (3, webauthn.CredentialAssertion) and newer members are not
- * declared: tshjs answers TOTP only.
- */
+/** Newer members (SSO challenge 5, ...) are not declared. */
 export interface MFAAuthenticateChallenge {
   TOTP?: TOTPChallenge | undefined;
+  WebauthnChallenge?: CredentialAssertion | undefined;
   MFARequired: MFARequired;
 }
 
@@ -695,9 +699,11 @@ export interface MFAAuthenticateChallenge {
 export interface TOTPChallenge {
 }
 
-/** Member 3 (webauthn.CredentialAssertionResponse) is not declared. */
 export interface MFAAuthenticateResponse {
-  Response?: { $case: "TOTP"; value: TOTPResponse } | undefined;
+  Response?:
+    | { $case: "TOTP"; value: TOTPResponse }
+    | { $case: "Webauthn"; value: CredentialAssertionResponse }
+    | undefined;
 }
 
 export interface TOTPResponse {
@@ -746,6 +752,17 @@ export interface Event {
     $case: "WatchStatus";
     value: WatchStatusV1;
   } | undefined;
+}
+
+export interface GetHeadlessAuthenticationRequest {
+  id: string;
+}
+
+export interface UpdateHeadlessAuthenticationStateRequest {
+  id: string;
+  /** An MFA response is required to approve. */
+  state: HeadlessAuthenticationState;
+  mfaResponse?: MFAAuthenticateResponse | undefined;
 }
 
 function createBasePingRequest(): PingRequest {
@@ -5875,13 +5892,16 @@ export const CreateAuthenticateChallengeRequest: MessageFns<CreateAuthenticateCh
 };
 
 function createBaseMFAAuthenticateChallenge(): MFAAuthenticateChallenge {
-  return { TOTP: undefined, MFARequired: 0 };
+  return { TOTP: undefined, WebauthnChallenge: undefined, MFARequired: 0 };
 }
 
 export const MFAAuthenticateChallenge: MessageFns<MFAAuthenticateChallenge> = {
   encode(message: MFAAuthenticateChallenge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.TOTP !== undefined) {
       TOTPChallenge.encode(message.TOTP, writer.uint32(18).fork()).join();
+    }
+    if (message.WebauthnChallenge !== undefined) {
+      CredentialAssertion.encode(message.WebauthnChallenge, writer.uint32(26).fork()).join();
     }
     if (message.MFARequired !== 0) {
       writer.uint32(32).int32(message.MFARequired);
@@ -5910,6 +5930,14 @@ export const MFAAuthenticateChallenge: MessageFns<MFAAuthenticateChallenge> = {
             message.TOTP = TOTPChallenge.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.WebauthnChallenge = CredentialAssertion.decode(reader, reader.uint32());
+            continue;
+          }
           case 4: {
             if (tag !== 32) {
               break;
@@ -5933,6 +5961,9 @@ export const MFAAuthenticateChallenge: MessageFns<MFAAuthenticateChallenge> = {
   fromJSON(object: any): MFAAuthenticateChallenge {
     return {
       TOTP: isSet(object.TOTP) ? TOTPChallenge.fromJSON(object.TOTP) : undefined,
+      WebauthnChallenge: isSet(object.WebauthnChallenge)
+        ? CredentialAssertion.fromJSON(object.WebauthnChallenge)
+        : undefined,
       MFARequired: isSet(object.MFARequired) ? mFARequiredFromJSON(object.MFARequired) : 0,
     };
   },
@@ -5941,6 +5972,9 @@ export const MFAAuthenticateChallenge: MessageFns<MFAAuthenticateChallenge> = {
     const obj: any = {};
     if (message.TOTP !== undefined) {
       obj.TOTP = TOTPChallenge.toJSON(message.TOTP);
+    }
+    if (message.WebauthnChallenge !== undefined) {
+      obj.WebauthnChallenge = CredentialAssertion.toJSON(message.WebauthnChallenge);
     }
     if (message.MFARequired !== 0) {
       obj.MFARequired = mFARequiredToJSON(message.MFARequired);
@@ -5955,6 +5989,9 @@ export const MFAAuthenticateChallenge: MessageFns<MFAAuthenticateChallenge> = {
     const message = createBaseMFAAuthenticateChallenge();
     message.TOTP = (object.TOTP !== undefined && object.TOTP !== null)
       ? TOTPChallenge.fromPartial(object.TOTP)
+      : undefined;
+    message.WebauthnChallenge = (object.WebauthnChallenge !== undefined && object.WebauthnChallenge !== null)
+      ? CredentialAssertion.fromPartial(object.WebauthnChallenge)
       : undefined;
     message.MFARequired = object.MFARequired ?? 0;
     return message;
@@ -6023,6 +6060,9 @@ export const MFAAuthenticateResponse: MessageFns<MFAAuthenticateResponse> = {
       case "TOTP":
         TOTPResponse.encode(message.Response.value, writer.uint32(18).fork()).join();
         break;
+      case "Webauthn":
+        CredentialAssertionResponse.encode(message.Response.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -6048,6 +6088,17 @@ export const MFAAuthenticateResponse: MessageFns<MFAAuthenticateResponse> = {
             message.Response = { $case: "TOTP", value: TOTPResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Response = {
+              $case: "Webauthn",
+              value: CredentialAssertionResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6061,13 +6112,21 @@ export const MFAAuthenticateResponse: MessageFns<MFAAuthenticateResponse> = {
   },
 
   fromJSON(object: any): MFAAuthenticateResponse {
-    return { Response: isSet(object.TOTP) ? { $case: "TOTP", value: TOTPResponse.fromJSON(object.TOTP) } : undefined };
+    return {
+      Response: isSet(object.TOTP)
+        ? { $case: "TOTP", value: TOTPResponse.fromJSON(object.TOTP) }
+        : isSet(object.Webauthn)
+        ? { $case: "Webauthn", value: CredentialAssertionResponse.fromJSON(object.Webauthn) }
+        : undefined,
+    };
   },
 
   toJSON(message: MFAAuthenticateResponse): unknown {
     const obj: any = {};
     if (message.Response?.$case === "TOTP") {
       obj.TOTP = TOTPResponse.toJSON(message.Response.value);
+    } else if (message.Response?.$case === "Webauthn") {
+      obj.Webauthn = CredentialAssertionResponse.toJSON(message.Response.value);
     }
     return obj;
   },
@@ -6081,6 +6140,15 @@ export const MFAAuthenticateResponse: MessageFns<MFAAuthenticateResponse> = {
       case "TOTP": {
         if (object.Response?.value !== undefined && object.Response?.value !== null) {
           message.Response = { $case: "TOTP", value: TOTPResponse.fromPartial(object.Response.value) };
+        }
+        break;
+      }
+      case "Webauthn": {
+        if (object.Response?.value !== undefined && object.Response?.value !== null) {
+          message.Response = {
+            $case: "Webauthn",
+            value: CredentialAssertionResponse.fromPartial(object.Response.value),
+          };
         }
         break;
       }
@@ -6835,6 +6903,188 @@ export const Event: MessageFns<Event> = {
   },
 };
 
+function createBaseGetHeadlessAuthenticationRequest(): GetHeadlessAuthenticationRequest {
+  return { id: "" };
+}
+
+export const GetHeadlessAuthenticationRequest: MessageFns<GetHeadlessAuthenticationRequest> = {
+  encode(message: GetHeadlessAuthenticationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHeadlessAuthenticationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHeadlessAuthenticationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetHeadlessAuthenticationRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetHeadlessAuthenticationRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetHeadlessAuthenticationRequest>, I>>(
+    base?: I,
+  ): GetHeadlessAuthenticationRequest {
+    return GetHeadlessAuthenticationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetHeadlessAuthenticationRequest>, I>>(
+    object: I,
+  ): GetHeadlessAuthenticationRequest {
+    const message = createBaseGetHeadlessAuthenticationRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateHeadlessAuthenticationStateRequest(): UpdateHeadlessAuthenticationStateRequest {
+  return { id: "", state: 0, mfaResponse: undefined };
+}
+
+export const UpdateHeadlessAuthenticationStateRequest: MessageFns<UpdateHeadlessAuthenticationStateRequest> = {
+  encode(message: UpdateHeadlessAuthenticationStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.mfaResponse !== undefined) {
+      MFAAuthenticateResponse.encode(message.mfaResponse, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateHeadlessAuthenticationStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateHeadlessAuthenticationStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mfaResponse = MFAAuthenticateResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateHeadlessAuthenticationStateRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      state: isSet(object.state) ? headlessAuthenticationStateFromJSON(object.state) : 0,
+      mfaResponse: isSet(object.mfaResponse)
+        ? MFAAuthenticateResponse.fromJSON(object.mfaResponse)
+        : isSet(object.mfa_response)
+        ? MFAAuthenticateResponse.fromJSON(object.mfa_response)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateHeadlessAuthenticationStateRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.state !== 0) {
+      obj.state = headlessAuthenticationStateToJSON(message.state);
+    }
+    if (message.mfaResponse !== undefined) {
+      obj.mfaResponse = MFAAuthenticateResponse.toJSON(message.mfaResponse);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateHeadlessAuthenticationStateRequest>, I>>(
+    base?: I,
+  ): UpdateHeadlessAuthenticationStateRequest {
+    return UpdateHeadlessAuthenticationStateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateHeadlessAuthenticationStateRequest>, I>>(
+    object: I,
+  ): UpdateHeadlessAuthenticationStateRequest {
+    const message = createBaseUpdateHeadlessAuthenticationStateRequest();
+    message.id = object.id ?? "";
+    message.state = object.state ?? 0;
+    message.mfaResponse = (object.mfaResponse !== undefined && object.mfaResponse !== null)
+      ? MFAAuthenticateResponse.fromPartial(object.mfaResponse)
+      : undefined;
+    return message;
+  },
+};
+
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   ping: {
@@ -7074,6 +7324,40 @@ export const AuthServiceService = {
     responseSerialize: (value: Event): Buffer => Buffer.from(Event.encode(value).finish()),
     responseDeserialize: (value: Buffer): Event => Event.decode(value),
   },
+  /** Live sessions (tsh kube sessions). */
+  getActiveSessionTrackers: {
+    path: "/proto.AuthService/GetActiveSessionTrackers" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    requestDeserialize: (value: Buffer): Empty => Empty.decode(value),
+    responseSerialize: (value: SessionTrackerV1): Buffer => Buffer.from(SessionTrackerV1.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SessionTrackerV1 => SessionTrackerV1.decode(value),
+  },
+  /** Headless login approval (tsh headless approve). */
+  getHeadlessAuthentication: {
+    path: "/proto.AuthService/GetHeadlessAuthentication" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetHeadlessAuthenticationRequest): Buffer =>
+      Buffer.from(GetHeadlessAuthenticationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetHeadlessAuthenticationRequest =>
+      GetHeadlessAuthenticationRequest.decode(value),
+    responseSerialize: (value: HeadlessAuthentication): Buffer =>
+      Buffer.from(HeadlessAuthentication.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HeadlessAuthentication => HeadlessAuthentication.decode(value),
+  },
+  updateHeadlessAuthenticationState: {
+    path: "/proto.AuthService/UpdateHeadlessAuthenticationState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateHeadlessAuthenticationStateRequest): Buffer =>
+      Buffer.from(UpdateHeadlessAuthenticationStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateHeadlessAuthenticationStateRequest =>
+      UpdateHeadlessAuthenticationStateRequest.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -7120,6 +7404,11 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   submitAccessReview: handleUnaryCall<AccessReviewSubmission, AccessRequestV3>;
   getAccessCapabilities: handleUnaryCall<AccessCapabilitiesRequest, AccessCapabilities>;
   watchEvents: handleServerStreamingCall<Watch, Event>;
+  /** Live sessions (tsh kube sessions). */
+  getActiveSessionTrackers: handleServerStreamingCall<Empty, SessionTrackerV1>;
+  /** Headless login approval (tsh headless approve). */
+  getHeadlessAuthentication: handleUnaryCall<GetHeadlessAuthenticationRequest, HeadlessAuthentication>;
+  updateHeadlessAuthenticationState: handleUnaryCall<UpdateHeadlessAuthenticationStateRequest, Empty>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -7431,6 +7720,44 @@ export interface AuthServiceClient extends Client {
   ): ClientUnaryCall;
   watchEvents(request: Watch, options?: Partial<CallOptions>): ClientReadableStream<Event>;
   watchEvents(request: Watch, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Event>;
+  /** Live sessions (tsh kube sessions). */
+  getActiveSessionTrackers(request: Empty, options?: Partial<CallOptions>): ClientReadableStream<SessionTrackerV1>;
+  getActiveSessionTrackers(
+    request: Empty,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SessionTrackerV1>;
+  /** Headless login approval (tsh headless approve). */
+  getHeadlessAuthentication(
+    request: GetHeadlessAuthenticationRequest,
+    callback: (error: ServiceError | null, response: HeadlessAuthentication) => void,
+  ): ClientUnaryCall;
+  getHeadlessAuthentication(
+    request: GetHeadlessAuthenticationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HeadlessAuthentication) => void,
+  ): ClientUnaryCall;
+  getHeadlessAuthentication(
+    request: GetHeadlessAuthenticationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HeadlessAuthentication) => void,
+  ): ClientUnaryCall;
+  updateHeadlessAuthenticationState(
+    request: UpdateHeadlessAuthenticationStateRequest,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  updateHeadlessAuthenticationState(
+    request: UpdateHeadlessAuthenticationStateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  updateHeadlessAuthenticationState(
+    request: UpdateHeadlessAuthenticationStateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(AuthServiceService, "proto.AuthService") as unknown as {
