@@ -52,8 +52,27 @@ describe('certificate reissue messages', () => {
     expect(hex(b)).toBe('1a00' + '2a03' + '0a016b' + '3202' + '0806');
   });
 
-  it('MFAAuthenticateChallenge: TOTP 2, MFARequired 4; an unknown WebAuthn member 3 is skipped', () => {
+  it('MFAAuthenticateChallenge: TOTP 2, WebauthnChallenge 3 (public_key 1), MFARequired 4', () => {
     const c = MFAAuthenticateChallenge.decode(Buffer.from('1a02' + '0a00' + '1200' + '2001', 'hex'));
-    expect(c).toEqual({ TOTP: {}, MFARequired: 1 });
+    expect(c.TOTP).toEqual({});
+    expect(c.MFARequired).toBe(1);
+    expect(c.WebauthnChallenge?.publicKey?.challenge).toEqual(Buffer.alloc(0));
+    const challenge = Buffer.from('00ff', 'hex');
+    const bytes = MFAAuthenticateChallenge.encode({
+      WebauthnChallenge: {
+        publicKey: {
+          challenge,
+          timeoutMs: 60000n,
+          rpId: 'localhost',
+          allowCredentials: [],
+          userVerification: 'discouraged',
+        },
+      },
+      MFARequired: 0,
+    }).finish();
+    // 1a: field 3; inside, 0a: public_key; 0a 02 00ff: challenge; 10 e0d403: timeout_ms; 1a 09: rp_id.
+    expect(Buffer.from(bytes).toString('hex')).toBe(
+      '1a22' + '0a20' + '0a0200ff' + '10e0d403' + '1a096c6f63616c686f7374' + '320b646973636f757261676564',
+    );
   });
 });
