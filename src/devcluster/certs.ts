@@ -29,6 +29,12 @@ export interface UserCertRequest {
   usage?: string[];
   /** ID of the MFA device a per-session MFA ceremony was answered with (1.3.9999.1.8, "mfa-verified"). */
   mfaVerified?: string;
+  /** Access request IDs whose privileges the certificate carries (TLS 1.3.9999.2.8, SSH teleport-active-requests). */
+  activeRequests?: string[];
+  /** Resource IDs a resource access request allows, as types.ResourceIDsToString (TLS 1.3.9999.2.10, SSH teleport-allowed-resources). */
+  allowedResourceIds?: string;
+  /** The login session's end, kept while requests shorten the certificate (TLS 1.3.9999.2.12). */
+  previousIdentityExpires?: Date;
   now?: Date;
 }
 
@@ -60,6 +66,10 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
       ext['teleport-roles'] = JSON.stringify({ roles: req.access.roles });
       ext['teleport-traits'] = goTraitsJson(req.access.traits);
       ext['teleport-route-to-cluster'] = routeToCluster;
+      if (req.activeRequests?.length) {
+        ext['teleport-active-requests'] = JSON.stringify({ access_requests: req.activeRequests });
+      }
+      if (req.allowedResourceIds) ext['teleport-allowed-resources'] = req.allowedResourceIds;
     }
     const blob = signSshCertificate({
       publicKey: req.sshPublicKey,
@@ -100,6 +110,9 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
         userType: 'local',
         databaseNames: req.access.dbNames,
         databaseUsers: req.access.dbUsers,
+        activeRequests: req.activeRequests ?? [],
+        allowedResourceIds: req.allowedResourceIds || undefined,
+        previousIdentityExpires: req.previousIdentityExpires,
       },
     });
   }
