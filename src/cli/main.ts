@@ -94,7 +94,33 @@ function toOption(f: FlagSpec): OptionType {
   if (f.default !== undefined) o.default(f.default);
   if (f.parse === 'int') o.argParser(intArg(o.long ?? f.flags));
   if (f.parse === 'list') o.argParser((v: string, prev: string[] = []) => [...prev, v]);
+  if (f.hidden) o.hideHelp();
   return o;
+}
+
+/** The option words of a flag declaration: "-i, --identity <file>" -> ["-i", "--identity"]. */
+export function flagWords(flags: string): string[] {
+  return flags.split(/[\s,|]+/).filter((w) => w.startsWith('-'));
+}
+
+/**
+ * The global flags as a command accepts them after its own words: a word (`-i`) that one of the
+ * command's own flags declares is the command's, so `kube exec -i` is stdin there while `-i` stays
+ * the identity file everywhere else, before the command word, and as `--identity` everywhere.
+ */
+export function globalFlagsFor(own: readonly FlagSpec[] = []): typeof GLOBAL_FLAGS {
+  const taken = new Set(own.flatMap((f) => flagWords(f.flags)));
+  const out: Array<(typeof GLOBAL_FLAGS)[number]> = [];
+  for (const g of GLOBAL_FLAGS) {
+    const words = flagWords(g.flags);
+    const kept = words.filter((w) => !taken.has(w));
+    if (kept.length === words.length) out.push(g);
+    else if (kept.some((w) => w.startsWith('--'))) {
+      const value = g.flags.match(/[<[].*[>\]]$/)?.[0];
+      out.push({ ...g, flags: [kept.join(', '), value].filter(Boolean).join(' ') });
+    }
+  }
+  return out;
 }
 
 function addFlags(cmd: CommandType, flags: ReadonlyArray<FlagSpec & { env?: string }>): CommandType {
@@ -166,9 +192,10 @@ export async function run(argv: string[], io: IO = processIO(), deps: ContextDep
       for (const a of mod.group.aliases ?? []) parent.alias(a);
     }
     for (const def of mod.commands) {
-      const cmd = addFlags(parent.command(def.path[def.path.length - 1]), GLOBAL_FLAGS).description(
-        def.description,
-      );
+      const word = def.path[def.path.length - 1];
+      const cmd = addFlags(parent.command(word, { hidden: def.hidden }), globalFlagsFor(def.flags));
+      cmd.description(def.description);
+      for (const a of def.aliases ?? []) cmd.alias(a);
       for (const a of def.args ?? []) cmd.argument(a.name, a.description);
       addFlags(cmd, def.flags ?? []);
       if (def.passThrough) cmd.passThroughOptions();

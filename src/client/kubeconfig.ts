@@ -438,3 +438,22 @@ export function selectedKubeCluster(file: string, teleportCluster: string): stri
     return '';
   }
 }
+
+/**
+ * The namespace of the current context ('' when none or unreadable): what kubectl's
+ * ToRawKubeConfigLoader().Namespace() gives `tsh kube exec` before its own -n.
+ */
+export function currentNamespace(file: string): string {
+  try {
+    const doc = parseKubeconfig(fs.readFileSync(file, 'utf8'), file);
+    const cur = currentContext(doc);
+    const ns = cur
+      ? contextsOf(doc)
+          .find((c) => c.name === cur)
+          ?.inner?.get('namespace')
+      : undefined;
+    return typeof ns === 'string' ? ns : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,13 +1,13 @@
 // The exec plugin's hot path without the CLI: `tshjs kube credentials` with a saved certificate
 // that has more than a minute left needs only the profile file and the .cred file. bin/tshjs.js can
 // call this before loading the CLI bundle (commander, the command registry, …); undefined means
-// "run the full command" (no profile, no usable certificate, flags this path does not know).
+// "run the full command" (no profile, no usable certificate, flags this path does not know, a
+// profile it does not read plainly). It imports only node:fs/os/path and small pure modules, so its
+// bundle (dist/kubecred-bin/, scripts/build.js) is one small file: what it loads is most of its cost.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ProfileStore, profileName, profileNameFromAddr } from '../auth/profile.js';
 import { defaultHome } from '../auth/keypaths.js';
-import { readFileIfExists } from '../util/fsutil.js';
-import { normalizeProxyAddr } from './addr.js';
-import { parseKubeCred } from './kubecerts.js';
+import { certNotAfter } from './kubecertexpiry.js';
 import { certUsable, execCredentialJson } from './kubecred.js';
 
 /** --name=value or --name value; undefined for a flag this path does not handle. */
@@ -28,6 +28,37 @@ function parseArgs(argv: string[]): Record<string, string | true> | undefined {
   return out;
 }
 
+/**
+ * The host of a proxy address as the profile is named after it (normalizeProxyAddr, then
+ * profileNameFromAddr); undefined for anything but a plain host[:port] or [v6]:port.
+ */
+export function proxyHost(addr: string): string | undefined {
+  const a = addr
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '');
+  const m = /^\[([0-9A-Fa-f:.]+)\](?::\d+)?$/.exec(a) ?? /^([A-Za-z0-9._-]+)(?::\d+)?$/.exec(a);
+  return m?.[1];
+}
+
+/** Plain (unquoted) scalars only: what yaml.v2 writes for ordinary hosts and user names. */
+const PLAIN = /^[A-Za-z0-9._@+:[\]-]+$/;
+
+/** Top-level `key: value` of the profile file, when written plainly; undefined otherwise. */
+export function profileValue(yaml: string, key: string): string | undefined {
+  const m = new RegExp(`^${key}:[ \\t]*(.*?)[ \\t]*$`, 'm').exec(yaml);
+  const v = m?.[1];
+  return v && PLAIN.test(v) ? v : undefined;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The ExecCredential line for a cached certificate, or undefined. Never throws. */
 export function cachedKubeCredentials(
   argv: string[],
@@ -42,23 +73,27 @@ export function cachedKubeCredentials(
     if (/[/\\]/.test(kube + cluster) || ['.', '..'].includes(kube) || ['.', '..'].includes(cluster))
       return undefined;
     const home = defaultHome(env);
-    const store = new ProfileStore(home);
     const proxy = a!['--proxy'] ?? env.TELEPORT_PROXY;
     const name =
       typeof proxy === 'string' && proxy
-        ? profileNameFromAddr(normalizeProxyAddr(proxy))
-        : store.currentName();
-    const p = name ? store.read(name) : undefined;
-    if (!p?.username) return undefined;
-    const file = path.join(
-      store.paths.proxyKeyDir(profileName(p)),
-      `${p.username}-kube`,
-      cluster,
-      `${kube}.cred`,
-    );
-    const text = readFileIfExists(file)?.toString('utf8');
-    const cert = text ? parseKubeCred(text) : undefined;
-    if (!cert || !certUsable(cert, now)) return undefined;
+        ? proxyHost(proxy)
+        : readText(path.join(home, 'current-profile'))?.trim();
+    if (!name || /[/\\]/.test(name) || name === '.' || name === '..') return undefined;
+    const profile = readText(path.join(home, `${name}.yaml`));
+    if (profile === undefined) return undefined;
+    // The key directory is named after the profile's own web proxy host (profileName).
+    const web = profileValue(profile, 'web_proxy_addr');
+    const host = web && proxyHost(web);
+    const user = profileValue(profile, 'user');
+    if (!host || !user || /[/\\]/.test(host + user)) return undefined;
+    const text = readText(path.join(home, 'keys', host, `${user}-kube`, cluster, `${kube}.cred`));
+    // decodeKubeCred: exactly a key part and a certificate part.
+    const parts = text?.split('\n\n');
+    if (!parts || parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+    const expires = certNotAfter(parts[1]);
+    if (!expires) return undefined;
+    const cert = { keyPem: `${parts[0]}\n`, certPem: parts[1], expires };
+    if (!certUsable(cert, now)) return undefined;
     return execCredentialJson(cert, now);
   } catch {
     return undefined;

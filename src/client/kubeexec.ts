@@ -32,6 +32,11 @@ export interface KubeExecParams {
   tty?: boolean;
   stdout: Writable & { columns?: number; rows?: number };
   stderr: Writable;
+  /** Upstream's session query parameters (teleport.KubeSessionReasonQueryParam / …InvitedQueryParam). */
+  reason?: string;
+  invite?: string[];
+  /** teleport.KubeSessionDisplayParticipantRequirementsQueryParam. */
+  participantReq?: boolean;
 }
 
 const CH = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
@@ -51,6 +56,9 @@ export function statusLine(s: KubeStatus): string {
 
 function execPath(p: KubeExecParams): string {
   const q = new URLSearchParams();
+  if (p.participantReq) q.set('displayParticipantRequirements', 'true');
+  if (p.invite?.length) q.set('invite', p.invite.join(','));
+  if (p.reason) q.set('reason', p.reason);
   for (const c of p.command) q.append('command', c);
   if (p.container) q.set('container', p.container);
   if (p.stdin) q.set('stdin', 'true');

@@ -14,6 +14,8 @@ export interface FlagSpec {
   default?: string | boolean;
   /** int: a whole number; list: repeatable, collected in order */
   parse?: 'int' | 'list';
+  /** Accepted but left out of help, as upstream's kingpin `.Hidden()` flags. */
+  hidden?: boolean;
 }
 
 export interface ArgSpec {
@@ -26,6 +28,10 @@ export interface CommandDef<O = unknown> {
   /** The command's words: ["ls"], ["db", "ls"]. */
   path: readonly string[];
   description: string;
+  /** Other words for the last path word (`request ls` is also `request list`). */
+  aliases?: readonly string[];
+  /** Runs but is left out of help, as upstream's hidden commands (`kube credentials`). */
+  hidden?: boolean;
   args?: readonly ArgSpec[];
   flags?: readonly FlagSpec[];
   /** Everything after the first positional belongs to the command (ssh's remote command). */

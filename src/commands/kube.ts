@@ -128,7 +128,11 @@ export const kubeLogin = defineCommand<KubeLoginOptions>({
       parse: 'list',
     },
     { flags: '-n, --namespace <ns>', description: 'Configure the default Kubernetes namespace.' },
-    { flags: '--kube-namespace <ns>', description: 'Configure the default Kubernetes namespace.' },
+    {
+      flags: '--kube-namespace <ns>',
+      description: 'Configure the default Kubernetes namespace.',
+      hidden: true,
+    },
     { flags: '--all', description: 'Generate a kubeconfig with every cluster the user has access to.' },
     {
       flags: '--set-context-name <template>',
@@ -260,6 +264,8 @@ export interface KubeCredentialsOptions {
 export const kubeCredentials = defineCommand<KubeCredentialsOptions>({
   path: ['kube', 'credentials'],
   description: 'Get credentials for kubectl access',
+  // Called by the kubeconfig's exec plugin, never by users: hidden as upstream.
+  hidden: true,
   flags: [
     {
       flags: '--teleport-cluster <name>',
@@ -312,6 +318,9 @@ export interface KubeExecOptions {
   stdin?: boolean;
   tty?: boolean;
   quiet?: boolean;
+  reason?: string;
+  invite?: string[];
+  participantReq?: boolean;
 }
 
 export const kubeExec = defineCommand<KubeExecOptions>({
@@ -327,10 +336,28 @@ export const kubeExec = defineCommand<KubeExecOptions>({
       description:
         'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen',
     },
-    { flags: '-n, --kube-namespace <ns>', description: 'Configure the default Kubernetes namespace.' },
-    { flags: '--stdin', description: 'Pass stdin to the container (-i: see docs/kube-client.md)' },
+    { flags: '-n, --namespace <ns>', description: 'Configure the default Kubernetes namespace.' },
+    // kube-namespace: upstream keeps it, hidden, for backwards compatibility.
+    {
+      flags: '--kube-namespace <ns>',
+      description: 'Configure the default Kubernetes namespace.',
+      hidden: true,
+    },
+    { flags: '-s, --stdin', description: 'Pass stdin to the container' },
+    // -i as kubectl spells it (`kube exec -it`); upstream has only -s. Here the command's -i wins
+    // over the global -i/--identity (src/cli/main.ts globalFlagsFor).
+    { flags: '-i', description: 'Pass stdin to the container (as -s; kubectl spelling)' },
     { flags: '-t, --tty', description: 'Stdin is a TTY' },
     { flags: '-q, --quiet', description: 'Only print output from the remote session' },
+    { flags: '--reason <reason>', description: 'The purpose of the session.' },
+    {
+      flags: '--invite <users>',
+      description: 'A comma separated list of people to mark as invited for the session.',
+    },
+    {
+      flags: '--participant-req',
+      description: 'Displays a verbose list of required participants in a moderated session.',
+    },
   ],
   passThrough: true,
   options: (args, f) => ({
@@ -338,15 +365,28 @@ export const kubeExec = defineCommand<KubeExecOptions>({
     // commander keeps the `--` separator among pass-through arguments.
     command: ((args[1] as string[] | undefined) ?? []).filter((a, i) => !(i === 0 && a === '--')),
     container: f.container as string | undefined,
-    namespace: f.kubeNamespace as string | undefined,
-    stdin: f.stdin === true,
+    namespace: (f.namespace ?? f.kubeNamespace) as string | undefined,
+    stdin: f.stdin === true || f.i === true,
     tty: f.tty === true,
     quiet: f.quiet === true,
+    reason: f.reason as string | undefined,
+    invite: typeof f.invite === 'string' ? f.invite.split(',').filter(Boolean) : undefined,
+    participantReq: f.participantReq === true,
   }),
   run: runKubeExec,
 });
 
-export const commands = [kubeLs, kubeLogin, kubeCredentials, kubeExec];
+// ---- kube sessions ---------------------------------------------------------------------------
+
+export const kubeSessions = defineCommand<{ format: Format }>({
+  path: ['kube', 'sessions'],
+  description: 'Get a list of active Kubernetes sessions',
+  flags: [formatFlag(), clusterFlag],
+  options: (_args, f) => ({ format: f.format as Format }),
+  run: async (o, ctx) => (await import('./kubesessions.js')).runKubeSessions(o, ctx),
+});
+
+export const commands = [kubeLs, kubeLogin, kubeSessions, kubeCredentials, kubeExec];
 
 /**
  * kube exec runs against the kube cluster of kubeconfig's current context (as upstream, which
@@ -360,8 +400,10 @@ export async function runKubeExec(o: KubeExecOptions, ctx: CommandContext): Prom
   const p = tc.selectedProfile();
   if (!p?.kubeProxyAddr) throw new TshError('Not logged in.', 'access-denied');
   const id = await tc.identity();
-  const { kubeconfigPath, selectedKubeCluster, kubeTlsServerName } = await import('../client/kubeconfig.js');
-  const kube = ctx.env.TELEPORT_KUBE_CLUSTER || selectedKubeCluster(kubeconfigPath(ctx.env), id.cluster);
+  const { kubeconfigPath, selectedKubeCluster, kubeTlsServerName, currentNamespace } =
+    await import('../client/kubeconfig.js');
+  const kubeconfig = kubeconfigPath(ctx.env);
+  const kube = ctx.env.TELEPORT_KUBE_CLUSTER || selectedKubeCluster(kubeconfig, id.cluster);
   if (!kube) {
     throw new TshError("no Kubernetes cluster selected; run 'tsh kube login' first", 'bad-parameter');
   }
@@ -398,7 +440,7 @@ export async function runKubeExec(o: KubeExecOptions, ctx: CommandContext): Prom
     certPem: cert.certPem,
     keyPem: cert.keyPem,
     insecure: tc.config.insecure,
-    namespace: o.namespace || 'default',
+    namespace: o.namespace || currentNamespace(kubeconfig) || 'default',
     pod: o.pod,
     container: o.container,
     command: o.command,
@@ -406,5 +448,8 @@ export async function runKubeExec(o: KubeExecOptions, ctx: CommandContext): Prom
     tty: o.tty,
     stdout: io.stdout,
     stderr: io.stderr,
+    reason: o.reason,
+    invite: o.invite,
+    participantReq: o.participantReq,
   });
 }

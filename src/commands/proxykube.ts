@@ -19,6 +19,8 @@ export interface ProxyKubeOptions {
   labels?: string;
   query?: string;
   setContextName: string;
+  /** Run a shell with KUBECONFIG set instead of waiting for Ctrl-C (upstream --exec). */
+  exec?: boolean;
 }
 
 export const proxyKube = defineCommand<ProxyKubeOptions>({
@@ -39,7 +41,11 @@ export const proxyKube = defineCommand<ProxyKubeOptions>({
       description: 'Configure custom Kubernetes group impersonation.',
       parse: 'list',
     },
-    { flags: '--kube-namespace <namespace>', description: 'Configure the default Kubernetes namespace.' },
+    {
+      flags: '--kube-namespace <namespace>',
+      description: 'Configure the default Kubernetes namespace.',
+      hidden: true,
+    },
     { flags: '-n, --namespace <namespace>', description: 'Configure the default Kubernetes namespace.' },
     {
       flags: '-p, --port <port>',
@@ -62,6 +68,11 @@ export const proxyKube = defineCommand<ProxyKubeOptions>({
       description: 'Define a custom context name or template.',
       default: '{{.ClusterName}}-{{.KubeName}}',
     },
+    {
+      flags: '--exec',
+      description:
+        'Run the proxy in the background and reexec into a new shell with $KUBECONFIG already pointed to our config file.',
+    },
   ],
   options: (args, f) => ({
     kubeClusters: (args[0] as string[] | undefined) ?? [],
@@ -73,6 +84,7 @@ export const proxyKube = defineCommand<ProxyKubeOptions>({
     labels: (f.labels as string | undefined) || undefined,
     query: (f.query as string | undefined) || undefined,
     setContextName: (f.setContextName as string | undefined) ?? '{{.ClusterName}}-{{.KubeName}}',
+    exec: f.exec === true,
   }),
   run: runProxyKube,
 });
@@ -250,7 +262,19 @@ async function proxyKubeMain(o: ProxyKubeOptions, ctx: CommandContext): Promise<
       contextName,
     });
     const { yaml } = await import('../util/lazy.js');
-    writeFileAtomic(kubeConfigPath, yaml().stringify(doc, { sortMapEntries: true }), 0o600);
+    const configText = yaml().stringify(doc, { sortMapEntries: true });
+    if (o.exec) {
+      // runHeadlessKubeProxy: the kubeconfig goes only to the shell, never to kubeConfigPath.
+      const contexts = (doc as { contexts?: unknown[] }).contexts ?? [];
+      ctx.io.stdout.write(text.proxyKubeExecText(contexts.length > 1));
+      const { runShellWithKubeconfig } = await import('../proxy/kubeexecshell.js');
+      const code = await runShellWithKubeconfig(configText, ctx.io, ctx.env);
+      ctx.io.stdout.write(text.PROXY_KUBE_CLOSED);
+      // cmd.Wait's *exec.ExitError, as tsh reports it.
+      if (code !== 0) throw new TshError(`exit status ${code}`, 'bad-parameter');
+      return 0;
+    }
+    writeFileAtomic(kubeConfigPath, configText, 0o600);
     ctx.io.stdout.write(
       text.proxyKubeText({
         addr: proxy.address,

@@ -30,7 +30,7 @@ import { SessionEventStore } from './sessionevents.js';
 import { DEFAULT_PAGE, GrpcError, MAX_PAGE } from './grpcerror.js';
 import type { OneOf } from '../gen/teleport/legacy/types/events/events.js';
 import type { Empty } from '../gen/google/protobuf/empty.js';
-import type { RoleV6 } from '../gen/teleport/legacy/types/types.js';
+import type { RoleV6, SessionTrackerV1 } from '../gen/teleport/legacy/types/types.js';
 import type { StreamSessionEventsRequest } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { SignatureSuite } from '../auth/keygen.js';
 import type { Authority } from './authority.js';
@@ -164,6 +164,8 @@ export function authService(opts: {
   recordingsDir?: () => string;
   /** The CAs GenerateUserCerts signs with; without them it answers UNIMPLEMENTED. */
   authority?: Authority;
+  /** Live sessions (the kube service's exec sessions) for GetActiveSessionTrackers. */
+  sessionTrackers?: { visibleTo(user: string): SessionTrackerV1[] };
   log?: Log;
 }): UntypedServiceImplementation {
   const { cfg, catalog, log } = opts;
@@ -290,7 +292,22 @@ export function authService(opts: {
     submitAccessReview: unimplemented,
     getAccessCapabilities: unimplemented,
     watchEvents: unimplementedStream,
-    getActiveSessionTrackers: unimplementedStream,
+    // The trackers the caller may see (auth.ServerWithRoles filterSessionTracker).
+    getActiveSessionTrackers: (call: ServerWritableStream<Empty, SessionTrackerV1>) => {
+      Promise.resolve()
+        .then(() => {
+          const user = callerUser(call as never, cfg);
+          for (const t of opts.sessionTrackers?.visibleTo(user.name) ?? []) call.write(t);
+        })
+        .then(
+          () => call.end(),
+          (err: unknown) => {
+            const e = err as Error;
+            const code = e instanceof GrpcError ? e.code : status.INTERNAL;
+            call.emit('error', { code, details: e?.message ?? String(e) });
+          },
+        );
+    },
     getHeadlessAuthentication: unimplemented,
     updateHeadlessAuthenticationState: unimplemented,
   };

@@ -250,6 +250,7 @@ export class DevCluster {
         publicAddr: () => this.addr,
         recordingsDir: () => this.recordingsDir,
         authority,
+        sessionTrackers: this.kubeService.trackers,
         log,
       }),
     );

@@ -60,3 +60,25 @@ Please provide Kubernetes cluster names or labels or predicate expression to thi
 Or login the Kubernetes cluster first:
     tsh kube login <kube-cluster-1>
     tsh proxy kube`;
+
+/** utils.Color(utils.Yellow, …): always coloured, terminal or not. */
+const YELLOW_WARNING = '\x1b[33mWarning!\x1b[0m';
+
+/** proxyKubeHeadlessTemplate, printed for `--exec` (and upstream's --headless) before the shell starts. */
+export function proxyKubeExecText(multipleContexts: boolean): string {
+  return (
+    'Started local proxy for Kubernetes Access in the background.\n\n' +
+    `${YELLOW_WARNING} Teleport will initiate a new shell configured with kubectl for local proxy access.\n` +
+    'To conclude the session, simply use the "exit" command. Upon exiting, your original shell will be restored,\n' +
+    "the local proxy will be closed, and future access through this headless session won't be possible.\n\n" +
+    (multipleContexts
+      ? ' To work with different contexts use "kubectl --context", for example:\n' +
+        '"kubectl --context=\'staging\' get pods".\n' +
+        '"kubectl --context=\'dev\' get pods".\n'
+      : '') +
+    '\nTry issuing a command, for example "kubectl version".\n'
+  );
+}
+
+/** runHeadlessKubeProxy, once the shell has exited. */
+export const PROXY_KUBE_CLOSED = 'Local proxy for Kubernetes is closed.\n';

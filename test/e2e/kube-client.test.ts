@@ -224,6 +224,10 @@ describe.skipIf(!fs.existsSync(KUBECTL))('tshjs kube login / credentials / exec 
     ]);
     expect(full.code).toBe(0);
     expect(full.stdout).toBe(r.stdout);
+    // The fast path reads the profile and .cred that login and kube login wrote (not a fall-through).
+    const { cachedKubeCredentials } = await import('../../src/client/kubecredfast.js');
+    const args = ['kube', 'credentials', '--kube-cluster=dev-kube', `--teleport-cluster=${CLUSTER}`];
+    expect(cachedKubeCredentials(args, { TELEPORT_HOME: homeOf('alice') })).toBe(r.stdout);
   });
 
   it('tshjs kube exec runs in the selected cluster and passes the exit code', async () => {
@@ -242,6 +246,88 @@ describe.skipIf(!fs.existsSync(KUBECTL))('tshjs kube login / credentials / exec 
     const i = await cli('alice', ['kube', 'exec', '--stdin', 'web-0', '--', 'cat'], 'from stdin\n');
     expect(i.stdout).toBe('from stdin\n');
     expect(i.code).toBe(0);
+  });
+
+  it('kube exec -s / -i pass stdin and -it gives a TTY (the command’s -i, not --identity)', async () => {
+    for (const flag of ['-s', '-i']) {
+      const r = await cli('alice', ['kube', 'exec', flag, 'web-0', '--', 'cat'], `via ${flag}\n`);
+      expect(r.stdout, JSON.stringify(r)).toBe(`via ${flag}\n`);
+      expect(r.code).toBe(0);
+    }
+    const it = await cli('alice', [
+      'kube',
+      'exec',
+      '-it',
+      'web-0',
+      '--',
+      'sh',
+      '-c',
+      'test -t 0 && echo tty',
+    ]);
+    expect(it.stdout, JSON.stringify(it)).toMatch(/^tty\r?\n$/);
+    expect(it.code).toBe(0);
+    const req = await cli('alice', ['kube', 'exec', '--participant-req', 'web-0', '--', 'echo', 'ok']);
+    expect(req.stdout, JSON.stringify(req)).toBe('ok\n');
+  });
+
+  it('kube sessions lists a running exec session (tracker) and nothing once it ends', async () => {
+    const before = await cli('alice', ['kube', 'sessions', '--format', 'json']);
+    expect(before.stdout, JSON.stringify(before)).toBe('null\n');
+    const running = cli('alice', [
+      'kube',
+      'exec',
+      '--reason',
+      'debugging',
+      'web-0',
+      '--',
+      'sh',
+      '-c',
+      'echo started; sleep 4',
+    ]);
+    let listed: CliResult | undefined;
+    for (let i = 0; i < 50; i++) {
+      const r = await cli('alice', ['kube', 'sessions', '-f', 'json']);
+      if (r.stdout !== 'null\n') {
+        listed = r;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(listed?.code, JSON.stringify(listed)).toBe(0);
+    const [t] = JSON.parse(listed!.stdout) as Array<{
+      kind: string;
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    }>;
+    expect(t!.kind).toBe('session_tracker');
+    expect(t!.spec).toMatchObject({
+      session_id: t!.metadata.name,
+      kind: 'k8s',
+      state: 1,
+      reason: 'debugging',
+      target_hostname: 'default/web-0',
+      cluster_name: CLUSTER,
+      login: 'root',
+      kubernetes_cluster: 'dev-kube',
+      host_user: 'alice',
+      initial_command: ['sh', '-c', 'echo started; sleep 4'],
+    });
+    const text = await cli('alice', ['kube', 'sessions']);
+    const lines = text.stdout.split('\n');
+    expect(lines[0]).toMatch(/^ID\s+State\s+Created\s+Hostname\s+Address\s+Login\s+Reason\s*$/);
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^${t!.metadata.name}\\s+SessionStateRunning\\s+\\S+Z\\s+default/web-0\\s+root\\s+debugging\\s*$`,
+      ),
+    );
+    // Another user cannot see (join) alice's session.
+    const other = await cli('erin', ['kube', 'sessions', '-f', 'yaml']);
+    expect(other.stdout).toBe('null\n\n');
+    const done = await running;
+    expect(done.stdout).toBe('started\n');
+    expect(done.code).toBe(0);
+    const after = await cli('alice', ['kube', 'sessions', '-f', 'json']);
+    expect(after.stdout).toBe('null\n');
   });
 
   it('refuses unknown kube clusters, a broken kubeconfig, and roles without kube groups', async () => {

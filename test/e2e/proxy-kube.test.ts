@@ -368,6 +368,36 @@ describe.skipIf(!fs.existsSync(KUBECTL))('tshjs proxy kube with kubectl', () => 
     }
   });
 
+  it('--exec runs $SHELL with KUBECONFIG on the proxy, then closes it (kubeconfig never in the profile)', async () => {
+    const script = [
+      'echo "cfg=$KUBECONFIG"',
+      'kubectl --cache-dir "$HOME/cache" get pods -o name',
+      'kubectl --cache-dir "$HOME/cache" exec web-0 -- sh -c "exit 4"; echo "exec=$?"',
+      'exit 3',
+      '',
+    ].join('\n');
+    const r = await tshjsProcess(['proxy', 'kube', 'dev-kube', '--exec'], {
+      home,
+      env: { ...env, SHELL: '/bin/sh' },
+      stdin: script,
+    });
+    expect(r.stdout, JSON.stringify(r)).toContain('Preparing the following Teleport Kubernetes clusters:\n');
+    expect(r.stdout).toContain(
+      'Started local proxy for Kubernetes Access in the background.\n\n' +
+        '\x1b[33mWarning!\x1b[0m Teleport will initiate a new shell configured with kubectl for local proxy access.\n',
+    );
+    expect(r.stdout).toContain('\nTry issuing a command, for example "kubectl version".\n');
+    const cfg = /cfg=(\S+)/.exec(r.stdout)?.[1] ?? '';
+    expect(cfg).toMatch(/proxy-kubeconfig$/);
+    expect(cfg.startsWith(home)).toBe(false);
+    expect(fs.existsSync(cfg)).toBe(false);
+    expect(r.stdout).toContain('pod/web-0\nexec=4\n');
+    // The shell's exit status is cmd.Wait's error, after the closing line.
+    expect(r.stdout.endsWith('Local proxy for Kubernetes is closed.\n')).toBe(true);
+    expect(r.stderr).toBe('command terminated with exit code 4\nERROR: exit status 3\n');
+    expect(r.code).toBe(1);
+  });
+
   it('a port in use is one clear line', async () => {
     const r = await tshjsProcess(['proxy', 'kube', 'dev-kube', '--port', String(port)], { home, env });
     expect(r.code).toBe(1);

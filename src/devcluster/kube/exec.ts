@@ -30,6 +30,9 @@ export interface ExecRequest {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** Teleport's session parameters (teleport.KubeSessionReasonQueryParam, …InvitedQueryParam). */
+  reason: string;
+  invited: string[];
 }
 
 type Log = (msg: string, fields?: Record<string, unknown>) => void;
@@ -48,6 +51,8 @@ export function execRequestFromQuery(q: URLSearchParams): ExecRequest {
     stdout: flag('stdout'),
     stderr: flag('stderr'),
     tty: flag('tty'),
+    reason: q.get('reason') ?? '',
+    invited: (q.get('invite') ?? '').split(',').filter(Boolean),
   };
 }
 
@@ -63,6 +68,8 @@ export class ExecSession {
     private readonly req: ExecRequest,
     private readonly rec: KubeRecorder,
     private readonly log: Log,
+    /** Called once when the session is over (its exit sent, or the client gone). */
+    private readonly onEnd: () => void = () => undefined,
   ) {}
 
   start(head: Buffer): void {
@@ -173,6 +180,14 @@ export class ExecSession {
   private gone(): void {
     this.closing = true;
     if (!this.finished) this.stop();
+    this.ended();
+  }
+
+  private endedOnce = false;
+  private ended(): void {
+    if (this.endedOnce) return;
+    this.endedOnce = true;
+    this.onEnd();
   }
 
   private finish(status: Record<string, unknown>): void {
@@ -181,6 +196,7 @@ export class ExecSession {
     this.send(encodeChannelFrame(CHANNEL.error, JSON.stringify(status)));
     this.closeSocket();
     void this.rec.end();
+    this.ended();
   }
 
   private fail(err: Error): void {

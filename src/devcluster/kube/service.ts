@@ -53,6 +53,7 @@ import {
 } from './config.js';
 import { ExecSession, execRequestFromQuery } from './exec.js';
 import { KubeRecorder } from './recording.js';
+import { SessionTrackers } from './trackers.js';
 
 /** api/constants KubeTeleportProxyALPNPrefix. */
 export const KUBE_SNI_PREFIX = 'kube-teleport-proxy-alpn.';
@@ -202,6 +203,8 @@ export function resourceDeniedMessage(user: string, r: KubeResource): string {
 
 export class KubeService {
   readonly hostId = randomUUID();
+  /** Live exec sessions, for AuthService.GetActiveSessionTrackers (trackers.ts). */
+  readonly trackers = new SessionTrackers();
   private readonly clusters: Map<string, KubeCluster>;
   private readonly http: http.Server;
   private tlsServer?: Promise<tls.Server>;
@@ -598,9 +601,30 @@ export class KubeService {
       (err) => log('kube: recording failed', { level: 'error', error: err.message }),
     );
     log('kube: exec', { session: rec.sessionId, pod: pod.name, command: exec.command, file: rec.file });
-    session.s = new ExecSession(socket, protocol, exec, rec, (msg, f) =>
-      log(msg, { session: rec.sessionId, ...f }),
+    const user = access.identity.username;
+    this.trackers.start({
+      sessionId: rec.sessionId,
+      clusterName: config.cluster_name,
+      kubeCluster: access.cluster.name,
+      namespace: pod.namespace,
+      pod: pod.name,
+      user,
+      roles: access.roles,
+      hostId: this.hostId,
+      command: exec.command,
+      reason: exec.reason,
+      invited: exec.invited,
+      now: new Date(),
+    });
+    session.s = new ExecSession(
+      socket,
+      protocol,
+      exec,
+      rec,
+      (msg, f) => log(msg, { session: rec.sessionId, ...f }),
+      () => this.trackers.end(rec.sessionId),
     );
+    this.trackers.running(rec.sessionId, user, new Date());
     session.s.start(head);
   }
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   applyKubeconfigValues,
+  currentNamespace,
   executeContextTemplate,
   kubeTlsServerName,
   kubeconfigPath,
@@ -184,5 +185,19 @@ describe('kubeconfig merging', () => {
     expect(kubeTlsServerName('proxy.example.com')).toBe('kube-teleport-proxy-alpn.proxy.example.com');
     expect(kubeTlsServerName('127.0.0.1')).toBe('kube-teleport-proxy-alpn.teleport.cluster.local');
     expect(kubeTlsServerName('localhost')).toBe('kube-teleport-proxy-alpn.teleport.cluster.local');
+  });
+
+  it('currentNamespace: the current context namespace, as kube exec defaults to it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubens-'));
+    const file = path.join(dir, 'config');
+    fs.writeFileSync(
+      file,
+      USER_CONFIG.replace('    user: other-user\n', '    user: other-user\n    namespace: tools\n'),
+    );
+    expect(currentNamespace(file)).toBe('tools');
+    fs.writeFileSync(file, USER_CONFIG);
+    expect(currentNamespace(file)).toBe('');
+    expect(currentNamespace(path.join(dir, 'missing'))).toBe('');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
