@@ -9,7 +9,7 @@
 // sign --format=db`, the direct client certificate from `openssl` with the cluster's database
 // client CA, so both paths reach the server as the same user with the same TLS.
 // Below a goal it prints where the CPU went (client tools, tshjs proxy, dev cluster, PostgreSQL).
-// BENCH_SMOKE=1: 2 s of pgbench, 4 MB of COPY, no goals. Without PostgreSQL it says so and exits 0.
+// BENCH_SMOKE=1: 2 s of pgbench, 4 MB of COPY, no goals. BENCH_VERBOSE=1: CPU lines always. Without PostgreSQL it says so and exits 0.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +20,8 @@ import { cpuDuring, freePort, procStat } from './proc.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SMOKE = process.env.BENCH_SMOKE === '1';
+// BENCH_VERBOSE=1: where the CPU went, also when a goal is met.
+const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const SECONDS = SMOKE ? 2 : Number(process.env.BENCH_SECONDS ?? 20);
 const COPY_MB = SMOKE ? 4 : Number(process.env.BENCH_MB ?? 200);
 const { localPostgresMissing, startLocalPostgres } = await import(
@@ -98,9 +100,11 @@ async function clientCert(user) {
 
 /** `tshjs proxy db --tunnel`; resolves once it has printed where it listens. */
 async function startTunnel(port) {
+  const prof = process.env.BENCH_CPU_PROF; // as the dev cluster's (bench/devcluster.js)
   const child = spawn(
     process.execPath,
     [
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []),
       tshjs,
       'proxy',
       'db',
@@ -227,26 +231,87 @@ try {
     return 'client';
   };
   const roles = ['client', 'proxy', 'cluster', 'postgres'];
+  // pg_ctl daemonizes the postmaster: its backends are outside this bench's process tree, so
+  // cpuDuring does not see them. They are sampled here the same way (every 20 ms, each process
+  // keeping its last reading), from the postmaster's children lists.
+  const postgresCpuDuring = async (fn) => {
+    const seen = new Map(); // pid → { base, cpu, old }
+    const sample = (first) => {
+      const tree = [pids.postgres];
+      try {
+        tree.push(
+          ...fs
+            .readFileSync(`/proc/${pids.postgres}/task/${pids.postgres}/children`, 'utf8')
+            .split(' ')
+            .filter(Boolean)
+            .map(Number),
+        );
+      } catch {
+        // no /proc: all zero
+      }
+      for (const pid of new Set([...tree, ...seen.keys()])) {
+        const st = procStat(pid);
+        if (!st) continue;
+        const p = seen.get(pid);
+        if (p) p.cpu = st.cpu;
+        else seen.set(pid, { base: st.cpu, cpu: st.cpu, old: first });
+      }
+    };
+    sample(true);
+    const timer = setInterval(() => sample(false), 20);
+    try {
+      const r = await fn();
+      sample(false);
+      let cpu = 0;
+      for (const p of seen.values()) cpu += p.cpu - (p.old ? p.base : 0);
+      return { r, cpu };
+    } finally {
+      clearInterval(timer);
+    }
+  };
+  const measured = async (fn) => {
+    const { r, cpu: pg } = await postgresCpuDuring(() => cpuDuring(fn, roleOf, roles));
+    return { result: r.result, cpu: { ...r.cpu, postgres: pg } };
+  };
   const tps = async (e) => {
-    const { result: out, cpu } = await cpuDuring(
-      () => run('pgbench', ['-S', '-c', '4', '-j', '2', '-T', String(SECONDS), '-n'], { env: e }),
-      roleOf,
-      roles,
+    const { result: out, cpu } = await measured(() =>
+      run('pgbench', ['-S', '-c', '4', '-j', '2', '-T', String(SECONDS), '-n'], { env: e }),
     );
     const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
     if (!m) throw new Error(`no tps in pgbench output: ${out}`);
-    return { value: Number(m[1]), cpu };
+    const tx = /number of transactions actually processed: (\d+)/.exec(out);
+    return { value: Number(m[1]), cpu, count: tx ? Number(tx[1]) : undefined };
   };
   const copy = async (e) => {
     await run('psql', ['-Atc', 'TRUNCATE bulk'], { env: direct });
     const t0 = performance.now();
-    const { cpu } = await cpuDuring(
-      () => run('psql', ['-v', 'ON_ERROR_STOP=1', '-Atc', `\\copy bulk from '${copyFile}'`], { env: e }),
-      roleOf,
-      roles,
+    const { cpu } = await measured(() =>
+      run('psql', ['-v', 'ON_ERROR_STOP=1', '-Atc', `\\copy bulk from '${copyFile}'`], { env: e }),
     );
     const s = (performance.now() - t0) / 1000;
     return { value: COPY_MB / s, cpu };
+  };
+
+  /**
+   * Where a transaction's CPU goes on each path (µs per transaction, per process), and what that
+   * allows: when the machine's CPU is the limit, the tunnel can reach at most about
+   * direct µs / tunnel µs of the direct rate, whatever the latency.
+   */
+  const explainPerTransaction = (d, t) => {
+    const us = (x) => Object.fromEntries(roles.map((role) => [role, (x.cpu[role] * 1e6) / x.count]));
+    const du = us(d);
+    const tu = us(t);
+    const sum = (o) => roles.reduce((a, r) => a + o[r], 0);
+    const fmt = (o) => roles.map((r) => `${r} ${o[r].toFixed(1)}`).join(', ');
+    console.log(`  CPU µs per transaction, direct: ${fmt(du)} = ${sum(du).toFixed(1)}`);
+    console.log(`  CPU µs per transaction, tunnel: ${fmt(tu)} = ${sum(tu).toFixed(1)}`);
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    console.log(
+      `  a tunnel transaction costs ${(sum(tu) / sum(du)).toFixed(2)}x the CPU of a direct one: were the ${cores} cores ` +
+        `the only limit, tunnel/direct would be about ${(sum(du) / sum(tu)).toFixed(2)}x; the proxy and the dev cluster ` +
+        `add ${(tu.proxy + tu.cluster).toFixed(1)} µs (each: TLS, one read and one write per message each way, ` +
+        `four more loopback hops in all), and client and PostgreSQL pay more per transaction at the lower rate`,
+    );
   };
 
   if (!SMOKE) await tps(tunnel); // warm-up: connections, JIT of the proxy and the dev cluster
@@ -261,10 +326,11 @@ try {
     console.log(
       `${name}: direct ${d.value.toFixed(1)} ${unit}, tunnel ${t.value.toFixed(1)} ${unit}: tunnel/direct ${ratio.toFixed(2)}x${verdict}`,
     );
-    if (ratio < goal || SMOKE) {
+    if (ratio < goal || SMOKE || VERBOSE) {
       const fmt = (cpu) => roles.map((r) => `${r} ${cpu[r].toFixed(2)}`).join(', ');
       console.log(`  CPU seconds, direct: ${fmt(d.cpu)}`);
       console.log(`  CPU seconds, tunnel: ${fmt(t.cpu)}`);
+      if (d.count && t.count) explainPerTransaction(d, t);
     }
   }
 } finally {

@@ -13,6 +13,7 @@ import {
   writeFileAtomic,
 } from '../util/fsutil.js';
 import { marshalTLSPrivateKey } from './keygen.js';
+import { readPrivateKey, removePrivateKey, removePrivateKeysUnder, writePrivateKey } from './keychain.js';
 import { KeyPaths } from './keypaths.js';
 import {
   marshalAuthorizedKey,
@@ -88,9 +89,9 @@ export class FileKeyStore {
   writeKeyRing(ring: KeyRing): void {
     const { proxyHost: p, username: u } = ring;
     ensureDir(this.paths.proxyKeyDir(p));
-    writeFileAtomic(this.paths.userTLSKey(p, u), marshalTLSPrivateKey(ring.tlsKey), KEY_FILE_MODE);
+    writePrivateKey(this.paths.userTLSKey(p, u), marshalTLSPrivateKey(ring.tlsKey));
     writeFileAtomic(this.paths.userTLSCert(p, u), ring.tlsCert, KEY_FILE_MODE);
-    writeFileAtomic(this.paths.userSSHKey(p, u), marshalSshPrivateKey(ring.sshKey), KEY_FILE_MODE);
+    writePrivateKey(this.paths.userSSHKey(p, u), marshalSshPrivateKey(ring.sshKey));
     writeFileAtomic(this.paths.userSSHPub(p, u), marshalAuthorizedKey(ring.sshKey), KEY_FILE_MODE);
     if (ring.sshCert) {
       const cert = ring.sshCert.endsWith('\n') ? ring.sshCert : `${ring.sshCert}\n`;
@@ -103,7 +104,7 @@ export class FileKeyStore {
     const p = proxyHost;
     const u = username;
     const keyFile = this.paths.userTLSKey(p, u);
-    const keyPem = readFileIfExists(keyFile);
+    const keyPem = readPrivateKey(keyFile);
     const certPem = readFileIfExists(this.paths.userTLSCert(p, u));
     if (!keyPem?.length || !certPem?.length) {
       if (fs.existsSync(this.paths.legacyTLSCert(p, u))) {
@@ -169,14 +170,14 @@ export class FileKeyStore {
   }
 
   private readTLSKey(file: string): KeyObject {
-    const pem = readFileIfExists(file);
+    const pem = readPrivateKey(file);
     if (!pem?.length)
       throw new TshError(`private key ${file} is missing; run "tshjs login" again`, 'relogin');
     return parseKey(pem.toString('utf8'), file);
   }
 
   private readSSHKey(file: string): KeyObject {
-    const pem = readFileIfExists(file);
+    const pem = readPrivateKey(file);
     if (!pem?.length) throw new TshError(`SSH key ${file} is missing; run "tshjs login" again`, 'relogin');
     try {
       return parseSshPrivateKey(pem.toString('utf8'));
@@ -280,6 +281,8 @@ export class FileKeyStore {
     const p = proxyHost;
     const u = username;
     let found = false;
+    for (const f of [this.paths.userSSHKey(p, u), this.paths.userTLSKey(p, u)])
+      found = removePrivateKey(f) || found;
     for (const f of [
       this.paths.userSSHKey(p, u),
       this.paths.userTLSKey(p, u),
@@ -302,6 +305,7 @@ export class FileKeyStore {
 
   /** Logout of everything: remove all of <home> but config/, azure/ and bin/. Caller holds the lock. */
   deleteAll(): void {
+    removePrivateKeysUnder(this.home);
     const keep = new Set(['config', 'azure', 'bin', '.tshjs.lock']);
     let entries: string[] = [];
     try {

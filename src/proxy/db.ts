@@ -13,6 +13,7 @@ import { DEFAULT_WEB_PORT } from '../client/addr.js';
 import type { TeleportClient } from '../client/teleport.js';
 import { trustedRootsFromEnv } from '../client/webapi.js';
 import { TshError, errorLine } from '../util/errors.js';
+import { relayPing, unwrapPing } from '../wire/pingconn.js';
 import { dbAlpnProtocols } from './dbalpn.js';
 import { DbUpstreamDialer, type DbClientCert } from './dbdial.js';
 import { peekPgStartup } from './dbpgpeek.js';
@@ -93,7 +94,15 @@ export async function startDbLocalProxy(o: DbLocalProxyOptions): Promise<DbLocal
       return void local.destroy();
     }
     log('proxying database connection', { alpn: up.alpn, withCert: !!cert });
-    relay(local, up.stream, log);
+    if (up.ping) {
+      // Framing in place: a stream layer per message costs more than the framing itself.
+      const take = unwrapPing(up.stream);
+      relayPing(local, take ?? up.socket, (err) => {
+        if (err) log('database connection ended', { error: err.message });
+        local.destroy();
+        up.socket.destroy();
+      });
+    } else relay(local, up.stream, log);
   };
 
   // noDelay: queries and answers are small writes; Nagle with delayed ACKs would hold each one.

@@ -28,8 +28,18 @@ export function tunnelCertChecker(o: {
     identity: { routeToDatabase?: RouteLike };
   }>;
   log?: (msg: string, f?: Record<string, unknown>) => void;
+  /**
+   * Once the user's certificate has expired: the login on disk now (a new `tshjs login` in another
+   * terminal), its expiry and an issuer that uses it; undefined while there is none. Upstream's
+   * RetryWithRelogin prompts in place; a listener in the background cannot, so it waits for a
+   * login made elsewhere and goes on with it. Without this hook the proxy must be restarted.
+   */
+  relogin?: () => Promise<{ userCertExpires: Date; issue: () => ReturnType<typeof o.issue> } | undefined>;
 }): () => Promise<{ certPem: string; keyPem: string }> {
   let current = o.initial;
+  let userCertExpires = o.userCertExpires;
+  let issue = o.issue;
+  const expired = () => userCertExpires.getTime() <= o.now().getTime();
   let pending: Promise<{ certPem: string; keyPem: string }> | undefined;
   const usable = (c: NonNullable<typeof current>) =>
     c.expires.getTime() > o.now().getTime() && !checkDbCertSubject(c.identity.routeToDatabase, o.route);
@@ -37,13 +47,29 @@ export function tunnelCertChecker(o: {
     if (current && usable(current)) return Promise.resolve(current);
     pending ??= (async () => {
       try {
-        if (o.userCertExpires.getTime() <= o.now().getTime()) {
+        if (expired() && o.relogin) {
+          const fresh = await o.relogin().catch((err: unknown) => {
+            o.log?.('Reading the login failed', { error: (err as Error).message });
+            return undefined;
+          });
+          if (fresh && fresh.userCertExpires.getTime() > o.now().getTime()) {
+            o.log?.('Using the new login', { expires: fresh.userCertExpires.toISOString() });
+            userCertExpires = fresh.userCertExpires;
+            issue = fresh.issue;
+          }
+        }
+        if (expired()) {
+          // The database certificate cannot be reissued without a new login: this connection
+          // fails, the listener stays (local_proxy.go goes on after a failed connection).
           throw new TshError(
-            `your credentials for ${o.proxy} expired at ${o.userCertExpires.toISOString()}; run "tshjs login"`,
+            `your credentials for ${o.proxy} expired at ${userCertExpires.toISOString()}; run "tshjs login" ` +
+              (o.relogin
+                ? 'in another terminal, then connect again: this proxy keeps listening and uses the new login'
+                : 'and restart this proxy'),
             'expired',
           );
         }
-        const c = await o.issue();
+        const c = await issue();
         o.log?.('Certificate renewed', { expires: c.expires.toISOString() });
         current = c;
         return c;

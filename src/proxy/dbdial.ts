@@ -35,6 +35,8 @@ export interface DbUpstream {
   socket: tls.TLSSocket;
   /** The negotiated ALPN value ('' when the server chose none). */
   alpn: string;
+  /** Whether `socket` is "-ping" framed (relay with relayPing rather than through `stream`). */
+  ping: boolean;
 }
 
 /** defaults.DefaultIOTimeout: how long tsh's ALPN dialer waits for the proxy. */
@@ -100,8 +102,8 @@ export class DbUpstreamDialer {
         socket.off('error', fail);
         socket.setTimeout(0);
         const negotiated = socket.alpnProtocol || '';
-        const stream = isPingProtocol(negotiated) ? pingDuplex(socket) : socket;
-        resolve({ stream, socket, alpn: negotiated });
+        const ping = isPingProtocol(negotiated);
+        resolve({ stream: ping ? pingDuplex(socket) : socket, socket, alpn: negotiated, ping });
       };
       socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs / 1000}s`)));
       socket.once('secureConnect', onConnect);

@@ -111,20 +111,32 @@ export function pingDuplex(conn: Duplex, o: PingDuplexOptions = {}): Duplex {
       cb(err);
     },
   });
-  conn.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer) => {
     for (const piece of decoder.push(chunk)) {
       if (!outer.push(piece)) conn.pause();
     }
-  });
+  };
+  conn.on('data', onData);
   let ended = false;
-  conn.on('end', () => {
+  const onEnd = () => {
     ended = true;
     if (!decoder.atBoundary) {
       outer.destroy(new Error('connection ended inside a ping frame'));
       return;
     }
     outer.push(null);
-  });
+  };
+  conn.on('end', onEnd);
+  // unwrapPing: the reader stops here; what it had unframed goes with the decoder.
+  (outer as Duplex & { [TAKEOVER]?: () => PingTakeover })[TAKEOVER] = () => {
+    conn.off('data', onData);
+    conn.off('end', onEnd);
+    conn.pause();
+    const pending: Buffer[] = [];
+    for (let b: Buffer | null; (b = outer.read() as Buffer | null) !== null;) pending.push(b);
+    conn.pause(); // read() may have asked for more: it waits for the relay's reader
+    return { conn, decoder, pending };
+  };
   conn.on('error', (err) => outer.destroy(err));
   conn.on('close', () => {
     if (timer) clearInterval(timer);
@@ -138,4 +150,101 @@ export function pingDuplex(conn: Duplex, o: PingDuplexOptions = {}): Duplex {
     timer.unref();
   }
   return outer;
+}
+
+/** What relayPing needs of a framed side that pingDuplex served until now (unwrapPing). */
+export interface PingTakeover {
+  /** The framed connection itself. */
+  conn: Duplex;
+  /** Its decoder, mid-frame as it may be. */
+  decoder: PingFrameDecoder;
+  /** Payload bytes already unframed but not yet read from the pingDuplex. */
+  pending: Buffer[];
+}
+
+const TAKEOVER = Symbol('pingTakeover');
+
+/**
+ * Takes the framed connection back from a pingDuplex (whose reader stops: its buffered payload is
+ * returned) so a relay can frame and unframe in place, without a stream in between; undefined for
+ * any other stream. Pings the pingDuplex sends, its ends, errors and destruction stay as they were.
+ */
+export function unwrapPing(outer: Duplex): PingTakeover | undefined {
+  const take = (outer as Duplex & { [TAKEOVER]?: () => PingTakeover })[TAKEOVER];
+  return take?.();
+}
+
+export interface PingRelayOptions {
+  /** Sees each chunk from the plain side after it was written to the framed side. */
+  tapPlain?: (chunk: Buffer) => void;
+  /** Sees each unframed piece from the framed side after it was written to the plain side. */
+  tapFramed?: (piece: Buffer) => void;
+}
+
+/**
+ * Relays a plain byte stream and a "-ping" framed connection both ways without a Duplex in
+ * between (a stream layer costs more per message than the framing): each chunk from `plain` goes
+ * out as one frame in one write; what `framed` sends is unframed, pings dropped, and written to
+ * `plain` in one write per chunk. Backpressure both ways; an end passes through as a half-close.
+ * `done` runs once: both directions ended, either side closed, or the first error.
+ */
+export function relayPing(
+  plain: Duplex,
+  framed: Duplex | PingTakeover,
+  done: (err?: Error) => void,
+  o: PingRelayOptions = {},
+): void {
+  const take: PingTakeover =
+    'decoder' in framed ? framed : { conn: framed, decoder: new PingFrameDecoder(), pending: [] };
+  const conn = take.conn;
+  const decoder = take.decoder;
+  let finished = false;
+  let ends = 0;
+  const finish = (err?: Error) => {
+    if (finished) return;
+    finished = true;
+    done(err);
+  };
+  const toPlain = (pieces: Buffer[]) => {
+    if (!pieces.length) return;
+    const data = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    if (!plain.write(data)) {
+      conn.pause();
+      plain.once('drain', () => conn.resume());
+    }
+    o.tapFramed?.(data);
+  };
+  plain.on('data', (chunk: Buffer) => {
+    if (chunk.length === 0) return;
+    if (!conn.write(framed1(chunk))) {
+      plain.pause();
+      conn.once('drain', () => plain.resume());
+    }
+    o.tapPlain?.(chunk);
+  });
+  conn.on('data', (chunk: Buffer) => toPlain(decoder.push(chunk)));
+  plain.once('end', () => {
+    conn.end();
+    if (++ends === 2) finish();
+  });
+  conn.once('end', () => {
+    if (!decoder.atBoundary) return finish(new Error('connection ended inside a ping frame'));
+    plain.end();
+    if (++ends === 2) finish();
+  });
+  for (const s of [plain, conn]) {
+    s.on('error', (err: Error) => finish(err));
+    s.once('close', () => finish());
+  }
+  toPlain(take.pending);
+  plain.resume();
+  conn.resume();
+}
+
+/** One payload as one frame (header and bytes in one buffer). */
+function framed1(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  payload.copy(out, 4);
+  return out;
 }

@@ -150,6 +150,25 @@ s.on('error', (e) => { console.log(JSON.stringify({ args, proxy: e.code })); pro
     expect(svc).toContain(`sslcert=${crt}\nsslkey=${key}\ngssencmode=disable\n`);
   });
 
+  it('db ls marks the logged-in database with its route and connect command, as getDatabaseRow', async () => {
+    const r = await run(me(), 'db', 'ls');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const pg = lines.find((l) => l.startsWith('> pg '));
+    // Without -v the table is 80 columns wide off a terminal: the other columns are cut at 16.
+    expect(pg, r.stdout).toMatch(/^> pg \(user: alic\.\.\. +\[alice\] +env=dev +tsh db connect p\.\.\. *$/);
+    // The others are not active: plain name, no connect command.
+    expect(lines.find((l) => l.startsWith('pg-two '))).toMatch(/env=dev *$/);
+    expect(lines[0]).toMatch(/^Name +Description +Allowed Users +Labels +Connect *$/);
+    const v = await run(me(), 'db', 'ls', '-v');
+    expect(v.stdout).toMatch(
+      /^> pg \(user: alice, db: postgres\) +postgres +self-hosted +127\.0\.0\.1:1 +\[alice\] +env=dev +tsh db connect pg *$/m,
+    );
+    // JSON and YAML carry the resources as upstream's do: no active marker.
+    const j = await run(me(), 'db', 'ls', '--format=json');
+    expect(j.stdout).not.toContain('> pg');
+  });
+
   it('status shows the Databases line and JSON field', async () => {
     const t = await run(me(), 'status');
     expect(t.stdout).toMatch(/\n {2}Databases: {10}pg\n/);

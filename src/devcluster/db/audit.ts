@@ -43,16 +43,26 @@ export function eventTypeAndCode(ev: OneOf): { type: string; code: string } | un
   return { type: known.type, code: failed ? known.failure! : known.code };
 }
 
-/** One session's recording file: events appended in order, each with the next Metadata.Index. */
-/** Events per write into the recording (one zlib call). */
-const MAX_BATCH = 512;
+const encodeOneOf = (ev: OneOf): Uint8Array => OneOf.encode(ev).finish();
 
+/**
+ * Encoded bytes that go to zlib in one call, and how long a smaller batch may wait. A busy session
+ * (pgbench: thousands of queries a second, two events each) would otherwise pay a zlib call, a
+ * thread-pool round trip and its callback for every event or two; batching keeps the recording
+ * off the relay's path. The events, their order, times and indexes are fixed when they happen.
+ */
+const BATCH_BYTES = 256 * 1024;
+const BATCH_DELAY_MS = 200;
+
+/** One session's recording file: events appended in order, each with the next Metadata.Index. */
 export class DatabaseRecording {
   readonly file: string;
   private writer?: RecordingWriter;
-  /** Encoded events waiting for the write loop, and whether it runs. */
-  private readonly pending: Uint8Array[] = [];
+  /** Encoded events waiting for the write loop, their bytes, and whether the loop runs. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private draining = false;
+  private timer?: NodeJS.Timeout;
   private out?: fs.WriteStream;
   private index = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -80,11 +90,13 @@ export class DatabaseRecording {
   private fail(err: Error): void {
     if (this.failed) return;
     this.failed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
     this.onError(err);
   }
 
   /** Fills in Metadata (index, id, type, code, cluster; time unless set) and queues the event. */
-  record(ev: OneOf, time = new Date()): void {
+  record(ev: OneOf, time = new Date(), encode: (ev: OneOf) => Uint8Array = encodeOneOf): void {
     if (this.closed || this.failed || !ev.Event) return;
     const value = ev.Event.value as { Metadata?: Metadata };
     const tc = eventTypeAndCode(ev);
@@ -97,21 +109,43 @@ export class DatabaseRecording {
       Time: value.Metadata?.Time ?? time,
       ClusterName: this.clusterName,
     } as Metadata;
-    const bytes = OneOf.encode(ev).finish();
+    this.queue(encode(ev));
+  }
+
+  /** Queues one encoded events.OneOf; a full batch goes to the writer now, a small one soon. */
+  queue(bytes: Uint8Array): void {
+    if (this.closed || this.failed || !this.writer) return;
     if (bytes.length > MAX_RECORD_SIZE) return; // upstream refuses to record it, too
-    const writer = this.writer;
-    if (!writer) return;
     this.pending.push(bytes);
-    if (this.draining) return;
-    // One loop writes what queued up meanwhile in one batch: a query a millisecond stays cheap.
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= BATCH_BYTES) this.drain();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.draining) return;
+    this.timer = setTimeout(() => this.drain(), BATCH_DELAY_MS);
+    this.timer.unref();
+  }
+
+  /** Hands what is queued to the writer, in order, one batch per zlib call. */
+  private drain(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const writer = this.writer;
+    if (this.draining || !writer || !this.pending.length) return;
     this.draining = true;
     this.chain = this.chain.then(
       async () => {
-        while (this.pending.length && !this.failed) {
-          await writer.writeRecords(this.pending.splice(0, MAX_BATCH));
-        }
-        this.pending.length = 0;
+        // What queues up during a write waits for a full batch, the timer or close().
+        do {
+          const batch = this.pending;
+          this.pending = [];
+          this.pendingBytes = 0;
+          await writer.writeRecords(batch);
+        } while (this.pending.length && !this.failed && (this.closed || this.pendingBytes >= BATCH_BYTES));
         this.draining = false;
+        if (this.pending.length && !this.failed) this.schedule();
       },
       () => undefined,
     );
@@ -124,6 +158,7 @@ export class DatabaseRecording {
   /** Flushes and closes the file; resolves once it is on disk. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.drain();
     this.closed = true;
     await this.chain.catch(() => undefined);
     const out = this.out;

@@ -48,7 +48,8 @@ export interface EngineContext {
   log: (msg: string, fields?: Record<string, unknown>) => void;
   /**
    * MySQL: the server version to announce — from the client's `teleport-mysql-<base64>` ALPN
-   * entry, else the database's mysql_server_version, else the engine's default.
+   * entry, else the database's version (GetMySQLServerVersion: the one the server reported, else
+   * the configured mysql_server_version), else the engine's default.
    */
   mysqlServerVersion?: string;
 }
@@ -68,6 +69,12 @@ export interface DatabaseSession {
   upstreamTls(): Promise<tls.ConnectionOptions>;
   /** Records and audits one event of this session (its Metadata, session and user fields are filled in). */
   emit(event: OneOf['Event']): void;
+  /**
+   * MySQL: the version the real server announced in its handshake (engine.go
+   * updateServerVersion): it becomes the database's reported version, which later handshakes of
+   * the tunnel path announce.
+   */
+  reportMysqlServerVersion?(version: string): void;
   /** session.start (success or failure) is emitted by the service; the engine ends the session once. */
   end(): Promise<void>;
 }

@@ -335,6 +335,7 @@ async function connectServer(session: DatabaseSession, client: HandshakeResponse
     const first = await plain.read(CONNECT_TIMEOUT_MS, 'the database handshake');
     if (first.payload[0] === ERR_HEADER) throw serverError(decodeErr(first.payload));
     const hs = decodeInitialHandshake(first.payload);
+    session.reportMysqlServerVersion?.(hs.serverVersion);
     if (!(hs.capabilities & CLIENT.SSL)) throw new Error('the database server does not support TLS');
     const required =
       CLIENT.LONG_PASSWORD |

@@ -43,6 +43,7 @@ import {
   type ErrorFields,
   type StartupPacket,
 } from './postgreswire.js';
+import { relayPing, unwrapPing } from '../../wire/pingconn.js';
 import { discardSession, serverTlsUpgrade } from './service.js';
 
 /** defaults.DefaultIOTimeout: connecting to the real server. */
@@ -410,17 +411,20 @@ export function clientMessageEvent(m: ClientMessage): DbEvent | undefined {
   }
 }
 
+/** db.session.result for a CommandComplete with this tag (engine.go auditResult). */
+function commandResultEvent(tag: string): DbEvent {
+  return {
+    $case: 'DatabaseSessionCommandResult',
+    value: {
+      Status: { Success: true, Error: '', UserMessage: '' },
+      AffectedRecords: BigInt(rowsAffected(tag)),
+    },
+  };
+}
+
 /** db.session.result for CommandComplete / ErrorResponse (engine.go auditResult). */
 function resultEvent(m: BackendMessage): DbEvent | undefined {
-  if (m.name === 'commandComplete') {
-    return {
-      $case: 'DatabaseSessionCommandResult',
-      value: {
-        Status: { Success: true, Error: '', UserMessage: '' },
-        AffectedRecords: BigInt(rowsAffected((m as CommandCompleteMessage).text)),
-      },
-    };
-  }
+  if (m.name === 'commandComplete') return commandResultEvent((m as CommandCompleteMessage).text);
   if (m.name === 'error') {
     const e = m as DatabaseError;
     // common.ConvertError of a PgError: "<message> (SQLSTATE <code>)".
@@ -478,6 +482,12 @@ function relay(
   const fromServer = new MessageFramer(
     (t) => t === 0x43 || t === 0x45, // CommandComplete, ErrorResponse
     (type, body) => {
+      if (type === 0x43) {
+        // CommandComplete, one per query: its tag read in place (no parser, no re-framing).
+        const end = body.indexOf(0);
+        session.emit(commandResultEvent(body.toString('utf8', 0, end < 0 ? body.length : end)));
+        return;
+      }
       for (const m of backendMessages(frame(type, body))) {
         const ev = resultEvent(m);
         if (ev) session.emit(ev);
@@ -493,13 +503,21 @@ function relay(
       server.destroy();
       resolve();
     };
+    const clientTap = auditTap(fromClient, log, 'client');
+    const serverTap = auditTap(fromServer, log, 'server');
+    const framed = unwrapPing(client);
+    if (framed) {
+      // A "-ping" client: framed and unframed in place, no stream layer per message.
+      relayPing(server, framed, finish, { tapPlain: serverTap, tapFramed: clientTap });
+      return;
+    }
     for (const s of [client, server]) {
       s.once('close', finish);
       s.once('end', finish);
       s.on('error', finish);
     }
-    pump(client, server, auditTap(fromClient, log, 'client'));
-    pump(server, client, auditTap(fromServer, log, 'server'));
+    pump(client, server, clientTap);
+    pump(server, client, serverTap);
   });
 }
 

@@ -17,11 +17,11 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { decodeTlsIdentity, type RouteToDatabase, type TlsIdentity } from '../../auth/x509/identity.js';
-import type {
-  DatabaseMetadata,
+import {
   OneOf,
-  SessionMetadata,
-  UserMetadata,
+  type DatabaseMetadata,
+  type SessionMetadata,
+  type UserMetadata,
 } from '../../gen/teleport/legacy/types/events/events.js';
 import { PING_SUFFIX, pingDuplex, DEFAULT_PING_INTERVAL_MS } from '../../wire/pingconn.js';
 import type { Authority } from '../authority.js';
@@ -30,6 +30,8 @@ import { interpolate, labelsMatch, roleDeny } from '../rbac.js';
 import { issueServerCert } from '../tlsca.js';
 import { DatabaseRecording } from './audit.js';
 import { servedDatabases, type ServedDatabase } from './config.js';
+import { decodeErr, decodeInitialHandshake } from './mysqlwire.js';
+import { encodeDbEvent, encodeStaticFields, isFastDbEvent, type StaticFields } from './eventcodec.js';
 import {
   DatabaseAccessError,
   type DatabaseEngine,
@@ -179,6 +181,10 @@ export class DatabaseService {
   private readonly streams = new Set<Duplex>();
   private readonly clientTls: tls.TlsOptions;
   private clientKey?: Promise<{ key: KeyObject; pem: string }>;
+  /** Status.MySQL.ServerVersion per database: what its server announced. */
+  private readonly reportedMysqlVersions = new Map<string, string>();
+  /** The version probes' sockets (ended by stop()). */
+  private readonly dials = new Set<net.Socket>();
 
   constructor(private readonly opts: DatabaseServiceOptions) {
     this.databases = servedDatabases(opts.config);
@@ -190,6 +196,44 @@ export class DatabaseService {
       requestCert: true,
       rejectUnauthorized: true,
     };
+    this.fetchMysqlVersions();
+  }
+
+  /**
+   * types.DatabaseV3 GetMySQLServerVersion: the version the server reported (status), else the
+   * configured mysql_server_version.
+   */
+  mysqlServerVersion(name: string): string | undefined {
+    return this.reportedMysqlVersions.get(name) || this.databases.get(name)?.mysqlServerVersion;
+  }
+
+  /** @internal SetMySQLServerVersion, when the server's version differs (engine.go updateServerVersion). */
+  setMysqlServerVersion(name: string, version: string): void {
+    if (!version || version === this.mysqlServerVersion(name)) return;
+    this.reportedMysqlVersions.set(name, version);
+    this.opts.log('db: MySQL server version', { database: name, version });
+  }
+
+  /**
+   * lib/srv/db/server.go fetchMySQLVersion, once when the service starts: a MySQL database with no
+   * version configured is dialled and its initial handshake read (7 s at most); a failure is only
+   * logged (the first session's handshake reports the version then).
+   */
+  private fetchMysqlVersions(): void {
+    for (const db of this.databases.values()) {
+      if (db.protocol !== 'mysql' || this.mysqlServerVersion(db.name)) continue;
+      fetchMysqlVersion(db.host, db.port, FETCH_MYSQL_VERSION_MS, (s) => {
+        this.dials.add(s);
+        s.once('close', () => this.dials.delete(s));
+      }).then(
+        (v) => this.setMysqlServerVersion(db.name, v),
+        (err: Error) =>
+          this.opts.log('db: failed to fetch the MySQL server version', {
+            database: db.name,
+            error: err.message,
+          }),
+      );
+    }
   }
 
   /** Whether the web port should select this ALPN protocol. */
@@ -260,8 +304,7 @@ export class DatabaseService {
       authorize: (identity, client) => this.authorize(identity, client.remoteAddr || remoteAddr),
       log: (msg, fields) => log(`db: ${msg}`, { remoteAddr, ...fields }),
       mysqlServerVersion:
-        mysqlVersionFromAlpn(offered) ??
-        (route ? this.databases.get(route.serviceName)?.mysqlServerVersion : undefined),
+        mysqlVersionFromAlpn(offered) ?? (route ? this.mysqlServerVersion(route.serviceName) : undefined),
     };
     engine(ctx)
       .catch((err: unknown) => log('db: connection failed', { error: (err as Error)?.message, remoteAddr }))
@@ -336,10 +379,54 @@ export class DatabaseService {
 
   stop(): void {
     for (const s of this.streams) s.destroy();
+    for (const s of this.dials) s.destroy();
   }
 }
 
 type DbEvent = NonNullable<OneOf['Event']>;
+
+/** fetchMySQLVersion's timeout. */
+const FETCH_MYSQL_VERSION_MS = 7_000;
+
+/**
+ * protocol.FetchMySQLVersionInternal: connects, reads the server's first packet and returns the
+ * version of its initial handshake (an ERR packet's message is the error), then closes.
+ */
+export function fetchMysqlVersion(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  track: (s: net.Socket) => void = () => {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    track(s);
+    let buf = Buffer.alloc(0);
+    const done = (err: Error | undefined, v?: string) => {
+      clearTimeout(timer);
+      s.destroy();
+      if (err) reject(err);
+      else resolve(v!);
+    };
+    const timer = setTimeout(() => done(new Error(`no handshake within ${timeoutMs / 1000}s`)), timeoutMs);
+    timer.unref();
+    s.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      if (buf.length < 4) return;
+      const len = buf.readUIntLE(0, 3);
+      if (buf.length < 4 + len) return;
+      try {
+        const payload = buf.subarray(4, 4 + len);
+        if (payload[0] === 0xff) done(new Error(decodeErr(payload).message));
+        else done(undefined, decodeInitialHandshake(payload).serverVersion);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    s.once('error', (err) => done(err));
+    s.once('close', () => done(new Error('the server closed the connection before its handshake')));
+  });
+}
 
 function startEvent(status?: { Success: boolean; Error: string; UserMessage: string }): DbEvent {
   return { $case: 'DatabaseSessionStart', value: { PostgresPID: 0, Status: status } };
@@ -354,6 +441,8 @@ class DbSession implements DatabaseSession {
   /** The start failed: upstream records no db.session.end for it. */
   private startFailed = false;
   private ended = false;
+  /** User, session and database metadata of the per-message events, encoded once (eventcodec.ts). */
+  private statics?: { key: string; bytes: StaticFields };
   /** A session that ends without events leaves no recording (a Postgres CancelRequest). */
   discarded = false;
 
@@ -450,6 +539,32 @@ class DbSession implements DatabaseSession {
     } else if (!this.started) {
       this.emit(startEvent());
     }
+    if (
+      isFastDbEvent(e.$case) &&
+      v.User === undefined &&
+      v.Session === undefined &&
+      v.Database === undefined
+    ) {
+      // The per-message events (a query, its result): user, session and database encoded once.
+      // The route may change (MySQL COM_INIT_DB): the cached metadata follows it.
+      const key = `${this.route.username}\0${this.route.database}`;
+      if (this.statics?.key !== key) {
+        this.statics = {
+          key,
+          bytes: encodeStaticFields(this.userMetadata(), this.sessionMetadata(), this.databaseMetadata()),
+        };
+      }
+      const statics = this.statics.bytes;
+      this.recordingFile.record({ Event: event }, undefined, (ev) => {
+        const fast = encodeDbEvent(ev.Event!, statics);
+        if (fast) return fast;
+        v.User = this.userMetadata();
+        v.Session = this.sessionMetadata();
+        v.Database = this.databaseMetadata();
+        return OneOf.encode(ev).finish();
+      });
+      return;
+    }
     v.User ??= this.userMetadata();
     v.Session ??= this.sessionMetadata();
     v.Database = { ...this.databaseMetadata(), ...(v.Database as object | undefined) };
@@ -480,6 +595,10 @@ class DbSession implements DatabaseSession {
     });
     this.ended = true;
     await this.recording?.close();
+  }
+
+  reportMysqlServerVersion(version: string): void {
+    this.service.setMysqlServerVersion(this.target.name, version);
   }
 
   async upstreamTls(): Promise<tls.ConnectionOptions> {

@@ -75,7 +75,42 @@ test('an expired login is the re-login message, without a reissue attempt', asyn
   const c = checker(undefined, now, 10_000);
   await assert.rejects(c.get(), {
     message:
-      'your credentials for proxy.example.com:443 expired at 1970-01-01T00:00:10.000Z; run "tshjs login"',
+      'your credentials for proxy.example.com:443 expired at 1970-01-01T00:00:10.000Z; run "tshjs login" and restart this proxy',
   });
   assert.equal(c.issued(), 0);
+});
+
+test('expired login with a relogin hook: each connection asks; a new login on disk is taken up', async () => {
+  const now = { t: 20_000 };
+  let onDisk: { userCertExpires: Date; issue: () => Promise<ReturnType<typeof cert>> } | undefined;
+  let asked = 0;
+  let oldIssued = 0;
+  const get = tunnelCertChecker({
+    initial: cert(1, new Date(15_000)),
+    route,
+    now: () => new Date(now.t),
+    userCertExpires: new Date(10_000),
+    proxy: 'proxy.example.com:443',
+    issue: async () => cert(++oldIssued, new Date(now.t + 1000)),
+    relogin: async () => {
+      asked++;
+      return onDisk;
+    },
+  });
+  // No new login yet: the connection fails with what to do; the proxy is meant to keep listening.
+  await assert.rejects(get(), {
+    message:
+      'your credentials for proxy.example.com:443 expired at 1970-01-01T00:00:10.000Z; run "tshjs login" ' +
+      'in another terminal, then connect again: this proxy keeps listening and uses the new login',
+  });
+  // A login that is itself expired does not count.
+  onDisk = { userCertExpires: new Date(19_000), issue: async () => cert(900, new Date(now.t + 1000)) };
+  await assert.rejects(get(), /expired at 1970-01-01T00:00:10\.000Z/);
+  assert.equal(asked, 2);
+  // `tshjs login` elsewhere: the next connection gets a certificate issued with the new login.
+  onDisk = { userCertExpires: new Date(60_000), issue: async () => cert(200, new Date(now.t + 5000)) };
+  assert.equal((await get()).certPem, 'cert200');
+  assert.equal((await get()).certPem, 'cert200');
+  assert.equal(oldIssued, 0);
+  assert.equal(asked, 3);
 });

@@ -9,7 +9,10 @@ import {
   PING_FRAME,
   PingFrameDecoder,
   pingDuplex,
+  relayPing,
+  unwrapPing,
 } from '../../../src/wire/pingconn.js';
+import * as net from 'node:net';
 
 test('frames are a 4-byte big-endian length then the payload; empty writes send nothing', () => {
   assert.deepEqual(encodeFrame(Buffer.from('abc')), Buffer.from([0, 0, 0, 3, 0x61, 0x62, 0x63]));
@@ -73,4 +76,82 @@ test('an end inside a frame is an error, not a clean end', async () => {
   d.resume();
   src.end(Buffer.from([0, 0, 0, 9, 1, 2]));
   assert.match((await err).message, /inside a ping frame/);
+});
+
+/** Two connected loopback sockets. */
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const a = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const b = await accepted;
+  server.close();
+  return [a, b];
+}
+
+function collect(s: net.Socket): { text: () => string } {
+  const got: Buffer[] = [];
+  s.on('data', (c: Buffer) => got.push(c));
+  return { text: () => Buffer.concat(got).toString() };
+}
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond());
+};
+
+test('relayPing over real sockets: frames one way, unframes (pings dropped) the other, ends pass through', async () => {
+  // client ⇄ [plainIn | relay | framedOut] ⇄ peer (speaks the framing)
+  const [client, plainIn] = await socketPair();
+  const [framedOut, peer] = await socketPair();
+  const tapped: string[] = [];
+  const ended = new Promise<Error | undefined>((resolve) =>
+    relayPing(plainIn, framedOut, resolve, {
+      tapPlain: (c) => tapped.push(`p:${c.toString()}`),
+      tapFramed: (c) => tapped.push(`f:${c.toString()}`),
+    }),
+  );
+  const atPeer = collect(peer);
+  const atClient = collect(client);
+  client.write('query');
+  await until(() => atPeer.text().length === 9);
+  assert.deepEqual(Buffer.from(atPeer.text(), 'latin1'), encodeFrame(Buffer.from('query')));
+  peer.write(
+    Buffer.concat([PING_FRAME, encodeFrame(Buffer.from('ans')), PING_FRAME, encodeFrame(Buffer.from('wer'))]),
+  );
+  await until(() => atClient.text() === 'answer');
+  assert.deepEqual(tapped, ['p:query', 'f:answer']);
+  client.end();
+  peer.end();
+  assert.equal(await ended, undefined);
+});
+
+test('unwrapPing takes a pingDuplex over with what it had unframed; relayPing goes on from there', async () => {
+  const [client, plainIn] = await socketPair();
+  const [framedOut, peer] = await socketPair();
+  const outer = pingDuplex(framedOut);
+  peer.write(Buffer.concat([encodeFrame(Buffer.from('early')), frameHeader(4), Buffer.from('la')]));
+  // Read a little through the Duplex first, as an engine's start-up does, then stop.
+  const first = await new Promise<Buffer>((r) =>
+    outer.once('data', (c: Buffer) => {
+      outer.pause();
+      r(c);
+    }),
+  );
+  assert.equal(first.toString(), 'early');
+  await new Promise((r) => setTimeout(r, 50));
+  const take = unwrapPing(outer);
+  assert.ok(take);
+  assert.equal(unwrapPing(new PassThrough()), undefined);
+  const atClient = collect(client);
+  const ended = new Promise<Error | undefined>((resolve) => relayPing(plainIn, take, resolve));
+  peer.write('te'); // the rest of the frame that began before the takeover
+  await until(() => atClient.text() === 'late');
+  peer.write(Buffer.from([0, 0, 0, 9, 1])); // ends inside a frame
+  peer.end();
+  const err = await ended;
+  assert.match(String(err?.message), /inside a ping frame/);
+  client.destroy();
+  plainIn.destroy();
+  outer.destroy();
 });
