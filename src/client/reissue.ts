@@ -1,10 +1,18 @@
 // The client core's one certificate reissue path (upstream lib/client ClusterClient
 // IssueUserCertsWithMFA + PerformSessionMFACeremony): a fresh key of the cluster's suite, a
 // certificate routed to one resource, and the per-session MFA ceremony when the cluster asks for
-// it. Generic over routes; Windows desktops are the first (docs/desktop-certs.md).
+// it. Generic over routes; Windows desktops are the first (docs/desktop-certs.md). Also the profile's
+// own certificates reissued with access requests added or dropped (docs/access-requests.md).
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileKeyStore } from '../auth/keystore.js';
+import { parseSshCertificateLine } from '../auth/ssh/cert.js';
+import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
+import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import {
   generateKey,
+  sameKey,
   marshalTLSPrivateKey,
   marshalTLSPublicKey,
   normalizeSuite,
@@ -23,6 +31,7 @@ import { ChallengeScope } from '../gen/teleport/mfa/v1/mfa.js';
 import type { Prompter } from '../term/prompt.js';
 import { TshError } from '../util/errors.js';
 import type { ClusterClient } from './cluster.js';
+import { grpcError } from './grpc/errors.js';
 import { OTP_PROMPT } from './login.js';
 
 /** A Windows desktop certificate, kept in memory for one session (never written to the key store). */
@@ -229,4 +238,80 @@ export async function issueDesktopCert(
   const { desktop, login, ...rest } = o;
   const c = await reissueTlsCert(cc, { ...rest, route: { kind: 'windows_desktop', desktop, login } });
   return { certPem: c.certPem, keyPem: c.keyPem, expires: c.expires };
+}
+
+/** What reissueWithRequests changes: requests whose roles/resources to add, and ones to drop. */
+export interface RequestReissue {
+  /** New request IDs (an approved request). */
+  accessRequests: readonly string[];
+  /** IDs to drop; "*" drops them all. */
+  dropAccessRequests: readonly string[];
+  /** RouteToCluster: --cluster, else the profile's cluster. */
+  routeToCluster: string;
+}
+
+/**
+ * tsh's reissueWithRequests: new SSH and TLS certificates for the key ring's own keys, carrying
+ * the new requests plus every active one not listed for dropping (the active IDs come from the
+ * current certificate; with "*", they are all sent beside DropAccessRequests=["*"], as tsh does).
+ * Saved over the profile's certificates under the key store lock; the per-resource certificates
+ * (Kubernetes, databases, apps) are removed, as CertCacheDrop does.
+ */
+export async function reissueWithRequests(
+  cc: ClusterClient,
+  keyStore: FileKeyStore,
+  where: { proxyHost: string; username: string; clusterName: string },
+  r: RequestReissue,
+): Promise<{ sshCert: string; tlsCert: string; activeRequests: string[] }> {
+  const ring = keyStore.readKeyRing(where.proxyHost, where.username, where.clusterName);
+  const current = decodeTlsIdentity(ring.tlsCert);
+  const keep = current.activeRequests.filter((id) => !r.dropAccessRequests.includes(id));
+  const accessRequests = [...r.accessRequests, ...keep.filter((id) => !r.accessRequests.includes(id))];
+  const request = UserCertsRequest.fromPartial({
+    SSHPublicKey: Buffer.from(marshalAuthorizedKey(ring.sshKey)),
+    TLSPublicKey: Buffer.from(marshalTLSPublicKey(createPublicKey(ring.tlsKey))),
+    Username: current.username,
+    Expires: current.expires,
+    RouteToCluster: r.routeToCluster,
+    Usage: UserCertsRequest_CertUsage.All,
+    AccessRequests: accessRequests,
+    DropAccessRequests: [...r.dropAccessRequests],
+  });
+  let certs;
+  try {
+    certs = await cc.call(cc.auth, cc.auth.generateUserCerts, request, 'issue certificates');
+  } catch (err) {
+    throw requestReissueError(err);
+  }
+  const tlsCert = certs.TLS.toString('utf8');
+  const sshText = certs.SSH.toString('utf8').trim();
+  if (!tlsCert || !sshText) throw new TshError('the cluster returned no certificates', 'internal');
+  if (!new X509Certificate(tlsCert).checkPrivateKey(ring.tlsKey)) {
+    throw new TshError('the cluster returned a TLS certificate for a different key', 'internal');
+  }
+  const sshCert = `${sshText}\n`;
+  if (!sameKey(parseSshCertificateLine(sshCert).publicKey, createPublicKey(ring.sshKey))) {
+    throw new TshError('the cluster returned an SSH certificate for a different key', 'internal');
+  }
+  keyStore.locked(() => {
+    keyStore.writeKeyRing({ ...ring, sshCert, tlsCert });
+    // CertCacheDrop: certificates issued for single resources carry the old roles.
+    for (const dir of [
+      keyStore.paths.kubeCredentialDir(where.proxyHost, where.username, where.clusterName),
+      keyStore.paths.databaseCredentialDir(where.proxyHost, where.username, where.clusterName),
+      path.join(keyStore.paths.proxyKeyDir(where.proxyHost), `${where.username}-app`, where.clusterName),
+    ]) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return { sshCert, tlsCert, activeRequests: decodeTlsIdentity(tlsCert).activeRequests };
+}
+
+function requestReissueError(err: unknown): Error {
+  const details = (err as { details?: string }).details;
+  // Server refusals (an unknown, unapproved or expired request) are printed as the server words them.
+  if (details && (err as { code?: number }).code === 7 /* PERMISSION_DENIED */) {
+    return new TshError(details, 'access-denied', 1, { cause: err });
+  }
+  return grpcError(err, 'issue certificates');
 }

@@ -17,6 +17,19 @@ export interface LoginCommandOptions {
   proxyArg?: string;
   /** --kube-cluster: write kubeconfig for it and select it (updateKubeConfigOnLogin). */
   kubeCluster?: string;
+  /** --request-roles / --request-reason / --request-reviewers / --request-nowait / --request-id. */
+  request?: LoginRequestFlags;
+}
+
+/** tsh login's access-request flags (they set the same fields as `tsh request create`). */
+export interface LoginRequestFlags {
+  roles?: string;
+  reason?: string;
+  reviewers?: string;
+  nowait?: boolean;
+  id?: string;
+  /** Ends the wait for approval (tests, library); the CLI uses Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export const login = defineCommand<LoginCommandOptions>({
@@ -37,6 +50,11 @@ export const login = defineCommand<LoginCommandOptions>({
     // tool/tsh/common/tsh.go: a free string checked against standard | oldssh.
     { flags: '--cert-format <format>', description: 'SSH certificate format' },
     { flags: '--kube-cluster <name>', description: 'Name of the Kubernetes cluster to login to' },
+    { flags: '--request-roles <roles>', description: 'Request one or more extra roles' },
+    { flags: '--request-reason <reason>', description: 'Reason for requesting additional roles' },
+    { flags: '--request-reviewers <users>', description: 'Suggested reviewers for role request' },
+    { flags: '--request-nowait', description: 'Finish without waiting for request resolution' },
+    { flags: '--request-id <id>', description: 'Login with the roles requested in the given request' },
   ],
   options: (args, f) => ({
     format: f.format as Format,
@@ -45,6 +63,13 @@ export const login = defineCommand<LoginCommandOptions>({
     certFormat: f.certFormat as string | undefined,
     proxyArg: args[0] as string | undefined,
     kubeCluster: f.kubeCluster as string | undefined,
+    request: {
+      roles: f.requestRoles as string | undefined,
+      reason: f.requestReason as string | undefined,
+      reviewers: f.requestReviewers as string | undefined,
+      nowait: f.requestNowait === true,
+      id: f.requestId as string | undefined,
+    },
   }),
   run: runLogin,
 });
@@ -64,6 +89,13 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
   if (g.ttl !== undefined && (!Number.isInteger(g.ttl) || g.ttl <= 0)) {
     throw new TshError(`--ttl must be a positive number of minutes, got ${g.ttl}`, 'bad-parameter');
   }
+  const req = o.request ?? {};
+  const wantsRequest = !!(req.roles || req.id);
+  // Already logged in to this proxy as this user: tsh does not log in again, it only runs the request.
+  if (wantsRequest && !o.out && (await loggedIn(ctx, proxy, user))) {
+    await runLoginRequest(ctx, req);
+    return runStatus({ format: o.format }, ctx);
+  }
   const res = await ctx.client({ proxy }).login({
     proxy,
     user,
@@ -81,8 +113,82 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
     ctx.io.stdout.write(`\nThe certificate has been written to ${res.identityFile}\n`);
     return 0;
   }
+  // The status below then shows the certificates reissued with an approved request.
+  await loginAccessRequest(ctx, req, res.username);
   // Upstream touches kubeconfig on login only when --kube-cluster is given.
   if (o.kubeCluster) await (await import('./kube.js')).updateKubeconfigOnLogin(ctx, proxy, o.kubeCluster);
   // The status block for the profile just written, as tsh prints after login.
   return runStatus({ format: o.format, activeProfile: profileNameFromAddr(normalizeProxyAddr(proxy)) }, ctx);
+}
+
+/** The selected profile is for this proxy and user and its certificate is still valid. */
+async function loggedIn(ctx: CommandContext, proxy: string, user: string): Promise<boolean> {
+  const p = ctx.selectedProfile();
+  if (!p || normalizeProxyAddr(p.webProxyAddr) !== normalizeProxyAddr(proxy) || p.username !== user)
+    return false;
+  try {
+    await ctx.client({ proxy }).identity();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * After a fresh login (tsh onLogin): without --request-roles/--request-id, GetAccessCapabilities
+ * may require a reason (request_access: reason) or ask for an automatic request of every
+ * requestable role (request_access: always); then the request runs. Any failure logs out again.
+ */
+async function loginAccessRequest(ctx: CommandContext, req: LoginRequestFlags, user: string): Promise<void> {
+  const flags = { ...req };
+  try {
+    if (!flags.roles && !flags.id) {
+      const caps = await capabilities(ctx, user);
+      if (caps?.RequireReason && !flags.reason) {
+        let msg = '--request-reason must be specified';
+        if (caps.RequestPrompt) msg += `, prompt=${caps.RequestPrompt}`;
+        throw new TshError(msg, 'bad-parameter');
+      }
+      if (caps?.AutoRequest) flags.roles = '*';
+    }
+    if (!flags.roles && !flags.id) return;
+    ctx.io.stdout.write('\n');
+    await runLoginRequest(ctx, flags);
+  } catch (err) {
+    const p = ctx.selectedProfile();
+    if (p) {
+      const { logoutUser } = await import('../auth/logout.js');
+      const { profileName } = await import('../auth/profile.js');
+      logoutUser(ctx.home, profileName(p), p.username ?? user, ctx.env);
+    }
+    throw err;
+  }
+}
+
+/** GetAccessCapabilities for the user; undefined from a cluster without it (older, or no RBAC for it). */
+async function capabilities(ctx: CommandContext, user: string) {
+  const { getAccessCapabilities } = await import('../client/accessrequests.js');
+  const { rootClusterClient } = await import('./request.js');
+  try {
+    const { cc } = await rootClusterClient(ctx);
+    return await getAccessCapabilities(cc, { User: user });
+  } catch (err) {
+    ctx.log('access capabilities unavailable', { error: String(err) });
+    return undefined;
+  }
+}
+
+async function runLoginRequest(ctx: CommandContext, r: LoginRequestFlags): Promise<void> {
+  const { executeAccessRequest } = await import('./request.js');
+  await executeAccessRequest(
+    {
+      roles: r.roles,
+      requestId: r.id,
+      reason: r.reason,
+      reviewers: r.reviewers,
+      nowait: r.nowait,
+      signal: r.signal,
+    },
+    ctx,
+  );
 }

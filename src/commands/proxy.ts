@@ -156,8 +156,8 @@ async function proxyDbMain(o: ProxyDbOptions, ctx: CommandContext): Promise<numb
     throw unsupportedProtocolError(route.serviceName, route.protocol);
 
   const warn = (text: string) => ctx.io.stderr.write(`${text}\n`);
-  const issue = (requester?: number) =>
-    certs.issueDbCert(tc, {
+  const issueWith = (client: typeof tc, requester?: number) =>
+    certs.issueDbCert(client, {
       cluster: id.cluster,
       db: dbInfo.database ?? route.serviceName,
       protocol: route.protocol,
@@ -169,6 +169,7 @@ async function proxyDbMain(o: ProxyDbOptions, ctx: CommandContext): Promise<numb
       prompter: ctx.prompter(),
       warn,
     });
+  const issue = (requester?: number) => issueWith(tc, requester);
 
   let cert: () => Promise<{ certPem: string; keyPem: string }>;
   if (o.tunnel) {
@@ -180,6 +181,17 @@ async function proxyDbMain(o: ProxyDbOptions, ctx: CommandContext): Promise<numb
       proxy: id.webProxyAddr,
       issue: () => issue(UserCertsRequest_Requester.TSH_DB_LOCAL_PROXY_TUNNEL),
       log: ctx.log,
+      // RetryWithRelogin cannot prompt from a background listener: once the user's certificate
+      // has expired, each connection looks for a login made meanwhile (another terminal).
+      relogin: async () => {
+        const fresh = ctx.client({});
+        const now = await fresh.identity().catch(() => undefined);
+        if (!now || now.username !== id.username || now.webProxyAddr !== id.webProxyAddr) return undefined;
+        return {
+          userCertExpires: now.tls.expires,
+          issue: () => issueWith(fresh, UserCertsRequest_Requester.TSH_DB_LOCAL_PROXY_TUNNEL),
+        };
+      },
     });
   } else {
     let inMemory: { certPem: string; keyPem: string } | undefined;

@@ -25,6 +25,12 @@ export interface SshOptions {
   forwardAgent?: boolean;
   /** -N: no command, forwarding only */
   noCommand?: boolean;
+  /** --request-reason: the reason of an automatic access request. */
+  requestReason?: string;
+  /** --request-mode: off | resource | role (else TELEPORT_REQUEST_MODE, else resource). */
+  requestMode?: string;
+  /** --disable-access-request (deprecated): --request-mode=off. */
+  disableAccessRequest?: boolean;
 }
 
 export const ssh = defineCommand<SshOptions>({
@@ -62,6 +68,17 @@ export const ssh = defineCommand<SshOptions>({
       flags: '-N, --no-remote-exec',
       description: "Don't execute remote command, useful for port forwarding",
     },
+    { flags: '--request-reason <reason>', description: 'Reason for requesting access' },
+    {
+      flags: '--request-mode <mode>',
+      description:
+        'Type of automatic access request to make (off, resource, role) (env: TELEPORT_REQUEST_MODE)',
+      choices: ['off', 'resource', 'role'],
+    },
+    {
+      flags: '--disable-access-request',
+      description: 'Disable automatic resource access requests (DEPRECATED: use --request-mode=off)',
+    },
   ],
   // Lets `ssh host cmd -la` keep "-la" for the remote command.
   passThrough: true,
@@ -79,6 +96,9 @@ export const ssh = defineCommand<SshOptions>({
       dynamic: f.dynamicForward as string[] | undefined,
       noCommand: f.remoteExec === false,
       forwardAgent: f.forwardAgent === true,
+      requestReason: f.requestReason as string | undefined,
+      requestMode: f.requestMode as string | undefined,
+      disableAccessRequest: f.disableAccessRequest === true,
     };
   },
   run: runSsh,
@@ -114,5 +134,23 @@ export async function runSsh(o: SshOptions, ctx: CommandContext): Promise<number
     forwardAgent: o.forwardAgent,
   };
   if (host.includes('=')) return sshLabels(tc, ctx.io, { ...session, labels: host, login, cluster });
-  return sshSession(tc, ctx.io, { host, port: o.port, login, cluster }, session);
+  const target = { host, port: o.port, login, cluster };
+  try {
+    return await sshSession(tc, ctx.io, target, session);
+  } catch (err) {
+    // A node the user may only request: tsh's automatic access request, then one more try.
+    if (!(err instanceof TshError) || err.kind !== 'access-denied') throw err;
+    const mode = o.disableAccessRequest ? 'off' : requestMode(o.requestMode ?? ctx.env.TELEPORT_REQUEST_MODE);
+    if (mode === 'off') throw err;
+    const { requestAccessForSsh } = await import('./request.js');
+    await requestAccessForSsh(ctx, { ...target, mode, reason: o.requestReason }, err);
+    // The certificates were reissued with the approved request: a fresh client reads them.
+    return sshSession(ctx.client({}), ctx.io, target, session);
+  }
+}
+
+function requestMode(v: string | undefined): 'off' | 'resource' | 'role' {
+  if (!v) return 'resource';
+  if (v === 'off' || v === 'resource' || v === 'role') return v;
+  throw new TshError(`enum value must be one of off,resource,role, got '${v}'`, 'bad-parameter');
 }

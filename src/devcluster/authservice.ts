@@ -36,6 +36,11 @@ import type { SignatureSuite } from '../auth/keygen.js';
 import type { Authority } from './authority.js';
 import { createAuthenticateChallenge, isMfaRequired } from './mfachallenge.js';
 import { generateUserCerts } from './usercerts.js';
+import { accessHandlers } from './access/grpc.js';
+import { AccessRequestStore } from './access/store.js';
+import { serveWatch } from './access/watch.js';
+import { allowedResourceMatches, REQUEST_KIND } from './access/resources.js';
+import { RequestValidator } from './access/validator.js';
 
 /** types.SignatureAlgorithmSuite as Ping reports it. */
 const SUITE_ENUM: Record<SignatureSuite, number> = {
@@ -75,6 +80,19 @@ export function clientVersion(call: { metadata: { get(key: string): unknown[] } 
   return v.length === 1 ? String(v[0]) : undefined;
 }
 
+/** A server stream handler: errors end the stream with their gRPC status. */
+function serverStream<Req, Res>(fn: (call: ServerWritableStream<Req, Res>) => void | Promise<void>) {
+  return (call: ServerWritableStream<Req, Res>) => {
+    Promise.resolve()
+      .then(() => fn(call))
+      .catch((err: unknown) => {
+        const e = err as Error;
+        const code = e instanceof GrpcError ? e.code : status.INTERNAL;
+        call.emit('error', { code, details: e?.message ?? String(e) });
+      });
+  };
+}
+
 function unary<Req, Res>(fn: (call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
     Promise.resolve()
@@ -99,6 +117,11 @@ interface ListQuery {
   predicate: string;
   search: string[];
   includeLogins: boolean;
+  cluster: string;
+  /** IncludeRequestable: entries these roles do not grant are marked RequiresRequest. */
+  grantedBy?: ReturnType<typeof userRoles>;
+  /** A resource access request's certificate: only these resources (types.ResourceIDsToString). */
+  allowedResources?: string;
 }
 
 /** Filters and pages; the start key is "<kind>/<key>" of the first resource of the next page. */
@@ -121,9 +144,11 @@ function list(cfg: DevClusterConfig, catalog: Catalog, user: UserConfig, q: List
       const e = entries[i];
       if (!visible(e, roles, q, ast)) continue;
       if (out.length === limit) return { resources: out, nextKey: `${kind}/${e.key}` };
-      out.push(
-        q.includeLogins ? { ...e.resource, Logins: loginsFor(cfg, user, kind, e.labels) } : e.resource,
-      );
+      let res = q.includeLogins
+        ? { ...e.resource, Logins: loginsFor(cfg, user, kind, e.labels) }
+        : e.resource;
+      if (q.grantedBy && !roleAllows(q.grantedBy, kind, e.labels)) res = { ...res, RequiresRequest: true };
+      out.push(res);
     }
   }
   return { resources: out, nextKey: '' };
@@ -136,6 +161,12 @@ function visible(
   ast: ReturnType<typeof parsePredicate> | undefined,
 ): boolean {
   if (!roleAllows(roles, e.kind, e.labels)) return false;
+  if (
+    q.allowedResources &&
+    !allowedResourceMatches(q.allowedResources, q.cluster, REQUEST_KIND[e.kind], e.metadataName)
+  ) {
+    return false;
+  }
   if (Object.keys(q.labels).length && !matchLabels(q.labels, e.labels)) return false;
   if (q.search.length && !matchSearchKeywords(q.search, e.target)) return false;
   if (ast && !evaluatePredicate(ast, e.target)) return false;
@@ -153,6 +184,29 @@ function lowerBound(entries: CatalogEntry[], key: string): number {
   return lo;
 }
 
+/**
+ * The user as listing sees them: the certificate's roles (requests included), widened by the usable
+ * search_as_roles for UseSearchAsRoles (`tsh request search`), and the certificate's allowed resources.
+ */
+function lister(
+  cfg: DevClusterConfig,
+  call: ServerUnaryCall<unknown, unknown>,
+  useSearchAsRoles: boolean,
+  includeRequestable = false,
+): { user: UserConfig; allowedResources?: string; grantedBy?: ReturnType<typeof userRoles> } {
+  const user = callerUser(call, cfg);
+  const id = callerIdentity(call);
+  const roles = id.groups.length ? [...id.groups] : [...user.roles];
+  const granted = { ...user, roles: [...new Set(roles)] };
+  if (!useSearchAsRoles && !includeRequestable)
+    return { user: granted, allowedResources: id.allowedResourceIds };
+  roles.push(...new RequestValidator(cfg, user).searchAsRoles());
+  return {
+    user: { ...user, roles: [...new Set(roles)] },
+    grantedBy: includeRequestable && !useSearchAsRoles ? userRoles(cfg, granted) : undefined,
+  };
+}
+
 /** ListResources resource types the dev cluster knows. */
 const RESOURCE_TYPES = new Set(['node', 'db_server', 'app_server', 'kube_server', 'windows_desktop']);
 
@@ -166,6 +220,8 @@ export function authService(opts: {
   authority?: Authority;
   /** Live sessions (the kube service's exec sessions) for GetActiveSessionTrackers. */
   sessionTrackers?: { visibleTo(user: string): SessionTrackerV1[] };
+  /** The access request store (default: a new one for this service). */
+  requests?: AccessRequestStore;
   log?: Log;
 }): UntypedServiceImplementation {
   const { cfg, catalog, log } = opts;
@@ -173,9 +229,18 @@ export function authService(opts: {
   const unimplemented = unary(() => {
     throw new GrpcError(status.UNIMPLEMENTED, 'not implemented by tshjs-devcluster');
   });
-  const unimplementedStream = (call: ServerWritableStream<unknown, unknown>) => {
-    call.emit('error', { code: status.UNIMPLEMENTED, details: 'not implemented by tshjs-devcluster' });
-  };
+  const requests =
+    opts.requests ??
+    new AccessRequestStore(cfg, Date.now, (id) => {
+      const e = [...RESOURCE_TYPES]
+        .flatMap((k) => catalog.get(k) ?? [])
+        .find((x) => REQUEST_KIND[x.kind] === id.kind && x.metadataName === id.name);
+      return e && { kind: e.kind, labels: e.labels };
+    });
+  const access = accessHandlers(cfg, requests, (call) => ({
+    user: callerUser(call as ServerUnaryCall<unknown, unknown>, cfg),
+    identity: callerIdentity(call as ServerUnaryCall<unknown, unknown>),
+  }));
   const impl: AuthServiceServer = {
     ping: unary((call) => {
       callerUser(call, cfg);
@@ -196,8 +261,8 @@ export function authService(opts: {
       return { DomainName: cfg.cluster_name };
     }),
     listResources: unary<ListResourcesRequest, ListResourcesResponse>((call) => {
-      const user = callerUser(call, cfg);
       const r = call.request;
+      const { user, allowedResources } = lister(cfg, call as never, r.UseSearchAsRoles);
       if (!RESOURCE_TYPES.has(r.ResourceType)) {
         throw new GrpcError(status.INVALID_ARGUMENT, `unsupported resource type "${r.ResourceType}"`);
       }
@@ -209,12 +274,19 @@ export function authService(opts: {
         predicate: r.PredicateExpression,
         search: r.SearchKeywords,
         includeLogins: r.IncludeLogins,
+        cluster: cfg.cluster_name,
+        allowedResources,
       });
       return { Resources: page.resources, NextKey: page.nextKey, TotalCount: 0 };
     }),
     listUnifiedResources: unary<ListUnifiedResourcesRequest, ListUnifiedResourcesResponse>((call) => {
-      const user = callerUser(call, cfg);
       const r = call.request;
+      const { user, allowedResources, grantedBy } = lister(
+        cfg,
+        call as never,
+        r.UseSearchAsRoles,
+        r.IncludeRequestable,
+      );
       const kinds = r.Kinds.length
         ? r.Kinds.map((k) =>
             k === 'app' ? 'app_server' : k === 'db' ? 'db_server' : k === 'kube_cluster' ? 'kube_server' : k,
@@ -228,6 +300,9 @@ export function authService(opts: {
         predicate: r.PredicateExpression,
         search: r.SearchKeywords,
         includeLogins: r.IncludeLogins,
+        cluster: cfg.cluster_name,
+        allowedResources,
+        grantedBy,
       });
       return { Resources: page.resources, NextKey: page.nextKey };
     }),
@@ -274,6 +349,7 @@ export function authService(opts: {
         opts.authority,
         { user, identity: callerIdentity(call), ip: peerIp(call.getPeer()) },
         call.request,
+        requests,
       );
     }),
     isMfaRequired: unary((call) => isMfaRequired(cfg, catalog, callerUser(call, cfg), call.request)),
@@ -283,15 +359,19 @@ export function authService(opts: {
     getSshTargets: unimplemented,
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,
-    // Access requests: served once the dev cluster's workflow lands.
-    createAccessRequestV2: unimplemented,
-    getAccessRequestsV2: unimplementedStream,
-    listAccessRequests: unimplemented,
-    deleteAccessRequest: unimplemented,
-    setAccessRequestState: unimplemented,
-    submitAccessReview: unimplemented,
-    getAccessCapabilities: unimplemented,
-    watchEvents: unimplementedStream,
+    // Access requests (src/devcluster/access, docs/devcluster-access-requests.md).
+    createAccessRequestV2: unary((call) => access.createAccessRequestV2(call)),
+    getAccessRequestsV2: serverStream((call) => {
+      for (const r of access.getAccessRequestsV2(call)) call.write(r);
+      call.end();
+    }),
+    listAccessRequests: unary((call) => access.listAccessRequests(call)),
+    deleteAccessRequest: unary((call) => access.deleteAccessRequest(call)),
+    setAccessRequestState: unary((call) => access.setAccessRequestState(call)),
+    submitAccessReview: unary((call) => access.submitAccessReview(call)),
+    getAccessCapabilities: unary((call) => access.getAccessCapabilities(call)),
+    // Stays open: events follow until the client cancels.
+    watchEvents: serverStream((call) => serveWatch(cfg, requests, callerUser(call as never, cfg), call)),
     // The trackers the caller may see (auth.ServerWithRoles filterSessionTracker).
     getActiveSessionTrackers: (call: ServerWritableStream<Empty, SessionTrackerV1>) => {
       Promise.resolve()

@@ -3,6 +3,14 @@ import * as fs from 'node:fs';
 import { yaml } from '../util/lazy.js';
 import { isSuite, type SignatureSuite } from '../auth/keygen.js';
 import { parseGoDuration } from '../format/duration.js';
+import {
+  requestConditions,
+  requestStrategy,
+  reviewConditions,
+  type RequestConditionsConfig,
+  type RequestStrategy,
+  type ReviewConditionsConfig,
+} from './access/roleconfig.js';
 
 export interface RoleConfig {
   name: string;
@@ -32,6 +40,14 @@ export interface RoleConfig {
   view_all_sessions?: boolean;
   /** Options: per-session MFA for the resources this role grants (options.require_session_mfa). */
   require_session_mfa?: boolean;
+  /** allow.request: roles and search_as_roles the holder may request, thresholds, reviewers. */
+  request?: RequestConditionsConfig;
+  /** allow.review_requests: which requested roles the holder may review (`where` predicate). */
+  review_requests?: ReviewConditionsConfig;
+  /** options.request_access: optional (default) | reason | always. */
+  request_access?: RequestStrategy;
+  /** options.request_prompt: shown by clients asking for a reason. */
+  request_prompt?: string;
 }
 
 export interface UserConfig {
@@ -304,6 +320,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
       throw new ConfigError(`config: roles[${i}] needs a name`);
     return {
       ...ro,
+      ...accessRequestOptions(ro, `roles[${i}] (${ro.name})`),
       logins: list<string>(ro.logins, `roles[${i}].logins`).map(String),
       node_labels: ro.node_labels ?? {},
     };
@@ -355,6 +372,37 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
       return l;
     }),
   };
+}
+
+/** The access request keys of a role (and of its `deny:`), validated (src/devcluster/access/roleconfig.ts). */
+function accessRequestOptions(ro: RoleConfig, where: string): Partial<RoleConfig> {
+  try {
+    const out: Partial<RoleConfig> & { deny?: Record<string, unknown> } = {
+      request: requestConditions(ro.request, `${where}.request`),
+      review_requests: reviewConditions(ro.review_requests, `${where}.review_requests`),
+      request_access: requestStrategy(ro.request_access, `${where}.request_access`),
+      request_prompt: ro.request_prompt === undefined ? undefined : String(ro.request_prompt),
+    };
+    const deny = (ro as RoleConfig & { deny?: Record<string, unknown> }).deny;
+    if (deny && typeof deny === 'object') {
+      const request = requestConditions(deny.request, `${where}.deny.request`);
+      // Upstream: deny blocks never contain thresholds (ValidateAccessPredicates).
+      if (request?.thresholds?.length) {
+        throw new Error(
+          `${where}: deny.request cannot contain thresholds, set denial counts in allow.request.thresholds instead`,
+        );
+      }
+      out.deny = {
+        ...deny,
+        request,
+        review_requests: reviewConditions(deny.review_requests, `${where}.deny.review_requests`),
+      };
+    }
+    for (const k of Object.keys(out) as Array<keyof typeof out>) if (out[k] === undefined) delete out[k];
+    return out;
+  } catch (err) {
+    throw new ConfigError(`config: ${(err as Error).message}`);
+  }
 }
 
 function dialTimeout(v: unknown): number {

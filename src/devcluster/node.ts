@@ -11,6 +11,7 @@ import { SessionRecorder } from './recorder.js';
 import { authenticateUserCert, hostCertServer, type SshServer } from './sshhost.js';
 import type { DevClusterConfig } from './config.js';
 import { roleAllows } from './rbac.js';
+import { allowedResourceMatches } from './access/resources.js';
 import { serveSftp } from './sftpserver.js';
 import { relay } from './relay.js';
 import { killGroup, NodeSession } from './nodesession.js';
@@ -79,6 +80,11 @@ export class SshNode {
     const roleCfgs = this.cfg.roles.filter((r) => roles.includes(r.name));
     if (!roleAllows(roleCfgs, 'node', this.node.labels)) {
       throw new Error(`access to node ${this.node.name} denied by roles`);
+    }
+    // A resource access request's certificate reaches only the resources it lists.
+    const allowed = cert.extensions['teleport-allowed-resources'];
+    if (allowed && !allowedResourceMatches(allowed, this.authority.clusterName, 'node', this.node.id)) {
+      throw new Error(`access to node ${this.node.name} denied: not in the certificate's allowed resources`);
     }
     return cert.keyId;
   }

@@ -113,6 +113,8 @@ export type DenyConfig = Partial<
     | 'db_roles'
     | 'kubernetes_groups'
     | 'kubernetes_users'
+    | 'request'
+    | 'review_requests'
   >
 >;
 

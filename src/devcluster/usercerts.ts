@@ -13,11 +13,13 @@ import {
   type UserCertsRequest,
 } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { Authority } from './authority.js';
-import { issueUserCerts } from './certs.js';
+import { issueUserCerts, type UserCertRequest } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { GrpcError } from './grpcerror.js';
 import { validateSessionMfa } from './mfachallenge.js';
 import { accessInfo } from './rbac.js';
+import type { AccessRequestStore } from './access/store.js';
+import { requestPrivileges } from './access/certs.js';
 
 /** teleport.UserSingleUseCertTTL: certificates issued after a per-session MFA ceremony. */
 export const SINGLE_USE_CERT_TTL_MS = 60_000;
@@ -107,6 +109,7 @@ export async function generateUserCerts(
   authority: Authority,
   caller: Caller,
   req: UserCertsRequest,
+  requests?: AccessRequestStore,
 ): Promise<Certs> {
   // currentUserAction: a user may only ask for its own certificates.
   if (req.Username !== caller.user.name) {
@@ -141,11 +144,23 @@ export async function generateUserCerts(
   let expires = req.Expires ? req.Expires.getTime() : caller.identity.expires.getTime();
   expires = Math.min(expires, caller.identity.expires.getTime());
   if (mfaVerified) expires = Math.min(expires, now + SINGLE_USE_CERT_TTL_MS);
+  // Access requests: approved ones add roles (and bound the expiry), dropped ones go (docs/devcluster-access-requests.md).
+  const privileges = requestPrivileges(cfg, caller, req, requests, now);
+  if (privileges.sessionExpires) {
+    expires = Math.min(
+      req.Expires ? req.Expires.getTime() : privileges.sessionExpires,
+      privileges.sessionExpires,
+    );
+  }
+  if (privileges.accessExpires) expires = Math.min(expires, privileges.accessExpires);
   if (expires <= now) throw badParameter('requested certificate expiry is in the past');
 
-  const certs = await issueUserCerts(authority, {
+  const certReq: UserCertRequest = {
     username: caller.user.name,
-    access: accessInfo(cfg, caller.user),
+    access: accessInfo(cfg, { ...caller.user, roles: privileges.roles }),
+    activeRequests: privileges.activeRequests,
+    allowedResourceIds: privileges.allowedResourceIds,
+    previousIdentityExpires: privileges.previousIdentityExpires,
     sshPublicKey: sshKey,
     tlsPublicKey: tlsKey,
     ttlMs: expires - now,
@@ -165,7 +180,8 @@ export async function generateUserCerts(
     mfaVerified,
     loginIp: mfaVerified ? caller.ip : caller.identity.loginIp,
     now: new Date(now),
-  });
+  };
+  const certs = await issueUserCerts(authority, certReq);
   return {
     SSH: Buffer.from(certs.ssh ?? ''),
     TLS: Buffer.from(certs.tls ?? ''),
