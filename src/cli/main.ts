@@ -32,6 +32,7 @@ export const REGISTRY: Record<string, () => Promise<CommandModule>> = {
   proxy: () => import('../commands/proxy.js'),
   config: () => import('../commands/config.js'),
   request: () => import('../commands/request.js'),
+  headless: () => import('../commands/headless.js'),
 };
 export const ALIASES: Record<string, string> = { recording: 'recordings', requests: 'request' };
 
@@ -61,9 +62,32 @@ export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec & { key?: keyof GlobalOptions;
   { flags: '-l, --login <login>', description: 'Remote host login', key: 'login', env: 'TELEPORT_LOGIN' },
   { flags: '-d, --debug', description: 'Verbose logging to stderr', key: 'debug', env: 'TELEPORT_DEBUG' },
   { flags: '--skip-version-check', description: 'Skip version checking between server and client' },
+  {
+    flags: '--headless',
+    description: 'Use headless login. Shorthand for --auth=headless.',
+    key: 'headless',
+    env: 'TELEPORT_HEADLESS',
+  },
+  {
+    flags: '--mfa-mode <mode>',
+    description: 'Preferred mode for MFA and Passwordless assertions',
+    choices: ['auto', 'cross-platform', 'platform', 'otp', 'sso'],
+    key: 'mfaMode',
+    env: 'TELEPORT_MFA_MODE',
+  },
 ];
 /** Global options whose value is the next word (so it is not taken for a command name). */
-const VALUE_FLAGS = new Set(['--proxy', '--user', '--ttl', '-i', '--identity', '--auth', '-l', '--login']);
+const VALUE_FLAGS = new Set([
+  '--proxy',
+  '--user',
+  '--ttl',
+  '-i',
+  '--identity',
+  '--auth',
+  '-l',
+  '--login',
+  '--mfa-mode',
+]);
 
 /** The command word of argv (aliases resolved), or undefined (none given, unknown, or help). */
 export function commandName(argv: string[]): string | undefined {

@@ -192,6 +192,7 @@ export async function issueDbCert(
   const { reissueTlsCert } = await import('./reissue.js');
   tc.log('issuing database certificate', { db: name, user: o.username, database: o.database });
   const c = await reissueTlsCert(cc, {
+    env: tc.config.env,
     route: {
       kind: 'db',
       service: name,

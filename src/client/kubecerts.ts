@@ -198,6 +198,7 @@ export async function issueKubeCert(
   const { reissueTlsCert } = await import('./reissue.js');
   tc.log('issuing kubernetes certificate', { kube: o.kube, cluster: o.cluster });
   const c = await reissueTlsCert(cc, {
+    env: tc.config.env,
     route: { kind: 'kube', kubeCluster: o.kube },
     cluster: o.cluster,
     ttlMs: o.ttlMs,

@@ -16,6 +16,7 @@ import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import { configHome, noLog, type ClientConfig } from './config.js';
 import { versionWarning } from './versioncheck.js';
+import { mfaLoginAnswer } from './mfa/login.js';
 import {
   DEFAULT_SSH_PORT,
   WebClient,
@@ -25,6 +26,7 @@ import {
   type PingResponse,
   type SSHLoginResponse,
 } from './webapi.js';
+import { ssoLogin, ssoTarget } from './sso/login.js';
 
 /** tsh's default certificate TTL (defaults.CertDuration). */
 export const DEFAULT_TTL_MINUTES = 12 * 60;
@@ -51,13 +53,20 @@ export interface LoginOptions {
   /** minutes */
   ttl?: number;
   otp?: string;
+  /** --mfa-mode (auto | cross-platform | platform | otp | sso); unset reads TELEPORT_MFA_MODE. */
+  mfaMode?: string;
   out?: string;
   insecure?: boolean;
   authConnector?: string;
   /** --cert-format: standard | oldssh; unset lets the cluster (the role) decide. */
   certFormat?: string;
   skipVersionCheck?: boolean;
-  /** Warnings (version, MOTD) go here. */
+  /** SSO: --bind-addr, --callback, --browser ("none" prints the link), the callback wait. */
+  bindAddr?: string;
+  callbackAddr?: string;
+  browser?: string;
+  ssoTimeoutMs?: number;
+  /** Warnings (version, MOTD) and the SSO link texts go here. */
   warn: (text: string) => void;
   prompter: Prompter;
 }
@@ -150,31 +159,6 @@ function checkCertsMatchKeys(sshCert: string, tlsCert: string, sshKey: KeyObject
   }
 }
 
-/**
- * The TOTP code answering a begin challenge, as lib/client/mfa/cli.go's prompt does without
- * WebAuthn support: no challenge means no prompt (the finish carries the password only); an OTP
- * challenge asks for the code; a WebAuthn-only challenge is refused.
- */
-async function answerChallenge(
-  chal: { webauthn_challenge?: unknown; totp_challenge?: boolean; sso_challenge?: unknown },
-  o: LoginOptions,
-): Promise<string> {
-  if (chal.totp_challenge) return o.otp ?? (await o.prompter.line(OTP_PROMPT));
-  if (chal.webauthn_challenge) {
-    throw new TshError(
-      'hardware device MFA not supported by your platform, please register an OTP device',
-      'bad-parameter',
-    );
-  }
-  if (chal.sso_challenge) {
-    throw new TshError(
-      'the cluster asks for SSO MFA, which tshjs does not support yet; register an OTP device',
-      'bad-parameter',
-    );
-  }
-  return '';
-}
-
 /** Logs in and saves keys, CAs and profile under the config's home (or writes an identity file). */
 export async function login(config: ClientConfig, o: LoginOptions): Promise<LoginResult> {
   const log = config.log ?? noLog;
@@ -202,7 +186,8 @@ export async function login(config: ClientConfig, o: LoginOptions): Promise<Logi
     }
     const authType =
       o.authConnector && o.authConnector !== 'local' ? ping.auth.type : (ping.auth.type ?? 'local');
-    if (authType && authType !== 'local') {
+    const sso = ssoTarget(ping);
+    if (authType && authType !== 'local' && !sso) {
       throw new TshError(
         `${authType} (SSO) login is not supported by tshjs yet; use a local user or an identity file (-i)`,
         'bad-parameter',
@@ -212,22 +197,41 @@ export async function login(config: ClientConfig, o: LoginOptions): Promise<Logi
     const keys = generateUserKeys(suite, { single: !!o.out });
     log('generated keys', { suite, ssh: keys.ssh.asymmetricKeyType, tls: keys.tls.asymmetricKeyType });
 
-    const password = await o.prompter.password(`Enter password for Teleport user ${o.user}:`);
-    const chal = await web.mfaLoginBegin({ user: o.user, pass: password, passwordless: false });
-    const totp = await answerChallenge(chal, o);
-    const finish: AuthenticateSSHUserRequest = {
-      user: o.user,
-      password,
-      webauthn_challenge_response: null,
-      totp_code: totp,
-      ssh_pub_key: Buffer.from(marshalAuthorizedKey(keys.ssh)).toString('base64'),
-      tls_pub_key: Buffer.from(marshalTLSPublicKey(createPublicKey(keys.tls))).toString('base64'),
-      ttl: (o.ttl ?? DEFAULT_TTL_MINUTES) * 60 * 1e9,
-      compatibility: compatibility || undefined,
-      RouteToCluster: '',
-      KubernetesCluster: '',
-    };
-    const resp: SSHLoginResponse = await web.mfaLoginFinish(finish);
+    const sshPubKey = Buffer.from(marshalAuthorizedKey(keys.ssh)).toString('base64');
+    const tlsPubKey = Buffer.from(marshalTLSPublicKey(createPublicKey(keys.tls))).toString('base64');
+    const ttlNs = (o.ttl ?? DEFAULT_TTL_MINUTES) * 60 * 1e9;
+    let resp: SSHLoginResponse;
+    let ssoHost: string | undefined;
+    if (sso) {
+      ({ response: resp, ssoHost } = await ssoLogin({
+        ...sso,
+        bindAddr: o.bindAddr,
+        callbackAddr: o.callbackAddr,
+        browser: o.browser,
+        web,
+        proxyAddr: webAddr,
+        sshPubKey,
+        tlsPubKey,
+        ttlNs,
+        compatibility,
+        stderr: o.warn,
+        timeoutMs: o.ssoTimeoutMs,
+        env: config.env,
+      }));
+    } else {
+      // Password + OTP/WebAuthn, or passwordless (src/client/mfa/login.ts).
+      const mfa = await mfaLoginAnswer(web, ping, { ...o, env: config.env ?? process.env, out: o.warn });
+      const finish: AuthenticateSSHUserRequest = {
+        ...mfa,
+        ssh_pub_key: sshPubKey,
+        tls_pub_key: tlsPubKey,
+        ttl: ttlNs,
+        compatibility: compatibility || undefined,
+        RouteToCluster: '',
+        KubernetesCluster: '',
+      };
+      resp = await web.mfaLoginFinish(finish);
+    }
     const sshCert = decodeB64(resp.cert, 'SSH certificate').trim() + '\n';
     const tlsCert = decodeB64(resp.tls_cert, 'TLS certificate');
     checkCertsMatchKeys(sshCert, tlsCert, keys.ssh, keys.tls);
@@ -255,6 +259,7 @@ export async function login(config: ClientConfig, o: LoginOptions): Promise<Logi
     const profile = profileFromPing(ping, webAddr, resp.username, clusterName, {
       authConnector: o.authConnector,
     });
+    if (ssoHost) profile.ssoHost = ssoHost;
     const keyStore = new FileKeyStore(home);
     const profiles = new ProfileStore(home);
     keyStore.locked(() => {

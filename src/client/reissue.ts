@@ -33,6 +33,7 @@ import { TshError } from '../util/errors.js';
 import type { ClusterClient } from './cluster.js';
 import { grpcError } from './grpc/errors.js';
 import { OTP_PROMPT } from './login.js';
+import { answerSessionWebauthn } from './mfa/session.js';
 
 /** A Windows desktop certificate, kept in memory for one session (never written to the key store). */
 export interface DesktopCert {
@@ -67,6 +68,10 @@ export interface ReissueOptions {
   warn?: (text: string) => void;
   /** UserCertsRequest.RequesterName: which local proxy asks (TSH_DB_LOCAL_PROXY_TUNNEL, …). */
   requester?: UserCertsRequest_Requester;
+  /** Finds the WebAuthn authenticator (TSHJS_WEBAUTHN_SOFTWARE_KEY); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** --mfa-mode */
+  mfaMode?: string;
 }
 
 export interface ReissuedCert extends DesktopCert {
@@ -207,7 +212,16 @@ export async function reissueTlsCert(cc: ClusterClient, o: ReissueOptions): Prom
       'create an MFA challenge',
     );
     if (challenge.MFARequired !== MFARequired.MFA_REQUIRED_NO) {
-      mfa = await answerSessionMfa(challenge, ping.ServerVersion, spec, o);
+      // WebAuthn when offered (src/client/mfa/session.ts), else OTP as before.
+      mfa = challenge.WebauthnChallenge
+        ? await answerSessionWebauthn(challenge, {
+            ...o,
+            reason: spec.reason,
+            webProxyAddr: id.webProxyAddr,
+            env: o.env ?? process.env,
+            out: o.warn,
+          })
+        : await answerSessionMfa(challenge, ping.ServerVersion, spec, o);
     }
   }
   if (mfa) {

@@ -243,7 +243,7 @@ export class TeleportClient {
     const cc = await this.cluster();
     const { issueDesktopCert } = await import('./reissue.js');
     this.log('issuing desktop certificate', { desktop: o.desktop, login: o.login });
-    return issueDesktopCert(cc, o);
+    return issueDesktopCert(cc, { env: this.config.env, ...o });
   }
 
   /** The events of a recorded session from index 0 (AuthService.StreamSessionEvents). */

@@ -78,7 +78,8 @@ export interface MFAAuthenticateChallenge {
 export interface AuthenticateSSHUserRequest {
   user: string;
   password: string;
-  webauthn_challenge_response: null;
+  /** wantypes.CredentialAssertionResponse JSON (base64url bytes), or null. */
+  webauthn_challenge_response: Record<string, unknown> | null;
   totp_code: string;
   /** base64 of the authorized_keys line ([]byte in Go). */
   ssh_pub_key?: string;
@@ -100,7 +101,7 @@ export function authenticateSSHUserBody(r: AuthenticateSSHUserRequest): Authenti
   return {
     user: r.user,
     password: r.password,
-    webauthn_challenge_response: null,
+    webauthn_challenge_response: r.webauthn_challenge_response ?? null,
     totp_code: r.totp_code,
     ...(r.ssh_pub_key ? { ssh_pub_key: r.ssh_pub_key } : {}),
     ...(r.tls_pub_key ? { tls_pub_key: r.tls_pub_key } : {}),
@@ -205,7 +206,7 @@ export class WebClient {
     return this.request<MFAAuthenticateChallenge>('POST', '/v1/webapi/mfa/login/begin', body);
   }
 
-  /** Password + the answer to the challenge (none, or a TOTP code) for certificates. */
+  /** Password + the answer to the challenge (none, a TOTP code or a WebAuthn assertion), or a passwordless assertion, for certificates. */
   mfaLoginFinish(req: AuthenticateSSHUserRequest): Promise<SSHLoginResponse> {
     return this.request<SSHLoginResponse>(
       'POST',

@@ -12,6 +12,8 @@ import {
   type Logger,
 } from '../client/config.js';
 import { TeleportClient } from '../client/teleport.js';
+import { wantsHeadless } from '../client/headlessflag.js';
+import { LazyHeadlessClient } from '../client/headlessclient.js';
 import type { IO } from '../term/io.js';
 import { StdioPrompter, type Prompter } from '../term/prompt.js';
 
@@ -26,8 +28,12 @@ export interface GlobalOptions {
   auth?: string;
   debug?: boolean;
   skipVersionCheck?: boolean;
+  /** --mfa-mode / TELEPORT_MFA_MODE */
+  mfaMode?: string;
   login?: string;
   cluster?: string;
+  /** --headless (TELEPORT_HEADLESS arrives as its string). */
+  headless?: boolean | string;
 }
 
 export interface Clock {
@@ -99,7 +105,11 @@ export class CommandContext {
   client(overrides?: Partial<ClientConfig>): TeleportClient {
     if (!overrides && this.defaultClient) return this.defaultClient;
     const config = this.clientConfig(overrides);
-    const tc = this.deps.client ? this.deps.client(config) : new TeleportClient(config);
+    const tc = this.deps.client
+      ? this.deps.client(config)
+      : wantsHeadless(this.globals)
+        ? new LazyHeadlessClient(config, { ttl: this.globals.ttl, warn: (t) => this.io.stderr.write(t) })
+        : new TeleportClient(config);
     this.clients.push(tc);
     if (!overrides) this.defaultClient = tc;
     return tc;

@@ -3,9 +3,11 @@ import { localUsername } from '../util/osuser.js';
 import { profileNameFromAddr } from '../auth/profile.js';
 import { normalizeProxyAddr } from '../client/addr.js';
 import { TshError } from '../util/errors.js';
+import { wantsHeadless } from '../client/headlessflag.js';
 import { clusterFlag, defineCommand, formatFlag, type Format } from './command.js';
 import type { CommandContext } from './context.js';
 import { runStatus } from './status.js';
+import { SSO_LOGIN_FLAGS, ssoFlagValues, type SsoLoginFlags } from '../client/sso/flags.js';
 
 export interface LoginCommandOptions {
   format: Format;
@@ -17,6 +19,8 @@ export interface LoginCommandOptions {
   proxyArg?: string;
   /** --kube-cluster: write kubeconfig for it and select it (updateKubeConfigOnLogin). */
   kubeCluster?: string;
+  /** --browser, --bind-addr, --callback of the SSO console flow. */
+  sso?: SsoLoginFlags;
   /** --request-roles / --request-reason / --request-reviewers / --request-nowait / --request-id. */
   request?: LoginRequestFlags;
 }
@@ -50,6 +54,7 @@ export const login = defineCommand<LoginCommandOptions>({
     // tool/tsh/common/tsh.go: a free string checked against standard | oldssh.
     { flags: '--cert-format <format>', description: 'SSH certificate format' },
     { flags: '--kube-cluster <name>', description: 'Name of the Kubernetes cluster to login to' },
+    ...SSO_LOGIN_FLAGS,
     { flags: '--request-roles <roles>', description: 'Request one or more extra roles' },
     { flags: '--request-reason <reason>', description: 'Reason for requesting additional roles' },
     { flags: '--request-reviewers <users>', description: 'Suggested reviewers for role request' },
@@ -63,6 +68,7 @@ export const login = defineCommand<LoginCommandOptions>({
     certFormat: f.certFormat as string | undefined,
     proxyArg: args[0] as string | undefined,
     kubeCluster: f.kubeCluster as string | undefined,
+    sso: ssoFlagValues(f),
     request: {
       roles: f.requestRoles as string | undefined,
       reason: f.requestReason as string | undefined,
@@ -78,6 +84,7 @@ export const commands = [login];
 
 export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Promise<number> {
   const g = ctx.globals;
+  if (wantsHeadless(g)) return (await import('./headless.js')).runHeadlessLogin(ctx, o.proxyArg);
   const proxy = o.proxyArg || g.proxy || ctx.selectedProfile()?.webProxyAddr;
   if (!proxy)
     throw new TshError(
@@ -106,6 +113,8 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
     authConnector: g.auth,
     certFormat: o.certFormat,
     skipVersionCheck: g.skipVersionCheck,
+    mfaMode: g.mfaMode,
+    ...o.sso,
     warn: (t) => ctx.io.stderr.write(t),
     prompter: ctx.prompter(),
   });

@@ -36,6 +36,7 @@ import type { SignatureSuite } from '../auth/keygen.js';
 import type { Authority } from './authority.js';
 import { createAuthenticateChallenge, isMfaRequired } from './mfachallenge.js';
 import { generateUserCerts } from './usercerts.js';
+import { headlessAuthHandlers } from './headless/grpc.js';
 import { accessHandlers } from './access/grpc.js';
 import { AccessRequestStore } from './access/store.js';
 import { serveWatch } from './access/watch.js';
@@ -388,8 +389,7 @@ export function authService(opts: {
           },
         );
     },
-    getHeadlessAuthentication: unimplemented,
-    updateHeadlessAuthenticationState: unimplemented,
+    ...headlessAuthHandlers({ cfg, log: log ?? (() => {}) }),
   };
   if (!log) return impl;
   // Log each call's method and client version (debug aid; tests check the version metadata).

@@ -4,6 +4,12 @@ import { yaml } from '../util/lazy.js';
 import { isSuite, type SignatureSuite } from '../auth/keygen.js';
 import { parseGoDuration } from '../format/duration.js';
 import {
+  parseWebauthnConfig,
+  parseWebauthnDevices,
+  type WebauthnConfig,
+  type WebauthnDeviceConfig,
+} from './webauthn/devices.js';
+import {
   requestConditions,
   requestStrategy,
   reviewConditions,
@@ -11,6 +17,7 @@ import {
   type RequestStrategy,
   type ReviewConditionsConfig,
 } from './access/roleconfig.js';
+import { parseSsoConfig, type SsoConfig } from './sso/config.js';
 
 export interface RoleConfig {
   name: string;
@@ -54,6 +61,8 @@ export interface UserConfig {
   name: string;
   password: string;
   totp_secret?: string;
+  /** Registered WebAuthn credentials (docs/webauthn.md). */
+  webauthn_devices?: WebauthnDeviceConfig[];
   roles: string[];
   traits?: Record<string, string[]>;
 }
@@ -65,6 +74,8 @@ export interface ResourceConfig {
 }
 
 export interface DevClusterConfig {
+  /** SSO connectors and the default auth type (src/devcluster/sso/config.ts). */
+  sso?: SsoConfig;
   cluster_name: string;
   signature_algorithm_suite: SignatureSuite;
   /**
@@ -73,6 +84,8 @@ export interface DevClusterConfig {
    * (a real v16+ cluster refuses it too).
    */
   second_factor: SecondFactor;
+  /** AuthPreference webauthn (rp_id); docs/webauthn.md. */
+  webauthn?: WebauthnConfig;
   /** AuthPreference require_session_mfa: per-session MFA for every resource, whatever the roles say. */
   require_session_mfa: boolean;
   /** ClusterNetworkingConfig ssh_dial_timeout, reported by ping as proxy.ssh.dial_timeout (ms). */
@@ -188,7 +201,7 @@ function database(d: ResourceConfig, i: number): ResourceConfig {
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
 
-export type SecondFactor = 'on' | 'otp' | 'off';
+export type SecondFactor = 'on' | 'otp' | 'webauthn' | 'off';
 
 /** Upstream's refusal of second_factor off/optional (lib/modules ErrCannotDisableSecondFactor). */
 export const MSG_CANNOT_DISABLE_MFA = 'cannot disable multi-factor authentication';
@@ -202,19 +215,14 @@ function secondFactor(v: unknown, hasDevice: boolean): SecondFactor {
   if (v === true) return 'on';
   if (v === undefined || v === null) return hasDevice ? 'on' : 'off';
   const s = String(v);
-  if (s === 'on' || s === 'otp' || s === 'off') return s;
+  if (s === 'on' || s === 'otp' || s === 'webauthn' || s === 'off') return s;
   if (s === 'optional') {
     throw new ConfigError(
       `config: second_factor "optional": ${MSG_CANNOT_DISABLE_MFA} (Teleport v16+ refuses "optional" and ` +
         '"off"; use "on" or "otp", or "off" for a quick local cluster without MFA)',
     );
   }
-  if (s === 'webauthn') {
-    throw new ConfigError(
-      'config: second_factor "webauthn" is not served by the dev cluster; use on, otp or off',
-    );
-  }
-  throw new ConfigError(`config: second_factor "${s}" is not one of on, otp, off`);
+  throw new ConfigError(`config: second_factor "${s}" is not one of on, otp, webauthn, off`);
 }
 
 /** The cluster `tshjs-devcluster start` runs with no --config. */
@@ -313,7 +321,11 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     if (!u || typeof u.name !== 'string' || !u.name)
       throw new ConfigError(`config: users[${i}] needs a name`);
     if (typeof u.password !== 'string') throw new ConfigError(`config: user ${u.name} needs a password`);
-    return { ...u, roles: list<string>(u.roles, `users[${i}].roles`).map(String) };
+    return {
+      ...u,
+      roles: list<string>(u.roles, `users[${i}].roles`).map(String),
+      webauthn_devices: parseWebauthnDevices(u.webauthn_devices, u.name),
+    };
   });
   const roles = list<RoleConfig>(r.roles, 'roles').map((ro, i) => {
     if (!ro || typeof ro.name !== 'string' || !ro.name)
@@ -331,7 +343,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
       if (!roleNames.has(ro)) throw new ConfigError(`config: user ${u.name} has unknown role "${ro}"`);
     }
   }
-  const hasTotp = users.some((u) => u.totp_secret);
+  const hasTotp = users.some((u) => u.totp_secret || u.webauthn_devices?.length);
   for (const kind of ['nodes', 'databases', 'kube_clusters', 'apps', 'desktops']) {
     list<ResourceConfig>(r[kind], kind).forEach((res, i) => {
       if (!res || typeof res.name !== 'string' || !res.name)
@@ -345,6 +357,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     cluster_name: String(r.cluster_name ?? 'dev.localhost'),
     signature_algorithm_suite: suite,
     second_factor: secondFactor(r.second_factor, hasTotp),
+    webauthn: parseWebauthnConfig(r.webauthn),
     require_session_mfa: r.require_session_mfa === true,
     ssh_dial_timeout_ms: dialTimeout(r.ssh_dial_timeout),
     max_login_attempts: Number(r.max_login_attempts ?? 5),
@@ -371,6 +384,7 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
         throw new ConfigError(`config: leaf_clusters[${i}] needs a name`);
       return l;
     }),
+    sso: ssoConfig(r, roleNames),
   };
 }
 
@@ -415,6 +429,14 @@ function dialTimeout(v: unknown): number {
   }
   // Upstream reads a zero as the default (ClusterNetworkingConfig.GetSSHDialTimeout).
   return ms > 0 ? ms : DEFAULT_SSH_DIAL_TIMEOUT_MS;
+}
+
+function ssoConfig(r: Record<string, unknown>, roleNames: Set<string>): SsoConfig {
+  try {
+    return parseSsoConfig(r, roleNames);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 export function loadConfigFile(file: string): DevClusterConfig {

@@ -1,7 +1,8 @@
 // Per-session MFA on the dev cluster's Auth service (docs/desktop-certs.md): whether a target needs
 // it (IsMFARequired, lib/auth isMFARequired), the challenge for the caller's devices
-// (CreateAuthenticateChallenge) and the check of a TOTP answer. Users have at most one device here:
-// the config's totp_secret.
+// (CreateAuthenticateChallenge) and the check of the answer: a WebAuthn assertion for the user's
+// registered credentials (docs/webauthn.md), or a TOTP code (config totp_secret) from a cluster that
+// reports a version before 18.
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { verifyTotp } from '../auth/totp.js';
@@ -18,6 +19,12 @@ import type { DevClusterConfig, UserConfig } from './config.js';
 import { GrpcError } from './grpcerror.js';
 import { interpolate, roleAllows, roleDeny, userRoles } from './rbac.js';
 import type { Catalog } from './resources.js';
+import { hasWebauthnDevice, relyingParty, totpEnabled } from './webauthn/cluster.js';
+import { WebauthnError, type Assertion } from './webauthn/rp.js';
+import type {
+  CredentialAssertion,
+  CredentialAssertionResponse,
+} from '../gen/teleport/legacy/types/webauthn/webauthn.js';
 
 /** lib/auth/authclient ErrNoMFADevices. */
 export const MSG_NO_MFA_DEVICES =
@@ -34,7 +41,7 @@ export function totpDeviceId(user: UserConfig): string {
 
 /** Whether the caller can answer a TOTP challenge on this cluster (AuthPreference allows TOTP, device registered). */
 function hasTotpDevice(cfg: DevClusterConfig, user: UserConfig): boolean {
-  return cfg.second_factor !== 'off' && !!user.totp_secret;
+  return totpEnabled(cfg) && !!user.totp_secret;
 }
 
 /**
@@ -62,8 +69,16 @@ export function isMfaRequired(
       if (!entry) return no;
       return desktopGrants(cfg, user, entry.labels, login).some((r) => r.require_session_mfa) ? yes : no;
     }
+    case 'Node': {
+      const { Node: host, Login: login } = t.value;
+      if (!host) throw new GrpcError(status.INVALID_ARGUMENT, 'empty Node field');
+      if (!login) throw new GrpcError(status.INVALID_ARGUMENT, 'empty Login field');
+      const entry = (catalog.get('node') ?? []).find((e) => e.name === host || e.metadataName === host);
+      if (!entry) return no;
+      return nodeGrants(cfg, user, entry.labels, login).some((r) => r.require_session_mfa) ? yes : no;
+    }
     default:
-      // Other targets: only the cluster-wide setting is modelled (none of them is served here yet).
+      // Other targets: only the cluster-wide setting is modelled.
       return no;
   }
 }
@@ -83,6 +98,35 @@ export function desktopGrants(
   return roles.filter(
     (r) => roleAllows([r], 'windows_desktop', labels) && expand(r.windows_desktop_logins).includes(login),
   );
+}
+
+/** The user's roles that grant `login` on a node with these labels (none when a deny rule matches). */
+export function nodeGrants(
+  cfg: DevClusterConfig,
+  user: UserConfig,
+  labels: Record<string, string>,
+  login: string,
+) {
+  const roles = userRoles(cfg, user);
+  const traits = user.traits ?? {};
+  const expand = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => interpolate(x, traits));
+  if (!roleAllows(roles, 'node', labels)) return [];
+  if (roles.some((r) => expand(roleDeny(r).logins).includes(login))) return [];
+  return roles.filter((r) => roleAllows([r], 'node', labels) && expand(r.logins).includes(login));
+}
+
+/** The gRPC form of an assertion (webauthn.CredentialAssertion, raw bytes). */
+export function assertionProto(a: Assertion): CredentialAssertion {
+  return {
+    publicKey: {
+      challenge: a.challenge,
+      timeoutMs: BigInt(a.timeoutMs),
+      rpId: a.rpId,
+      allowCredentials: a.allowCredentials.map((id) => ({ type: 'public-key', id })),
+      extensions: undefined,
+      userVerification: a.userVerification,
+    },
+  };
 }
 
 /**
@@ -111,7 +155,13 @@ export function createAuthenticateChallenge(
     required = isMfaRequired(cfg, catalog, user, req.MFARequiredCheck).MFARequired;
     if (required === MFARequired.MFA_REQUIRED_NO) return { MFARequired: required };
   }
-  return { TOTP: hasTotpDevice(cfg, user) ? {} : undefined, MFARequired: required };
+  return {
+    TOTP: hasTotpDevice(cfg, user) ? {} : undefined,
+    WebauthnChallenge: hasWebauthnDevice(cfg, user)
+      ? assertionProto(relyingParty(cfg).begin(user, 'session'))
+      : undefined,
+    MFARequired: required,
+  };
 }
 
 /** Codes already spent per user (upstream refuses a TOTP code used before). */
@@ -123,6 +173,17 @@ const CODE_REUSE_WINDOW_MS = 90_000;
  * TOTP is accepted from a cluster that reports a version before 18 (v17 still allowed it for
  * per-session MFA); a v18 cluster refuses it, as upstream does since PR #52602.
  */
+export async function validateSessionMfaAsync(
+  cfg: DevClusterConfig,
+  user: UserConfig,
+  resp: MFAAuthenticateResponse | undefined,
+): Promise<string> {
+  const r = resp?.Response;
+  if (r?.$case === 'Webauthn') return validateWebauthn(cfg, user, r.value);
+  return validateSessionMfa(cfg, user, resp);
+}
+
+/** The TOTP half of validateSessionMfaAsync (kept for callers that cannot await). */
 export function validateSessionMfa(
   cfg: DevClusterConfig,
   user: UserConfig,
@@ -130,11 +191,12 @@ export function validateSessionMfa(
 ): string {
   const r = resp?.Response;
   if (!r) throw new GrpcError(status.INVALID_ARGUMENT, 'unknown or missing MFAAuthenticateResponse type');
+  if (r.$case !== 'TOTP') {
+    throw new GrpcError(status.INVALID_ARGUMENT, 'WebAuthn answers are checked by validateSessionMfaAsync');
+  }
   if (majorVersion(cfg.server_version) >= 18) {
     throw new GrpcError(status.INVALID_ARGUMENT, MSG_OTP_NOT_FOR_SESSION_MFA);
   }
-  if (r.$case !== 'TOTP')
-    throw new GrpcError(status.INVALID_ARGUMENT, 'WebAuthn is not served by the dev cluster');
   const code = r.value.Code.trim();
   const now = Date.now();
   const spent = (usedCodes.get(user.name) ?? []).filter((u) => now - u.at < CODE_REUSE_WINDOW_MS);
@@ -152,4 +214,54 @@ export function validateSessionMfa(
 function majorVersion(v: string): number {
   const m = /^v?(\d+)\./.exec(v);
   return m ? Number(m[1]) : 0;
+}
+
+const WEBAUTHN_STATUS = {
+  'bad-parameter': status.INVALID_ARGUMENT,
+  'access-denied': status.PERMISSION_DENIED,
+  'not-found': status.NOT_FOUND,
+} as const;
+
+/** A WebAuthn answer to a per-session challenge; upstream's errors pass through (not hidden). */
+async function validateWebauthn(
+  cfg: DevClusterConfig,
+  user: UserConfig,
+  r: CredentialAssertionResponse,
+): Promise<string> {
+  if (!hasWebauthnDevice(cfg, user)) {
+    throw new GrpcError(status.INVALID_ARGUMENT, `found no credentials for user "${user.name}"`);
+  }
+  try {
+    const out = await relyingParty(cfg).finish(cfg.users, user.name, 'session', {
+      type: r.type,
+      rawId: Buffer.from(r.rawId),
+      clientDataJSON: Buffer.from(r.response?.clientDataJson ?? []),
+      authenticatorData: Buffer.from(r.response?.authenticatorData ?? []),
+      signature: Buffer.from(r.response?.signature ?? []),
+      userHandle: r.response?.userHandle?.length ? Buffer.from(r.response.userHandle) : undefined,
+    });
+    return out.deviceId;
+  } catch (err) {
+    if (err instanceof WebauthnError) throw new GrpcError(WEBAUTHN_STATUS[err.kind], err.message);
+    throw err;
+  }
+}
+
+/**
+ * The node side of per-session MFA (lib/srv authorizer): when the cluster or a role granting this
+ * login on the node requires session MFA, only a certificate issued after the ceremony (it carries
+ * the mfa-verified extension) is accepted.
+ */
+export function checkNodeSessionMfa(
+  cfg: DevClusterConfig,
+  cert: { keyId: string; extensions: Record<string, string> },
+  labels: Record<string, string>,
+  login: string,
+): void {
+  if (cert.extensions['mfa-verified']) return;
+  const user = cfg.users.find((u) => u.name === cert.keyId);
+  if (!user) return;
+  if (cfg.require_session_mfa || nodeGrants(cfg, user, labels, login).some((r) => r.require_session_mfa)) {
+    throw new Error('access denied: per-session MFA is required for this node');
+  }
 }

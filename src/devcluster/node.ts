@@ -2,6 +2,7 @@
 // from the cluster's host CA, accepts user certs from the user CA whose roles allow this
 // node's labels and the requested login, and runs real commands and shells as the OS user
 // the dev cluster runs as (it does not switch users).
+import { checkNodeSessionMfa } from './mfachallenge.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import type { ServerChannel, Connection, PublicKeyAuthContext, PseudoTtyInfo, Session } from 'ssh2';
@@ -81,6 +82,7 @@ export class SshNode {
     if (!roleAllows(roleCfgs, 'node', this.node.labels)) {
       throw new Error(`access to node ${this.node.name} denied by roles`);
     }
+    checkNodeSessionMfa(this.cfg, cert, this.node.labels, ctx.username);
     // A resource access request's certificate reaches only the resources it lists.
     const allowed = cert.extensions['teleport-allowed-resources'];
     if (allowed && !allowedResourceMatches(allowed, this.authority.clusterName, 'node', this.node.id)) {

@@ -467,6 +467,7 @@ export class DevCluster {
     this.proxyGrpc.forceShutdown();
     this.authGrpc.forceShutdown();
     this.httpServer.closeAllConnections();
+    this.web.close();
     this.proxySshServer.stop();
     this.desktopService.stop();
     this.databaseService.stop();

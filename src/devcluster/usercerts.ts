@@ -16,7 +16,7 @@ import type { Authority } from './authority.js';
 import { issueUserCerts, type UserCertRequest } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { GrpcError } from './grpcerror.js';
-import { validateSessionMfa } from './mfachallenge.js';
+import { validateSessionMfaAsync } from './mfachallenge.js';
 import { accessInfo } from './rbac.js';
 import type { AccessRequestStore } from './access/store.js';
 import { requestPrivileges } from './access/certs.js';
@@ -123,7 +123,7 @@ export async function generateUserCerts(
   let mfaVerified: string | undefined;
   if (singleUse) {
     checkSingleUseRequest(req);
-    mfaVerified = validateSessionMfa(cfg, caller.user, req.MFAResponse);
+    mfaVerified = await validateSessionMfaAsync(cfg, caller.user, req.MFAResponse);
   } else if (
     req.Usage === UserCertsRequest_CertUsage.WindowsDesktop &&
     !req.RouteToWindowsDesktop?.WindowsDesktop

@@ -10,6 +10,17 @@ import { issueUserCerts } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { formatGoDuration } from '../format/duration.js';
 import { accessInfo } from './rbac.js';
+import { handleHeadlessLogin } from './headless/login.js';
+import {
+  hasWebauthnDevice,
+  relyingParty,
+  rpId,
+  setPublicAddr,
+  totpEnabled,
+  webauthnEnabled,
+} from './webauthn/cluster.js';
+import { assertionJSON, assertionResponseFromJSON, WebauthnError } from './webauthn/rp.js';
+import { SsoProxy } from './sso/proxy.js';
 
 export interface WebContext {
   cfg: DevClusterConfig;
@@ -38,6 +49,8 @@ export const MSG_MISSING_SECOND_FACTOR = 'missing second factor';
 export const MSG_MAX_ATTEMPTS = 'too many incorrect attempts, please try again later';
 /** What mfaLoginBegin answers for every failure of the password check (lib/web/apiserver.go). */
 export const MSG_INVALID_CREDENTIALS = 'invalid credentials';
+/** lib/auth authenticateWebauthnError: every failed WebAuthn login says this. */
+export const MSG_INVALID_WEBAUTHN = 'invalid Webauthn response';
 /** api/types ErrPasswordlessRequiresWebauthn. */
 export const MSG_PASSWORDLESS_REQUIRES_WEBAUTHN = 'passwordless requires WebAuthn';
 
@@ -131,7 +144,17 @@ export class WebApi {
   sshAddr: () => string = () => '';
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
 
-  constructor(private readonly ctx: WebContext) {}
+  /** The SSO console flow, when the config has connectors (src/devcluster/sso). */
+  private readonly sso?: SsoProxy;
+
+  constructor(private readonly ctx: WebContext) {
+    if (ctx.cfg.sso?.connectors.length) this.sso = new SsoProxy({ ...ctx, sso: ctx.cfg.sso });
+    setPublicAddr(ctx.cfg, ctx.publicAddr);
+  }
+
+  close(): void {
+    this.sso?.close();
+  }
 
   ping(withAuthDetails = true): Record<string, unknown> {
     const { cfg } = this.ctx;
@@ -142,8 +165,11 @@ export class WebApi {
       ? {
           type: 'local',
           second_factor: cfg.second_factor,
-          // AuthPreference GetPreferredLocalMFA: otp for on/otp without WebAuthn, none for off.
-          ...(cfg.second_factor === 'off' ? {} : { preferred_local_mfa: 'otp' }),
+          // AuthPreference GetPreferredLocalMFA: webauthn when configured (on/webauthn), else otp; none for off.
+          ...(cfg.second_factor === 'off'
+            ? {}
+            : { preferred_local_mfa: webauthnEnabled(cfg) ? 'webauthn' : 'otp' }),
+          ...(webauthnEnabled(cfg) ? { webauthn: { rp_id: rpId(cfg) }, allow_passwordless: true } : {}),
           local: { name: '' },
           private_key_policy: 'none',
           piv_slot: '',
@@ -153,6 +179,7 @@ export class WebApi {
           signature_algorithm_suite: cfg.signature_algorithm_suite,
         }
       : { signature_algorithm_suite: cfg.signature_algorithm_suite };
+    if (withAuthDetails) this.sso?.applyDefaultConnector(auth);
     return {
       auth,
       proxy: cfg.tls_routing
@@ -223,6 +250,7 @@ export class WebApi {
     if (m === 'GET' && p.startsWith('/webapi/ping/'))
       return replyJSON(res, 200, this.pingConnector(decodeURIComponent(p.slice(13))));
     if (m === 'GET' && p === '/webapi/motd') return replyJSON(res, 200, { Text: this.ctx.cfg.motd ?? '' });
+    if (this.sso && (await this.sso.route(m, p, req, res))) return;
     if (m === 'POST' && p === '/webapi/mfa/login/begin')
       return replyJSON(res, 200, this.mfaBegin(await readJSON(req)));
     if (m === 'POST' && p === '/webapi/mfa/login/finish') {
@@ -230,6 +258,7 @@ export class WebApi {
       const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       return replyJSON(res, 200, await this.mfaFinish(body, ip));
     }
+    if (m === 'POST' && p === '/webapi/headless/login') return handleHeadlessLogin(this.ctx, req, res);
     // v18 has no /webapi/ssh/certs (deprecated in v17, removed for v18): it lands here too.
     // Drain any body so the connection stays usable for the client's next request.
     req.resume();
@@ -242,7 +271,12 @@ export class WebApi {
    * proxy turns every failure into AccessDenied "invalid credentials".
    */
   private mfaBegin(body: Record<string, unknown>): Record<string, unknown> {
-    if (body.passwordless === true) throw badParameter(MSG_PASSWORDLESS_REQUIRES_WEBAUTHN);
+    const { cfg } = this.ctx;
+    if (body.passwordless === true) {
+      if (!webauthnEnabled(cfg)) throw badParameter(MSG_PASSWORDLESS_REQUIRES_WEBAUTHN);
+      const a = relyingParty(cfg).begin(undefined, 'passwordless');
+      return { webauthn_challenge: assertionJSON(a), totp_challenge: false, sso_challenge: null };
+    }
     const username = String(body.user ?? '');
     const user = this.ctx.cfg.users.find((u) => u.name === username);
     try {
@@ -252,10 +286,10 @@ export class WebApi {
     } catch {
       throw accessDenied(MSG_INVALID_CREDENTIALS);
     }
-    const totpAllowed = this.ctx.cfg.second_factor !== 'off';
+    const webauthn = hasWebauthnDevice(cfg, user!) ? relyingParty(cfg).begin(user!, 'login') : undefined;
     return {
-      webauthn_challenge: null,
-      totp_challenge: totpAllowed && !!user!.totp_secret,
+      webauthn_challenge: webauthn ? assertionJSON(webauthn) : null,
+      totp_challenge: totpEnabled(cfg) && !!user!.totp_secret,
       sso_challenge: null,
     };
   }
@@ -266,7 +300,10 @@ export class WebApi {
       (r.auth as Record<string, unknown>).local = { name };
       return r;
     }
-    throw badParameter(`invalid connector name: ${name}; valid options: local`);
+    const sso = this.sso?.pingConnector(name, () => this.ping());
+    if (sso) return sso;
+    const valid = ['local', ...(this.sso?.connectorNames() ?? [])].join(', ');
+    throw badParameter(`invalid connector name: ${name}; valid options: ${valid}`);
   }
 
   /**
@@ -314,14 +351,32 @@ export class WebApi {
     const otp = str('totp_code');
     const user = cfg.users.find((u) => u.name === username);
     if (body.webauthn_challenge_response) {
-      throw this.lockedOr(user, accessDenied(MSG_INVALID_CREDENTIALS));
+      const resp = assertionResponseFromJSON(body.webauthn_challenge_response);
+      if (!webauthnEnabled(cfg)) throw this.lockedOr(user, accessDenied(MSG_INVALID_WEBAUTHN));
+      if (!username) {
+        // authenticatePasswordless: no lock before the user is known; failures say the generic text.
+        const who = await relyingParty(cfg)
+          .finish(cfg.users, undefined, 'passwordless', resp)
+          .catch((err: unknown) => this.webauthnFailure(err));
+        this.withUserLock(who.user, () => undefined);
+        return this.issue(body, loginIp, who.user);
+      }
+      await this.withUserLockAsync(user, async () => {
+        if (!user) throw accessDenied(MSG_INVALID_WEBAUTHN);
+        // A password, when sent, is checked too (checkPasswordWOToken).
+        if (password && user.password !== password) throw accessDenied(MSG_INVALID_WEBAUTHN);
+        await relyingParty(cfg)
+          .finish(cfg.users, user.name, 'login', resp)
+          .catch((err: unknown) => this.webauthnFailure(err));
+      });
+      return this.issue(body, loginIp, user!);
     }
     if (otp) {
       this.withUserLock(user, () => {
         const ok =
           !!user &&
           user.password === password &&
-          cfg.second_factor !== 'off' &&
+          totpEnabled(cfg) &&
           !!user.totp_secret &&
           verifyTotp(user.totp_secret, otp);
         if (!ok) throw accessDenied(MSG_INVALID_USER_PASS_2F);
@@ -334,6 +389,29 @@ export class WebApi {
       if (!user || user.password !== password) throw accessDenied(MSG_INVALID_USER_PASS);
     });
     return this.issue(body, loginIp, user!);
+  }
+
+  /** Logs why a WebAuthn answer failed and throws upstream's generic text. */
+  private webauthnFailure(err: unknown): never {
+    this.ctx.log('webauthn login failed', { error: (err as Error).message });
+    if (err instanceof WebauthnError || err instanceof HttpError) throw accessDenied(MSG_INVALID_WEBAUTHN);
+    throw err;
+  }
+
+  /** withUserLock for a check that awaits (the WebAuthn verification). */
+  private async withUserLockAsync(user: UserConfig | undefined, fn: () => Promise<void>): Promise<void> {
+    if (!user) return fn();
+    const f = this.failures.get(user.name);
+    if (f && f.lockedUntil > Date.now()) throw accessDenied(MSG_MAX_ATTEMPTS);
+    let failure: unknown;
+    try {
+      await fn();
+    } catch (err) {
+      failure = err;
+    }
+    this.withUserLock(user, () => {
+      if (failure) throw failure;
+    });
   }
 
   /** A locked user hears about the lock first (getErrorByTraceField), else `err`. */

@@ -276,7 +276,10 @@ export async function sshSession(
   target: NodeTarget,
   o: NodeSessionOptions,
 ): Promise<number> {
-  const client = await connectNode(tc, target, { forwardAgent: o.forwardAgent });
+  const client = await connectNode(tc, target, {
+    forwardAgent: o.forwardAgent,
+    mfa: { out: (t) => io.stderr.write(t) },
+  });
   return withNode(client, async () => {
     const servers = await startForwards(client, o.forwards ?? {}, tc.log);
     try {

@@ -1,5 +1,6 @@
 // SSH to a node as tsh does: dial through the proxy (ProxySSH), verify the node's host
 // certificate against the cluster host CAs in known_hosts, authenticate with the user cert.
+import { sshSessionMfaRetry, type SshMfaCert, type SshMfaPromptOptions } from '../client/mfa/sshretry.js';
 import * as net from 'node:net';
 import { localUsername } from '../util/osuser.js';
 import type { Duplex } from 'node:stream';
@@ -256,6 +257,8 @@ export async function openNodeStream(tc: TeleportClient, target: NodeTarget): Pr
 }
 
 export interface ConnectOptions {
+  /** Per-session MFA prompts (src/client/mfa/session.ts): where they go, and --mfa-mode. */
+  mfa?: SshMfaPromptOptions;
   /** Host names the node's certificate must carry (default: the target host and host.cluster). */
   principals?: string[];
   /** -A: serve our key and certificate to the node over auth-agent@openssh.com. */
@@ -271,7 +274,23 @@ export async function connectNode(
   target: NodeTarget,
   opts: ConnectOptions = {},
 ): Promise<Client> {
-  const id = await tc.identity();
+  try {
+    return await connectNodeWith(tc, target, opts);
+  } catch (err) {
+    // A node that refused us may want per-session MFA: retry with a single-use certificate.
+    const mfa = await sshSessionMfaRetry(tc, target, err, opts.mfa);
+    return connectNodeWith(tc, target, opts, mfa);
+  }
+}
+
+async function connectNodeWith(
+  tc: TeleportClient,
+  target: NodeTarget,
+  opts: ConnectOptions,
+  mfa?: SshMfaCert,
+): Promise<Client> {
+  const tid = await tc.identity();
+  const id = mfa ? { ...tid, sshKey: mfa.key, sshCert: mfa.cert } : tid;
   // Credentials and trusted CAs first: their failures must not leave a dialed stream behind.
   const auth = sshUserAuth(id);
   const verifier = hostCertVerifier({
