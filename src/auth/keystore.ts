@@ -101,6 +101,24 @@ export class FileKeyStore {
 
   /** Reads a key ring; explains what to do when files are missing, legacy or corrupt. */
   readKeyRing(proxyHost: string, username: string, clusterName: string): KeyRing {
+    return this.readConsistent(() => this.readKeyRingOnce(proxyHost, username, clusterName));
+  }
+
+  /**
+   * Runs a read of several key files; when it finds a certificate beside a key it was not issued
+   * for, it reads again holding the writers' lock: a login running in another process may be
+   * between two of its writes. Only a pair still mismatched then is an error.
+   */
+  readConsistent<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof KeyMismatchError)) throw err;
+      return this.locked(read);
+    }
+  }
+
+  private readKeyRingOnce(proxyHost: string, username: string, clusterName: string): KeyRing {
     const p = proxyHost;
     const u = username;
     const keyFile = this.paths.userTLSKey(p, u);
@@ -345,9 +363,11 @@ function certBlocks(text: string): string[] {
     .map((b) => b.pem);
 }
 
-/** A certificate beside a key it was not issued for: what a login killed between writes leaves. */
+/** A certificate beside a key it was not issued for (a login killed between writes, or one in progress). */
+export class KeyMismatchError extends TshError {}
+
 function mismatch(kind: 'TLS' | 'SSH', certFile: string, keyFile: string): TshError {
-  return new TshError(
+  return new KeyMismatchError(
     `${kind} certificate ${certFile} is not for the private key ${keyFile} (an interrupted login?); run "tshjs login" again`,
     'relogin',
   );

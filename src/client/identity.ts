@@ -2,13 +2,14 @@
 // or from an identity file (-i), as tsh does.
 import type { KeyObject } from 'node:crypto';
 import { readIdentityFile, identityPrivateKey } from '../auth/identityfile.js';
-import { FileKeyStore } from '../auth/keystore.js';
+import { FileKeyStore, type KeyRing } from '../auth/keystore.js';
 import {
   DEFAULT_SSH_DIAL_TIMEOUT_MS,
   ProfileStore,
   profileCluster,
   profileName,
   profileSshDialTimeoutMs,
+  type Profile,
 } from '../auth/profile.js';
 import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
 import { TshError } from '../util/errors.js';
@@ -60,6 +61,20 @@ export function loadClientIdentity(
   const keys = new FileKeyStore(configHome(config));
   const ring = keys.readKeyRing(name, profile.username ?? '', profileCluster(profile));
   const sshCertPath = keys.paths.sshCert(name, profile.username ?? '', profileCluster(profile));
+  return identityFromKeyRing(ring, profile, keys.readTrustedTLS(name), sshCertPath, config.cluster);
+}
+
+/**
+ * The identity of a key ring held in memory with its profile: what loadClientIdentity builds from
+ * disk, and what a fresh login uses straight away (a concurrent login may rewrite the files).
+ */
+export function identityFromKeyRing(
+  ring: KeyRing,
+  profile: Profile,
+  trustedCAs: string[],
+  sshCertPath: string,
+  cluster?: string,
+): ClientIdentity {
   const tls = decodeTlsIdentity(ring.tlsCert);
   checkValid(tls, profile.webProxyAddr);
   return {
@@ -73,9 +88,9 @@ export function loadClientIdentity(
     sshKey: ring.sshKey,
     sshCertSource: { path: sshCertPath, identityFile: false },
     sshDialTimeoutMs: profileSshDialTimeoutMs(profile),
-    trustedCAs: keys.readTrustedTLS(name),
+    trustedCAs,
     rootCluster: tls.issuerCommonName,
-    cluster: config.cluster || profileCluster(profile),
+    cluster: cluster || profileCluster(profile),
     webProxyAddr: profile.webProxyAddr,
     sshProxyAddr: profile.sshProxyAddr,
     tlsRouting: !!profile.tlsRoutingEnabled,

@@ -15,6 +15,7 @@ import { goDurationString } from '../format/duration.js';
 import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import { configHome, noLog, type ClientConfig } from './config.js';
+import { identityFromKeyRing, type ClientIdentity } from './identity.js';
 import { versionWarning } from './versioncheck.js';
 import { mfaLoginAnswer } from './mfa/login.js';
 import {
@@ -73,6 +74,8 @@ export interface LoginOptions {
 
 export interface LoginResult {
   profile?: Profile;
+  /** The credentials just saved, from memory (what follows the login uses them, not the files). */
+  identity?: ClientIdentity;
   identityFile?: string;
   username: string;
   clusterName: string;
@@ -262,13 +265,16 @@ export async function login(config: ClientConfig, o: LoginOptions): Promise<Logi
     if (ssoHost) profile.ssoHost = ssoHost;
     const keyStore = new FileKeyStore(home);
     const profiles = new ProfileStore(home);
-    keyStore.locked(() => {
+    const trustedTLS = keyStore.locked(() => {
       keyStore.writeTrustedCerts(proxyHost, trusted);
       keyStore.writeKeyRing(ring);
       profiles.write(profile);
       profiles.setCurrent(proxyHost);
+      return keyStore.readTrustedTLS(proxyHost);
     });
-    return { profile, username: resp.username, clusterName };
+    const sshCertPath = keyStore.paths.sshCert(proxyHost, resp.username, clusterName);
+    const identity = identityFromKeyRing(ring, profile, trustedTLS, sshCertPath);
+    return { profile, identity, username: resp.username, clusterName };
   } finally {
     web.close();
   }

@@ -252,6 +252,16 @@ export function profileStatus(
   isActive: boolean,
   env: NodeJS.ProcessEnv = {},
 ): ProfileStatus {
+  // A login in another process may be between two writes: read again under its lock then.
+  return new FileKeyStore(paths.base).readConsistent(() => profileStatusOnce(paths, p, isActive, env));
+}
+
+function profileStatusOnce(
+  paths: KeyPaths,
+  p: Profile,
+  isActive: boolean,
+  env: NodeJS.ProcessEnv,
+): ProfileStatus {
   const name = profileName(p);
   const user = p.username ?? '';
   const cluster = profileCluster(p);

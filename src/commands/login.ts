@@ -3,6 +3,8 @@ import { localUsername } from '../util/osuser.js';
 import { profileNameFromAddr } from '../auth/profile.js';
 import { normalizeProxyAddr } from '../client/addr.js';
 import { TshError } from '../util/errors.js';
+import type { ClientIdentity } from '../client/identity.js';
+import type { ClusterClient } from '../client/cluster.js';
 import { wantsHeadless } from '../client/headlessflag.js';
 import { clusterFlag, defineCommand, formatFlag, type Format } from './command.js';
 import type { CommandContext } from './context.js';
@@ -123,7 +125,7 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
     return 0;
   }
   // The status below then shows the certificates reissued with an approved request.
-  await loginAccessRequest(ctx, req, res.username);
+  await loginAccessRequest(ctx, req, res.username, res.identity);
   // Upstream touches kubeconfig on login only when --kube-cluster is given.
   if (o.kubeCluster) await (await import('./kube.js')).updateKubeconfigOnLogin(ctx, proxy, o.kubeCluster);
   // The status block for the profile just written, as tsh prints after login.
@@ -148,11 +150,16 @@ async function loggedIn(ctx: CommandContext, proxy: string, user: string): Promi
  * may require a reason (request_access: reason) or ask for an automatic request of every
  * requestable role (request_access: always); then the request runs. Any failure logs out again.
  */
-async function loginAccessRequest(ctx: CommandContext, req: LoginRequestFlags, user: string): Promise<void> {
+async function loginAccessRequest(
+  ctx: CommandContext,
+  req: LoginRequestFlags,
+  user: string,
+  identity: ClientIdentity | undefined,
+): Promise<void> {
   const flags = { ...req };
   try {
     if (!flags.roles && !flags.id) {
-      const caps = await capabilities(ctx, user);
+      const caps = await capabilities(ctx, user, identity);
       if (caps?.RequireReason && !flags.reason) {
         let msg = '--request-reason must be specified';
         if (caps.RequestPrompt) msg += `, prompt=${caps.RequestPrompt}`;
@@ -174,16 +181,30 @@ async function loginAccessRequest(ctx: CommandContext, req: LoginRequestFlags, u
   }
 }
 
-/** GetAccessCapabilities for the user; undefined from a cluster without it (older, or no RBAC for it). */
-async function capabilities(ctx: CommandContext, user: string) {
+/**
+ * GetAccessCapabilities for the user, asked with the credentials the login just returned (as tsh
+ * does with its in-memory key: a concurrent login may be rewriting the files); undefined from a
+ * cluster without it (older, or no RBAC for it).
+ */
+async function capabilities(ctx: CommandContext, user: string, identity: ClientIdentity | undefined) {
   const { getAccessCapabilities } = await import('../client/accessrequests.js');
-  const { rootClusterClient } = await import('./request.js');
+  let close = () => {};
   try {
-    const { cc } = await rootClusterClient(ctx);
+    let cc: ClusterClient;
+    if (identity) {
+      const { ClusterClient } = await import('../client/cluster.js');
+      const root = { ...identity, cluster: identity.rootCluster };
+      cc = new ClusterClient(root, { insecure: ctx.globals.insecure, log: ctx.log });
+      close = () => cc.close();
+    } else {
+      cc = (await (await import('./request.js')).rootClusterClient(ctx)).cc;
+    }
     return await getAccessCapabilities(cc, { User: user });
   } catch (err) {
     ctx.log('access capabilities unavailable', { error: String(err) });
     return undefined;
+  } finally {
+    close();
   }
 }
 

@@ -121,6 +121,11 @@ describe('ALPN dialer', () => {
     });
     const h = tempHome();
     expect((await tshjs(loginArgs(dc, 'alice'), { home: h, stdin: 'alice-pw\n' })).code).toBe(0);
+    // Login asks for the user's access capabilities, as tsh's onLogin does.
+    expect(seen).toEqual([
+      { service: 'proto.AuthService', method: 'getAccessCapabilities', version: TELEPORT_COMPAT_VERSION },
+    ]);
+    seen.length = 0;
     const r = await tshjs(['ls', '-f', 'names'], { home: h });
     await dc.stop();
     expect(r.code, r.stderr).toBe(0);
