@@ -20,7 +20,7 @@ import { TshError } from '../util/errors.js';
 import { TELEPORT_COMPAT_VERSION } from '../version.js';
 import { noLog, type ClientConfig } from './config.js';
 import { HEADLESS_CONNECTOR } from './headlessflag.js';
-import { headlessAuthenticationId } from './headlessid.js';
+import { headlessAuthenticationId } from '../wire/headlessid.js';
 import type { ClientIdentity } from './identity.js';
 import { DEFAULT_TTL_MINUTES, checkCertificateFormat, sshProxyAddr, trustedFromResponse } from './login.js';
 import { versionWarning } from './versioncheck.js';

@@ -10,6 +10,7 @@ import { issueUserCerts } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { formatGoDuration } from '../format/duration.js';
 import { accessInfo } from './rbac.js';
+import { readJSON, replyJSON } from './httpjson.js';
 import { handleHeadlessLogin } from './headless/login.js';
 import {
   hasWebauthnDevice,
@@ -55,17 +56,6 @@ export const MSG_INVALID_WEBAUTHN = 'invalid Webauthn response';
 export const MSG_PASSWORDLESS_REQUIRES_WEBAUTHN = 'passwordless requires WebAuthn';
 
 const DEFAULT_CERT_TTL_MS = 12 * 3600_000;
-const MAX_BODY = 1 << 20;
-
-function replyJSON(res: ServerResponse, status: number, body: unknown, indent = 0): void {
-  const text = JSON.stringify(body, null, indent);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-cache, no-store, must-revalidate',
-  });
-  res.end(text);
-}
 
 /** trace.WriteError writes 4-space-indented JSON. */
 function replyError(res: ServerResponse, err: HttpError): void {
@@ -111,32 +101,6 @@ function replyRouteNotFound(res: ServerResponse, serverVersion: string): void {
     'X-XSS-Protection': '1; mode=block',
   });
   res.end(text);
-}
-
-function readJSON(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(badParameter('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        const v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-        resolve(v as Record<string, unknown>);
-      } catch {
-        reject(badParameter('request body is not a JSON object'));
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 export class WebApi {
@@ -252,9 +216,9 @@ export class WebApi {
     if (m === 'GET' && p === '/webapi/motd') return replyJSON(res, 200, { Text: this.ctx.cfg.motd ?? '' });
     if (this.sso && (await this.sso.route(m, p, req, res))) return;
     if (m === 'POST' && p === '/webapi/mfa/login/begin')
-      return replyJSON(res, 200, this.mfaBegin(await readJSON(req)));
+      return replyJSON(res, 200, this.mfaBegin(await readJSON(req, badParameter)));
     if (m === 'POST' && p === '/webapi/mfa/login/finish') {
-      const body = await readJSON(req);
+      const body = await readJSON(req, badParameter);
       const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       return replyJSON(res, 200, await this.mfaFinish(body, ip));
     }

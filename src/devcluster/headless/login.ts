@@ -9,16 +9,15 @@ import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../../auth/ssh/keys.j
 import { hostSigners } from '../authority.js';
 import { issueUserCerts } from '../certs.js';
 import { accessInfo } from '../rbac.js';
+import { readJSON, replyJSON } from '../httpjson.js';
 import type { WebContext } from '../web.js';
-import { headlessAuthenticationId } from './id.js';
+import { headlessAuthenticationId } from '../../wire/headlessid.js';
 import { HEADLESS_CERT_TTL_MS, HeadlessWaitError, headlessStore } from './store.js';
 
 /** lib/auth/methods.go: what a failed (denied, timed out, unknown) headless login answers, 403. */
 export const MSG_HEADLESS_FAILED = 'headless authentication failed';
 /** lib/client HeadlessLoginReq.CheckAndSetDefaults (400). */
 export const MSG_MISSING_HEADLESS_ID = 'missing headless authentication id for headless login';
-
-const MAX_BODY = 1 << 20;
 
 class Reply extends Error {
   constructor(
@@ -27,40 +26,6 @@ class Reply extends Error {
   ) {
     super(message);
   }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, indent = 0): void {
-  const text = JSON.stringify(body, null, indent);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-cache, no-store, must-revalidate',
-  });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Reply(400, 'request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        const v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-        resolve(v as Record<string, unknown>);
-      } catch {
-        reject(new Reply(400, 'request body is not a JSON object'));
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 const str = (body: Record<string, unknown>, k: string) =>
@@ -100,10 +65,10 @@ export async function handleHeadlessLogin(
   res: ServerResponse,
 ): Promise<void> {
   try {
-    send(res, 200, await headlessLogin(ctx, req, res));
+    replyJSON(res, 200, await headlessLogin(ctx, req, res));
   } catch (err) {
     const e = err instanceof Reply ? err : new Reply(500, (err as Error).message ?? String(err));
-    if (!res.headersSent && !res.destroyed) send(res, e.status, { error: { message: e.message } }, 4);
+    if (!res.headersSent && !res.destroyed) replyJSON(res, e.status, { error: { message: e.message } }, 4);
   }
 }
 
@@ -112,7 +77,7 @@ async function headlessLogin(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<Record<string, unknown>> {
-  const body = await readBody(req);
+  const body = await readJSON(req, (m) => new Reply(400, m));
   const id = str(body, 'headless_id');
   if (!id) throw new Reply(400, MSG_MISSING_HEADLESS_ID);
   const keys = publicKeys(body);

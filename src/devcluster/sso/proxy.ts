@@ -11,6 +11,7 @@ import { hostSigners, type Authority } from '../authority.js';
 import { issueUserCerts } from '../certs.js';
 import type { DevClusterConfig, UserConfig } from '../config.js';
 import { accessInfo } from '../rbac.js';
+import { MAX_JSON_BODY, readJSON, replyJSON } from '../httpjson.js';
 import type { ConnectorConfig, ConnectorKind, SsoConfig } from './config.js';
 import { GithubIdp } from './githubidp.js';
 import type { OidcConfiguration, OpenIdClient, SamlFlowResult } from './libtypes.js';
@@ -25,7 +26,6 @@ export const LOGIN_FAILED_BAD_CALLBACK_PATH = '/web/msg/error/login/callback';
 /** How long an auth request waits for its callback (defaults.OIDCAuthRequestTTL-like). */
 const AUTH_REQUEST_TTL_MS = 10 * 60_000;
 const DEFAULT_CERT_TTL_MS = 12 * 3600_000;
-const MAX_BODY = 1 << 20;
 
 export interface SsoProxyContext {
   cfg: DevClusterConfig;
@@ -63,38 +63,6 @@ interface AuthRequest {
 }
 
 type Idp = OidcIdp | SamlIdp | GithubIdp;
-
-function replyJSON(res: ServerResponse, status: number, body: unknown, indent = 0): void {
-  const text = JSON.stringify(body, null, indent);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-cache, no-store, must-revalidate',
-  });
-  res.end(text);
-}
-
-function readJSON(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) req.destroy(badParameter('request body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        const v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-        resolve(v as Record<string, unknown>);
-      } catch {
-        reject(badParameter('request body is not a JSON object'));
-      }
-    });
-    req.on('error', reject);
-  });
-}
 
 function parseKeys(ssh: string, tls: string): { sshKey?: KeyObject; tlsKey?: KeyObject } {
   if (!ssh && !tls) throw badParameter("'ssh_pub_key' or 'tls_pub_key' must be set");
@@ -152,7 +120,7 @@ export class SsoProxy {
     const m = /^\/webapi\/(oidc|saml|github)\/login\/console$/.exec(path);
     try {
       if (m && method === 'POST') {
-        replyJSON(res, 200, await this.console(m[1] as ConnectorKind, await readJSON(req)));
+        replyJSON(res, 200, await this.console(m[1] as ConnectorKind, await readJSON(req, badParameter)));
         return true;
       }
       const q = new URL(req.url ?? '/', 'https://x').searchParams;
@@ -167,7 +135,7 @@ export class SsoProxy {
       }
       const acs = /^\/webapi\/saml\/acs(?:\/([^/]+))?$/.exec(path);
       if (acs && method === 'POST') {
-        const form = await readForm(req, MAX_BODY);
+        const form = await readForm(req, MAX_JSON_BODY);
         const relay = form.get('RelayState') ?? '';
         await this.callback(res, relay, ip, (ar) => this.samlIdentity(ar, form));
         return true;

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { approvalText } from '../../../src/client/headless.js';
 import { isYes, stateName } from '../../../src/client/headlessapprove.js';
 import { wantsHeadless } from '../../../src/client/headlessflag.js';
-import { headlessAuthenticationId } from '../../../src/client/headlessid.js';
-import { headlessAuthenticationId as serverId } from '../../../src/devcluster/headless/id.js';
+import { headlessAuthenticationId } from '../../../src/wire/headlessid.js';
 import { HeadlessAuthenticationState } from '../../../src/gen/teleport/legacy/types/types.js';
 
 describe('headless authentication ID (uuid.NewHash(sha256, uuid.Nil, key, 5))', () => {
@@ -16,10 +15,10 @@ describe('headless authentication ID (uuid.NewHash(sha256, uuid.Nil, key, 5))', 
     expect(headlessAuthenticationId(key.trimEnd())).not.toBe(headlessAuthenticationId(key));
   });
 
-  it('is a version 5, RFC 4122 variant UUID, the same on both sides', () => {
+  it('is a version 5, RFC 4122 variant UUID, the same for a string and its bytes', () => {
     const id = headlessAuthenticationId(Buffer.from(key));
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(serverId(key)).toBe(id);
+    expect(headlessAuthenticationId(key)).toBe(id);
   });
 });
 

@@ -1,8 +1,8 @@
 // The headless authentication ID (lib/services/headlessauthn.go NewHeadlessAuthenticationID):
-// uuid.NewHash(sha256.New(), uuid.Nil, sshPublicKey, 5) — SHA-256 over the 16 zero bytes of the
-// nil namespace and the key in authorized_keys form, cut to 16 bytes, version 5 and RFC 4122
-// variant bits set. The dev cluster checks the client's ID against the key it sent; the client's
-// copy is src/client/headlessid.ts (the dev cluster may not import client code).
+// uuid.NewHash(sha256.New(), uuid.Nil, key, 5) — SHA-256 over the 16 zero bytes of the nil
+// namespace and the SSH public key in authorized_keys form (ssh.MarshalAuthorizedKey, with its
+// trailing newline, as lib/client/api.go passes it), cut to 16 bytes, version 5 and RFC 4122
+// variant bits. The client derives it to print the approval URL; the dev cluster checks it.
 import { createHash } from 'node:crypto';
 
 export function headlessAuthenticationId(sshPublicKey: Buffer | string): string {
