@@ -1,13 +1,11 @@
 // `request search` for kinds other than Kubernetes resources: ListResources with UseSearchAsRoles
 // (the roles the user may request are searched as well), as upstream's
 // accessrequest.GetResourcesByKind does; each hit becomes a row with its resource ID.
-import type {
-  ListResourcesRequest,
-  PaginatedResource,
-} from '../gen/teleport/legacy/client/proto/authservice.js';
+import type { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { ClusterClient } from './cluster.js';
 import type { ResourceFilter } from './filter.js';
 import { requestError } from './accessrequests.js';
+import { listResources } from './listing.js';
 
 /** One requestable resource: what the search table prints. */
 export interface RequestableResource {
@@ -86,34 +84,17 @@ export async function searchRequestable(
   filter: ResourceFilter,
 ): Promise<RequestableResource[]> {
   const out: RequestableResource[] = [];
-  let startKey = '';
-  for (;;) {
-    const req: ListResourcesRequest = {
-      ResourceType: RESOURCE_TYPE[kind] ?? kind,
-      Namespace: 'default',
-      Limit: 1000,
-      StartKey: startKey,
-      Labels: filter.labels ?? {},
-      PredicateExpression: filter.predicate ?? '',
-      SearchKeywords: filter.search ?? [],
-      SortBy: undefined,
-      NeedTotalCount: false,
-      WindowsDesktopFilter: undefined,
-      UseSearchAsRoles: true,
-      UsePreviewAsRoles: false,
-      IncludeLogins: false,
-    };
-    let page;
-    try {
-      page = await cc.call(cc.auth, cc.auth.listResources, req, `search ${kind}`);
-    } catch (err) {
-      throw requestError(err, `search ${kind}`);
+  const what = `search ${kind}`;
+  const type = RESOURCE_TYPE[kind] ?? kind;
+  try {
+    for await (const page of listResources(cc, type, { ...filter, useSearchAsRoles: true }, 1000, what)) {
+      for (const r of page) {
+        const p = pick(r);
+        if (p) out.push(p);
+      }
     }
-    for (const r of page.Resources) {
-      const p = pick(r);
-      if (p) out.push(p);
-    }
-    if (!page.NextKey) return out;
-    startKey = page.NextKey;
+  } catch (err) {
+    throw requestError(err, what);
   }
+  return out;
 }

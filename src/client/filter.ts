@@ -8,6 +8,8 @@ export interface ResourceFilter {
   search?: string[];
   predicate?: string;
   includeLogins?: boolean;
+  /** ListResources' UseSearchAsRoles: also what the user's search_as_roles reach (request search). */
+  useSearchAsRoles?: boolean;
 }
 
 /** The filter flags every listing shares. */

@@ -72,6 +72,7 @@ export function listResources(
   resourceType: string,
   filter: ResourceFilter,
   pageSize = DEFAULT_PAGE_SIZE,
+  what = `list ${resourceType}`,
 ): AsyncGenerator<PaginatedResource[]> {
   return paged(pageSize, (limit, startKey) => {
     const req: ListResourcesRequest = {
@@ -85,11 +86,11 @@ export function listResources(
       SortBy: undefined,
       NeedTotalCount: false,
       WindowsDesktopFilter: undefined,
-      UseSearchAsRoles: false,
+      UseSearchAsRoles: !!filter.useSearchAsRoles,
       UsePreviewAsRoles: false,
       IncludeLogins: !!filter.includeLogins,
     };
-    return cc.call(cc.auth, cc.auth.listResources, req, `list ${resourceType}`);
+    return cc.call(cc.auth, cc.auth.listResources, req, what);
   });
 }
 

@@ -81,6 +81,14 @@ export function clientVersion(call: { metadata: { get(key: string): unknown[] } 
   return v.length === 1 ? String(v[0]) : undefined;
 }
 
+/** A server stream that ends once fn has written everything (errors end it with their gRPC status). */
+function finiteStream<Req, Res>(fn: (call: ServerWritableStream<Req, Res>) => void | Promise<void>) {
+  return serverStream<Req, Res>(async (call) => {
+    await fn(call);
+    call.end();
+  });
+}
+
 /** A server stream handler: errors end the stream with their gRPC status. */
 function serverStream<Req, Res>(fn: (call: ServerWritableStream<Req, Res>) => void | Promise<void>) {
   return (call: ServerWritableStream<Req, Res>) => {
@@ -307,41 +315,21 @@ export function authService(opts: {
       });
       return { Resources: page.resources, NextKey: page.nextKey };
     }),
-    streamSessionEvents: (call: ServerWritableStream<StreamSessionEventsRequest, OneOf>) => {
-      Promise.resolve()
-        .then(() => recordings.stream(call, cfg, callerUser(call as never, cfg)))
-        .then(
-          () => call.end(),
-          (err: unknown) => {
-            const e = err as Error;
-            const code = e instanceof GrpcError ? e.code : status.INTERNAL;
-            call.emit('error', { code, details: e?.message ?? String(e) });
-          },
-        );
-    },
+    streamSessionEvents: finiteStream((call: ServerWritableStream<StreamSessionEventsRequest, OneOf>) =>
+      recordings.stream(call, cfg, callerUser(call as never, cfg)),
+    ),
     getSessionEvents: unary((call) => recordings.search(call.request, cfg, callerUser(call, cfg))),
     // The caller from the user config (roles and traits), as the Auth service keeps it.
     getCurrentUser: unary((call) => userResource(callerUser(call, cfg))),
     // The roles the caller's certificate names (its access checker's roles), traits not applied.
-    getCurrentUserRoles: (call: ServerWritableStream<Empty, RoleV6>) => {
-      Promise.resolve()
-        .then(() => {
-          callerUser(call as never, cfg);
-          for (const name of callerIdentity(call).groups) {
-            const role = cfg.roles.find((r) => r.name === name);
-            if (!role) throw new GrpcError(status.NOT_FOUND, `role ${name} is not found`);
-            call.write(roleResource(role));
-          }
-        })
-        .then(
-          () => call.end(),
-          (err: unknown) => {
-            const e = err as Error;
-            const code = e instanceof GrpcError ? e.code : status.INTERNAL;
-            call.emit('error', { code, details: e?.message ?? String(e) });
-          },
-        );
-    },
+    getCurrentUserRoles: finiteStream((call: ServerWritableStream<Empty, RoleV6>) => {
+      callerUser(call as never, cfg);
+      for (const name of callerIdentity(call).groups) {
+        const role = cfg.roles.find((r) => r.name === name);
+        if (!role) throw new GrpcError(status.NOT_FOUND, `role ${name} is not found`);
+        call.write(roleResource(role));
+      }
+    }),
     generateUserCerts: unary((call) => {
       const user = callerUser(call, cfg);
       if (!opts.authority) throw new GrpcError(status.UNIMPLEMENTED, 'GenerateUserCerts needs the CAs');
@@ -362,9 +350,8 @@ export function authService(opts: {
     getWindowsDesktops: unimplemented,
     // Access requests (src/devcluster/access, docs/devcluster-access-requests.md).
     createAccessRequestV2: unary((call) => access.createAccessRequestV2(call)),
-    getAccessRequestsV2: serverStream((call) => {
+    getAccessRequestsV2: finiteStream((call) => {
       for (const r of access.getAccessRequestsV2(call)) call.write(r);
-      call.end();
     }),
     listAccessRequests: unary((call) => access.listAccessRequests(call)),
     deleteAccessRequest: unary((call) => access.deleteAccessRequest(call)),
@@ -374,21 +361,10 @@ export function authService(opts: {
     // Stays open: events follow until the client cancels.
     watchEvents: serverStream((call) => serveWatch(cfg, requests, callerUser(call as never, cfg), call)),
     // The trackers the caller may see (auth.ServerWithRoles filterSessionTracker).
-    getActiveSessionTrackers: (call: ServerWritableStream<Empty, SessionTrackerV1>) => {
-      Promise.resolve()
-        .then(() => {
-          const user = callerUser(call as never, cfg);
-          for (const t of opts.sessionTrackers?.visibleTo(user.name) ?? []) call.write(t);
-        })
-        .then(
-          () => call.end(),
-          (err: unknown) => {
-            const e = err as Error;
-            const code = e instanceof GrpcError ? e.code : status.INTERNAL;
-            call.emit('error', { code, details: e?.message ?? String(e) });
-          },
-        );
-    },
+    getActiveSessionTrackers: finiteStream((call: ServerWritableStream<Empty, SessionTrackerV1>) => {
+      const user = callerUser(call as never, cfg);
+      for (const t of opts.sessionTrackers?.visibleTo(user.name) ?? []) call.write(t);
+    }),
     ...headlessAuthHandlers({ cfg, log: log ?? (() => {}) }),
   };
   if (!log) return impl;
