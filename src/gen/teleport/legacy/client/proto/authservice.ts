@@ -639,6 +639,8 @@ export interface RouteToApp {
   AzureIdentity: string;
   GCPServiceAccount: string;
   URI: string;
+  /** Multi-port TCP apps (rfd/0182-multi-port-tcp-app-access.md). */
+  TargetPort: number;
 }
 
 export interface NodeLogin {
@@ -4928,6 +4930,7 @@ function createBaseRouteToApp(): RouteToApp {
     AzureIdentity: "",
     GCPServiceAccount: "",
     URI: "",
+    TargetPort: 0,
   };
 }
 
@@ -4956,6 +4959,9 @@ export const RouteToApp: MessageFns<RouteToApp> = {
     }
     if (message.URI !== "") {
       writer.uint32(66).string(message.URI);
+    }
+    if (message.TargetPort !== 0) {
+      writer.uint32(72).uint32(message.TargetPort);
     }
     return writer;
   },
@@ -5037,6 +5043,14 @@ export const RouteToApp: MessageFns<RouteToApp> = {
             message.URI = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.TargetPort = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5059,6 +5073,7 @@ export const RouteToApp: MessageFns<RouteToApp> = {
       AzureIdentity: isSet(object.AzureIdentity) ? globalThis.String(object.AzureIdentity) : "",
       GCPServiceAccount: isSet(object.GCPServiceAccount) ? globalThis.String(object.GCPServiceAccount) : "",
       URI: isSet(object.URI) ? globalThis.String(object.URI) : "",
+      TargetPort: isSet(object.TargetPort) ? globalThis.Number(object.TargetPort) : 0,
     };
   },
 
@@ -5088,6 +5103,9 @@ export const RouteToApp: MessageFns<RouteToApp> = {
     if (message.URI !== "") {
       obj.URI = message.URI;
     }
+    if (message.TargetPort !== 0) {
+      obj.TargetPort = Math.round(message.TargetPort);
+    }
     return obj;
   },
 
@@ -5104,6 +5122,7 @@ export const RouteToApp: MessageFns<RouteToApp> = {
     message.AzureIdentity = object.AzureIdentity ?? "";
     message.GCPServiceAccount = object.GCPServiceAccount ?? "";
     message.URI = object.URI ?? "";
+    message.TargetPort = object.TargetPort ?? 0;
     return message;
   },
 };
