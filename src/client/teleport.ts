@@ -21,7 +21,7 @@ import type { ResourceFilter } from './filter.js';
 import type { EncodedPage, NodeView, NodeViewFields } from './listing.js';
 import type { ClientIdentity } from './identity.js';
 import type { LoginOptions, LoginResult } from './login.js';
-import type { PingResponse } from './webapi.js';
+import type { PingResponse, WebClient } from './webapi.js';
 import type { DesktopCert } from './reissue.js';
 import type { Prompter } from '../term/prompt.js';
 
@@ -93,6 +93,19 @@ export class TeleportClient {
 
   /** The selected profile's proxy ping, or undefined when no profile is selected. */
   async pingProxy(timeoutMs = 5_000): Promise<PingResponse | undefined> {
+    return this.withWeb(timeoutMs, (web) => web.ping());
+  }
+
+  /** tsh PingAndShowMOTD: the proxy's ping and, when it has one, the message of the day. */
+  async pingAndMotd(timeoutMs = 5_000): Promise<{ ping: PingResponse; motd?: string } | undefined> {
+    return this.withWeb(timeoutMs, async (web) => {
+      const ping = await web.ping();
+      return { ping, motd: ping.auth.has_motd ? (await web.motd()).Text || undefined : undefined };
+    });
+  }
+
+  /** A web API client for the selected profile's proxy, closed after fn. */
+  private async withWeb<T>(timeoutMs: number, fn: (web: WebClient) => Promise<T>): Promise<T | undefined> {
     const profile = this.selectedProfile();
     if (!profile) return undefined;
     const { WebClient, trustedRootsFromEnv } = await import('./webapi.js');
@@ -103,7 +116,7 @@ export class TeleportClient {
       timeoutMs,
     });
     try {
-      return await web.ping();
+      return await fn(web);
     } finally {
       web.close();
     }

@@ -100,9 +100,16 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
   }
   const req = o.request ?? {};
   const wantsRequest = !!(req.roles || req.id);
-  // Already logged in to this proxy as this user: tsh does not log in again, it only runs the request.
-  if (wantsRequest && !o.out && (await loggedIn(ctx, proxy, user))) {
-    await runLoginRequest(ctx, req);
+  // Already logged in to this proxy as this user with a valid certificate (tsh onLogin): no new
+  // login. A request runs on the current session; --cluster for another cluster reissues the
+  // certificates keeping the active requests (CertCacheKeep); otherwise the proxy is pinged (MOTD)
+  // and the status printed. A different --user logs in afresh (tsh would keep the old session).
+  if (!o.out && (await loggedIn(ctx, proxy, user))) {
+    await pingAndShowMotd(ctx, proxy);
+    await saveProfile(ctx);
+    if (wantsRequest) await runLoginRequest(ctx, req);
+    else if (g.cluster && g.cluster !== ctx.selectedProfile()?.siteName) await selectCluster(ctx, g.cluster);
+    if (o.kubeCluster) await (await import('./kube.js')).updateKubeconfigOnLogin(ctx, proxy, o.kubeCluster);
     return runStatus({ format: o.format }, ctx);
   }
   const res = await ctx.client({ proxy }).login({
@@ -132,6 +139,34 @@ export async function runLogin(o: LoginCommandOptions, ctx: CommandContext): Pro
   return runStatus({ format: o.format, activeProfile: profileNameFromAddr(normalizeProxyAddr(proxy)) }, ctx);
 }
 
+/** tsh PingAndShowMOTD: the cluster's message of the day, when it has one, on stderr. */
+async function pingAndShowMotd(ctx: CommandContext, proxy: string): Promise<void> {
+  const r = await ctx.client({ proxy }).pingAndMotd();
+  if (r?.motd) ctx.io.stderr.write(`${r.motd}\n`);
+}
+
+/**
+ * tc.SaveProfile(true): the profile written again and made current, under the key store lock
+ * (which also clears temp files a killed writer left, as any login does).
+ */
+async function saveProfile(ctx: CommandContext): Promise<void> {
+  const p = ctx.selectedProfile();
+  if (!p) return;
+  const { profileName } = await import('../auth/profile.js');
+  (await ctx.keyStore()).locked(() => {
+    ctx.profiles.write(p);
+    ctx.profiles.setCurrent(profileName(p));
+  });
+}
+
+/** Another cluster behind the same proxy: certificates reissued for it, active requests kept. */
+async function selectCluster(ctx: CommandContext, cluster: string): Promise<void> {
+  const { reissue, rootClusterClient } = await import('./request.js');
+  await reissue(ctx, (await rootClusterClient(ctx)).cc, [], []);
+  const p = ctx.selectedProfile();
+  if (p) ctx.profiles.write({ ...p, siteName: cluster });
+}
+
 /** The selected profile is for this proxy and user and its certificate is still valid. */
 async function loggedIn(ctx: CommandContext, proxy: string, user: string): Promise<boolean> {
   const p = ctx.selectedProfile();
@@ -139,7 +174,11 @@ async function loggedIn(ctx: CommandContext, proxy: string, user: string): Promi
     return false;
   try {
     await ctx.client({ proxy }).identity();
-    return true;
+    // profile.IsExpired: what status reads (both certificates) must be current too.
+    const { loadStatuses } = await import('./status.js');
+    const { isExpired } = await import('../client/status.js');
+    const { active } = loadStatuses(ctx, ctx.selectedProfileName());
+    return !!active && !isExpired(active, ctx.clock.now());
   } catch {
     return false;
   }

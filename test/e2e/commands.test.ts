@@ -235,6 +235,22 @@ describe('commands', () => {
     );
   });
 
+  it('login while logged in as the same user prints the status without a new login', async () => {
+    await freshLogin();
+    const keyFile = path.join(keyDir(), 'alice.crt');
+    const before = fs.readFileSync(keyFile, 'utf8');
+    // No password on stdin: a new login would fail to read one.
+    const r = await tshjs(loginArgs(cluster, 'alice'), { home, stdin: '', env: NO_KUBE });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `> Profile URL:        https://${cluster.proxyAddr}\n  Logged in as:       alice\n`,
+    );
+    expect(fs.readFileSync(keyFile, 'utf8')).toBe(before);
+    // Another user logs in afresh.
+    const bob = await tshjs(loginArgs(cluster, 'bob'), { home, stdin: '', env: NO_KUBE });
+    expect(bob.code).not.toBe(0);
+  });
+
   it('logs in again to a second proxy; status lists both, active first', async () => {
     const c2 = await startCluster({ cluster_name: 'second.localhost' });
     const addr2 = c2.proxyAddr.replace('127.0.0.1', 'localhost');

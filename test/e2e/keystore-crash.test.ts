@@ -2,12 +2,19 @@
 // logged-in home with an older key: afterwards `status` and `ls` either work on a consistent key
 // set or say, in one line, to log in again; and the next login leaves no temp files (they can hold
 // private keys) behind.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSshCertificateLine } from '../../src/auth/ssh/cert.js';
-import { parseSshPrivateKey, sshPublicKeyBlob } from '../../src/auth/ssh/keys.js';
+import {
+  parseAuthorizedKey,
+  parseSshPrivateKey,
+  parseSshPublicKeyBlob,
+  sshPublicKeyBlob,
+} from '../../src/auth/ssh/keys.js';
+import { issueUserCerts } from '../../src/devcluster/certs.js';
+import { accessInfo } from '../../src/devcluster/rbac.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import {
   REPO,
@@ -65,9 +72,28 @@ function keySetProblem(home: string): string | undefined {
   return undefined;
 }
 
+/** Replaces alice's certificates in home with ones (for the same keys) that expired an hour ago. */
+async function expireCerts(cluster: DevCluster, home: string): Promise<void> {
+  const dir = path.join(home, 'keys', '127.0.0.1');
+  const user = cluster.config.users.find((u) => u.name === 'alice')!;
+  const old = await issueUserCerts(cluster.authority, {
+    username: 'alice',
+    access: accessInfo(cluster.config, user),
+    tlsPublicKey: createPublicKey(fs.readFileSync(path.join(dir, 'alice.key'))),
+    sshPublicKey: parseSshPublicKeyBlob(
+      parseAuthorizedKey(fs.readFileSync(path.join(dir, 'alice.pub'), 'utf8')).blob,
+    ).key,
+    ttlMs: 3600_000,
+    now: new Date(Date.now() - 7200_000),
+  });
+  fs.writeFileSync(path.join(dir, 'alice.crt'), old.tls!);
+  fs.writeFileSync(path.join(dir, 'alice-ssh', `${cluster.config.cluster_name}-cert.pub`), old.ssh!);
+}
+
 const oneLine = (s: string) => s.trim().split('\n').length === 1;
 /** A failure that tells the user what to do, not one that blames the cluster. */
-const saysLogInAgain = (r: CliResult) => r.code === 1 && oneLine(r.stderr) && /tshjs login/.test(r.stderr);
+const saysLogInAgain = (r: CliResult) =>
+  r.code === 1 && oneLine(r.stderr) && /tshjs login|Active profile expired/.test(r.stderr);
 
 describe('a login killed at each filesystem write', () => {
   let cluster: DevCluster;
@@ -83,6 +109,8 @@ describe('a login killed at each filesystem write', () => {
     snapshot = tempHome();
     const first = await tshjsProcess(loginArgs(cluster, 'alice'), { home: snapshot, stdin: 'alice-pw\n' });
     expect(first.code, first.stderr).toBe(0);
+    // Expired, so the next login is a full one (a valid session would only print the status).
+    await expireCerts(cluster, snapshot);
     // How many write points one login has.
     const probe = tempHome();
     homes.push(probe);
