@@ -5,7 +5,7 @@ import { marshalCertificateLine, signSshCertificate } from '../auth/ssh/cert.js'
 import type { Authority } from './authority.js';
 import type { AccessInfo } from './rbac.js';
 import { issueTlsCert } from './tlsca.js';
-import { goTraitsJson, type RouteToDatabase } from '../auth/x509/identity.js';
+import { goTraitsJson, type RouteToApp, type RouteToDatabase } from '../auth/x509/identity.js';
 
 /** Principal added to every user cert so the user can join sessions (SSHSessionJoinPrincipal). */
 export const SESSION_JOIN_PRINCIPAL = '-teleport-internal-join';
@@ -24,6 +24,8 @@ export interface UserCertRequest {
   kubernetesCluster?: string;
   /** tlsca RouteToDatabase (OIDs 1.3.9999.2.1–4 and 2.19) of a database certificate. */
   routeToDatabase?: RouteToDatabase;
+  /** tlsca RouteToApp (OIDs 1.3.9999.1.4–6, 1.10) of an app certificate, session id included. */
+  routeToApp?: RouteToApp;
   loginIp?: string;
   /** Subject OU values that restrict the TLS cert to one protocol (e.g. "usage:windows_desktop"). */
   usage?: string[];
@@ -103,6 +105,7 @@ export async function issueUserCerts(a: Authority, req: UserCertRequest): Promis
         kubernetesGroups: req.access.kubernetesGroups,
         kubernetesCluster: req.kubernetesCluster || undefined,
         routeToDatabase: req.routeToDatabase,
+        routeToApp: req.routeToApp,
         teleportCluster: a.clusterName,
         mfaVerified: req.mfaVerified,
         loginIp: req.loginIp,

@@ -27,6 +27,9 @@ export interface DesktopTlsOptions {
   keyPem: string;
   /** --insecure: do not verify the service's certificate. */
   insecure?: boolean;
+  /** ALPN protocols to offer (default DESKTOP_ALPN_OFFER); [] offers none, so the service speaks
+   * legacy TDP (the daemon relays TDP for an app that speaks only that). */
+  alpnProtocols?: string[];
 }
 
 export interface DesktopTls {
@@ -114,13 +117,14 @@ export function transportError(err: Error, desktop: string): Error {
 export function connectDesktopTls(o: DesktopTlsOptions): Promise<DesktopTls> {
   let transportErr: Error | undefined;
   o.transport.on('error', (err: Error) => (transportErr ??= err));
+  const alpn = o.alpnProtocols ?? DESKTOP_ALPN_OFFER;
   const socket = tls.connect({
     socket: o.transport,
     servername: desktopServerName(o.desktop),
     ca: o.trustedCAs,
     cert: o.certPem,
     key: o.keyPem,
-    ALPNProtocols: DESKTOP_ALPN_OFFER,
+    ALPNProtocols: alpn.length > 0 ? alpn : undefined,
     rejectUnauthorized: !o.insecure,
   });
   return new Promise<DesktopTls>((resolve, reject) => {
