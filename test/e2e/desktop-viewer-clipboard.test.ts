@@ -14,8 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/auth/totp.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import { decodePng } from '../../src/rdp/png.js';
-import { loginArgs, startCluster, tempHome, TOTP_SECRET, TSHJS_BIN, tshjs } from '../helpers/cluster.js';
+import { loginArgs, startCluster, tempHome, TOTP_SECRET, tshjs } from '../helpers/cluster.js';
 import { copyToXClipboard, readXClipboard, startXrdp, xrdpMissing, type XrdpServer } from '../helpers/rdp.js';
+import { startViewer as spawnViewer, waitFor, type Viewer } from '../helpers/viewer.js';
+
+const startViewer = (home: string, flags: string[]): Viewer => spawnViewer(home, 'xrdp', flags);
 
 const CHROMIUM = '/usr/bin/chromium';
 const BINS = { xclip: '/usr/bin/xclip', xterm: '/usr/bin/xterm' };
@@ -27,54 +30,7 @@ const missing =
     undefined);
 if (missing) console.warn(`skipping the viewer clipboard tests: ${missing}`);
 
-async function waitFor<T>(
-  what: string,
-  test: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 15_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await test();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Viewer {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  url: Promise<string>;
-  exit: Promise<number | null>;
-}
-
-function startViewer(home: string, flags: string[]): Viewer {
-  const child = spawn(
-    process.execPath,
-    [TSHJS_BIN, 'desktop', 'connect', 'xrdp', '-l', 'alice', '--no-browser', ...flags],
-    { env: { PATH: process.env.PATH ?? '', TELEPORT_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c));
-  child.stderr!.on('data', (c: Buffer) => (err += c));
-  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  let exited = false;
-  child.on('close', () => (exited = true));
-  const url = waitFor(
-    'the viewer URL',
-    () => {
-      if (exited) throw new Error(`tshjs exited: ${err.trim()}`);
-      return /open this URL in a browser: (\S+)\n/.exec(out)?.[1];
-    },
-    30_000,
-  );
-  url.catch(() => undefined);
-  return { child, stdout: () => out, stderr: () => err, url, exit };
-}
 
 interface PageStats {
   ready: boolean;

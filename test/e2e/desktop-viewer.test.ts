@@ -4,7 +4,6 @@
 // RemoteFX bound of desktop-session.test.ts), typed keys must reach the shell in the xterm, a click
 // must land on the cell under the pointer (xterm's mouse report, read by the shell), wrong or spent
 // secrets must be refused, and closing the tab or Ctrl-C must end the process with status 0.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -12,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/auth/totp.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import type { RgbaImage } from '../../src/rdp/png.js';
-import { loginArgs, startCluster, tempHome, TOTP_SECRET, TSHJS_BIN, tshjs } from '../helpers/cluster.js';
+import { loginArgs, startCluster, tempHome, TOTP_SECRET, tshjs } from '../helpers/cluster.js';
 import { rdpMissing, startRdpServer, type RdpServer } from '../helpers/rdp.js';
 import { captureX, compareOutsideClock } from '../helpers/screen.js';
+import { startViewer as spawnViewer, waitFor, type Viewer } from '../helpers/viewer.js';
+
+const startViewer = (home: string, desktop = 'shadow'): Viewer => spawnViewer(home, desktop);
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing =
@@ -26,63 +28,12 @@ const MAX_CHANNEL_ERROR = 40;
 // xterm at +0+0: 6x13 cells inside a 2-pixel border (test/helpers/rdp.ts's xtermArea).
 const CELL = { w: 6, h: 13, border: 2 };
 
-async function waitFor<T>(
-  what: string,
-  test: () => T | undefined | Promise<T | undefined>,
-  ms = 15_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await test();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function fileText(file: string): Promise<string> {
   return waitFor(`${file}`, () => {
     if (!fs.existsSync(file)) return undefined;
     const text = fs.readFileSync(file, 'utf8');
     return text.endsWith('\n') ? text : undefined;
   });
-}
-
-/** A `tshjs desktop connect` process, its output as it comes. */
-interface Viewer {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  url: Promise<string>;
-  exit: Promise<number | null>;
-}
-
-function startViewer(home: string, desktop = 'shadow'): Viewer {
-  const child = spawn(
-    process.execPath,
-    [TSHJS_BIN, 'desktop', 'connect', desktop, '-l', 'alice', '--no-browser'],
-    {
-      env: { PATH: process.env.PATH ?? '', TELEPORT_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c));
-  child.stderr!.on('data', (c: Buffer) => (err += c));
-  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  let exited = false;
-  child.on('close', () => (exited = true));
-  const url = waitFor(
-    'the viewer URL',
-    () => {
-      if (exited) throw new Error(`tshjs exited: ${err.trim()}`);
-      return /open this URL in a browser: (\S+)\n/.exec(out)?.[1];
-    },
-    30_000,
-  );
-  url.catch(() => undefined);
-  return { child, stdout: () => out, stderr: () => err, url, exit };
 }
 
 // Playwright's keyboard.type sends a capital or a symbol as one key with no Shift key event; a real
