@@ -85,7 +85,7 @@ describe.skipIf(!POSTGRES_BIN)('database service: Postgres', () => {
   /** A database certificate as GenerateUserCerts issues it (usage:db, RouteToDatabase). */
   async function dbCert(
     route: Partial<RouteToDatabase>,
-    o: { usage?: string[]; user?: string; roles?: string[] } = {},
+    o: { usage?: string[]; user?: string; roles?: string[]; allowedResourceIds?: string } = {},
   ): Promise<{ certPem: string; keyPem: string }> {
     const certPem = await issueTlsCert({
       caCertPem: authority.userTLS.certPem,
@@ -99,6 +99,7 @@ describe.skipIf(!POSTGRES_BIN)('database service: Postgres', () => {
         teleportCluster: CLUSTER,
         routeToCluster: CLUSTER,
         traits: { db_users: ['bob_db'] },
+        allowedResourceIds: o.allowedResourceIds,
         routeToDatabase: {
           serviceName: 'pg',
           protocol: 'postgres',
@@ -268,6 +269,22 @@ describe.skipIf(!POSTGRES_BIN)('database service: Postgres', () => {
     });
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('bob_db|postgres');
+  });
+
+  it('a resource access request certificate reaches only the databases it lists', async () => {
+    const tunnelWith = async (allowed: string[]) => {
+      const cert = await dbCert({}, { allowedResourceIds: JSON.stringify(allowed) });
+      const r = await startRelay(cluster.proxyAddr, { alpn: ['teleport-postgres'], cert });
+      relays.push(r);
+      return r;
+    };
+    const other = await tunnelWith([`/${CLUSTER}/db/pg-prod`]);
+    const refused = await psql(other.port, { user: 'alice', db: 'app', sql: 'select 1' });
+    expect(refused.stderr).toContain(MSG_DB_ACCESS_DENIED);
+    const listed = await tunnelWith([`/${CLUSTER}/node/n1`, `/${CLUSTER}/db/pg`]);
+    const ok = await psql(listed.port, { user: 'alice', db: 'app', sql: 'select 1' });
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout.trim()).toBe('1');
   });
 
   it('refuses what the roles do not allow, in upstream words', async () => {

@@ -21,6 +21,20 @@ export function parseAllowedResources(json: string): string[] {
   }
 }
 
+/**
+ * A certificate without allowed resources (no resource access request) is not restricted; one
+ * with them reaches only the resources listed (or their sub-resources), as upstream's access
+ * checker with resource IDs.
+ */
+export function resourceAllowed(
+  json: string | undefined,
+  cluster: string,
+  kind: string,
+  name: string,
+): boolean {
+  return !json || allowedResourceMatches(json, cluster, kind, name);
+}
+
 /** Whether `/<cluster>/<kind>/<name>` (or a subresource of it) is in the allowed list. */
 export function allowedResourceMatches(json: string, cluster: string, kind: string, name: string): boolean {
   const id = `/${cluster}/${kind}/${name}`;

@@ -38,6 +38,7 @@ import {
   type DatabaseSession,
   type EngineContext,
 } from './engine.js';
+import { resourceAllowed } from '../access/resources.js';
 
 /** ALPN protocols (lib/srv/alpnproxy/common/protocols.go). */
 export const ALPN_POSTGRES = 'teleport-postgres';
@@ -332,7 +333,10 @@ export class DatabaseService {
     const traits = Object.keys(identity.traits).length ? identity.traits : (user?.traits ?? {});
     const session = new DbSession(this, identity, { ...route }, target, remoteAddr);
     let refusal: string | undefined;
-    if (!databaseAccessAllowed(roles, traits, target, route.username, route.database)) {
+    if (
+      !databaseAccessAllowed(roles, traits, target, route.username, route.database) ||
+      !resourceAllowed(identity.allowedResourceIds, cfg.cluster_name, 'db', route.serviceName)
+    ) {
       refusal = MSG_DB_ACCESS_DENIED;
     } else if (
       !identity.mfaVerified &&

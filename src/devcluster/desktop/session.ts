@@ -37,6 +37,7 @@ import {
   msgRdpExited,
   msgScreenTooLarge,
 } from './texts.js';
+import { resourceAllowed } from '../access/resources.js';
 
 export interface SessionDeps {
   config: DevClusterConfig;
@@ -146,7 +147,15 @@ async function session(
     recorder.start(login, MSG_MFA_REQUIRED);
     return refuse(conn, MSG_MFA_REQUIRED, record);
   }
-  if (!desktopAccessAllowed(who.roles, who.identity.traits, desktop.labels, login)) {
+  if (
+    !desktopAccessAllowed(who.roles, who.identity.traits, desktop.labels, login) ||
+    !resourceAllowed(
+      who.identity.allowedResourceIds,
+      deps.config.cluster_name,
+      'windows_desktop',
+      desktop.metadataName,
+    )
+  ) {
     log('desktop: access denied', { user: who.identity.username, login, desktop: desktop.name });
     recorder.start(login, MSG_ACCESS_DENIED);
     return refuse(conn, MSG_ACCESS_DENIED, record);

@@ -54,6 +54,7 @@ import {
 import { ExecSession, execRequestFromQuery } from './exec.js';
 import { KubeRecorder } from './recording.js';
 import { SessionTrackers } from './trackers.js';
+import { resourceAllowed } from '../access/resources.js';
 
 /** api/constants KubeTeleportProxyALPNPrefix. */
 export const KUBE_SNI_PREFIX = 'kube-teleport-proxy-alpn.';
@@ -339,8 +340,14 @@ export class KubeService {
     }
     if (users.size === 0) users.add(identity.username);
     groups.add(KUBE_SYSTEM_AUTHENTICATED);
-    // CheckAccess: deny rules first, then one allowing role.
-    if (roles.some(denies) || !roles.some(matches)) throw new KubeError(forbidden(deniedMessage));
+    // CheckAccess: deny rules first, then one allowing role; a resource access request's
+    // certificate reaches only the clusters (or their resources) it lists.
+    if (
+      roles.some(denies) ||
+      !roles.some(matches) ||
+      !resourceAllowed(identity.allowedResourceIds, cfg.cluster_name, 'kube_cluster', name)
+    )
+      throw new KubeError(forbidden(deniedMessage));
     const imp = impersonation(req.headersDistinct, users, groups);
     return {
       identity,
