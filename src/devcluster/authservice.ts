@@ -10,6 +10,8 @@ import {
 import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import type {
   AuthServiceServer,
+  GetSSHTargetsRequest,
+  GetSSHTargetsResponse,
   ListResourcesRequest,
   ListResourcesResponse,
   ListUnifiedResourcesRequest,
@@ -42,6 +44,7 @@ import { AccessRequestStore } from './access/store.js';
 import { serveWatch } from './access/watch.js';
 import { allowedResourceMatches, REQUEST_KIND } from './access/resources.js';
 import { RequestValidator } from './access/validator.js';
+import { getSshTargets } from './sshtargets.js';
 
 /** types.SignatureAlgorithmSuite as Ping reports it. */
 const SUITE_ENUM: Record<SignatureSuite, number> = {
@@ -345,7 +348,10 @@ export function authService(opts: {
     createAuthenticateChallenge: unary((call) =>
       createAuthenticateChallenge(cfg, catalog, callerUser(call, cfg), call.request),
     ),
-    getSshTargets: unimplemented,
+    getSshTargets: unary<GetSSHTargetsRequest, GetSSHTargetsResponse>((call) => {
+      const { user } = lister(cfg, call as never, true);
+      return getSshTargets(catalog, userRoles(cfg, user), call.request);
+    }),
     resolveSshTarget: unimplemented,
     getWindowsDesktops: unimplemented,
     // Access requests (src/devcluster/access, docs/devcluster-access-requests.md).
