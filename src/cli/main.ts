@@ -33,8 +33,9 @@ export const REGISTRY: Record<string, () => Promise<CommandModule>> = {
   config: () => import('../commands/config.js'),
   request: () => import('../commands/request.js'),
   headless: () => import('../commands/headless.js'),
+  daemon: () => import('../commands/daemon.js'),
 };
-export const ALIASES: Record<string, string> = { recording: 'recordings', requests: 'request' };
+export const ALIASES: Record<string, string> = { recording: 'recordings', requests: 'request', app: 'apps' };
 
 /** Global flags tsh accepts before or after the command, and the env vars that back them. */
 export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec & { key?: keyof GlobalOptions; env?: string }> = [
@@ -212,7 +213,9 @@ export async function run(argv: string[], io: IO = processIO(), deps: ContextDep
     const mod = await REGISTRY[name]();
     let parent: CommandType = program;
     if (mod.group) {
-      parent = program.command(mod.group.name).description(mod.group.description);
+      parent = program
+        .command(mod.group.name, { hidden: mod.group.hidden })
+        .description(mod.group.description);
       for (const a of mod.group.aliases ?? []) parent.alias(a);
     }
     for (const def of mod.commands) {

@@ -48,7 +48,7 @@ export type AnyCommand = CommandDef<any>;
 /** A command module: its commands, and for a group (db, kube, …) the group's own description. */
 export interface CommandModule {
   commands: readonly AnyCommand[];
-  group?: { name: string; description: string; aliases?: readonly string[] };
+  group?: { name: string; description: string; aliases?: readonly string[]; hidden?: boolean };
 }
 
 export function defineCommand<O>(def: CommandDef<O>): CommandDef<O> {
