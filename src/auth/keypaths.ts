@@ -111,6 +111,24 @@ export class KeyPaths {
   kubeCredLock(proxyHost: string): string {
     return path.join(this.proxyKeyDir(proxyHost), 'kube_credentials.lock');
   }
+  /** App certificates of one user: <user>-app (keypaths.AppDir). */
+  appDir(proxyHost: string, user: string): string {
+    return path.join(this.proxyKeyDir(proxyHost), `${user}-app`);
+  }
+  appCredentialDir(proxyHost: string, user: string, cluster: string): string {
+    return path.join(this.appDir(proxyHost, user), cluster);
+  }
+  /** v17+: each app has its own key beside its certificate (keypaths.AppCertPath / AppKeyPath). */
+  appCert(proxyHost: string, user: string, cluster: string, app: string): string {
+    return path.join(this.appCredentialDir(proxyHost, user, cluster), `${app}.crt`);
+  }
+  appKey(proxyHost: string, user: string, cluster: string, app: string): string {
+    return path.join(this.appCredentialDir(proxyHost, user, cluster), `${app}.key`);
+  }
+  /** The self-signed CA of a TLS-serving local app proxy (keypaths.AppLocalCAPath). */
+  appLocalCA(proxyHost: string, user: string, cluster: string, app: string): string {
+    return path.join(this.appCredentialDir(proxyHost, user, cluster), `${app}-localca.pem`);
+  }
   /** Per-user credential directories removed on logout. */
   userCredentialDirs(proxyHost: string, user: string): string[] {
     const dir = this.proxyKeyDir(proxyHost);

@@ -5,7 +5,6 @@
 // own certificates reissued with access requests added or dropped (docs/access-requests.md).
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { FileKeyStore } from '../auth/keystore.js';
 import { parseSshCertificateLine } from '../auth/ssh/cert.js';
 import { marshalAuthorizedKey } from '../auth/ssh/keys.js';
@@ -42,9 +41,21 @@ export interface DesktopCert {
   expires: Date;
 }
 
-/** What a reissued certificate is for. More kinds (app) join this union. */
+/** What a reissued certificate is for. */
 export type CertRoute =
   | { kind: 'windows_desktop'; desktop: string; login: string }
+  | {
+      kind: 'app';
+      /** RouteToApp: Name, PublicAddr, ClusterName (the site), URI, TargetPort (multi-port TCP apps). */
+      name: string;
+      publicAddr: string;
+      clusterName: string;
+      uri: string;
+      targetPort?: number;
+      awsRoleArn?: string;
+      azureIdentity?: string;
+      gcpServiceAccount?: string;
+    }
   | { kind: 'kube'; kubeCluster: string }
   | {
       kind: 'db';
@@ -72,6 +83,8 @@ export interface ReissueOptions {
   env?: NodeJS.ProcessEnv;
   /** --mfa-mode */
   mfaMode?: string;
+  /** UserCertsRequest.AccessRequests: the profile's active requests (ReissueParams.AccessRequests). */
+  accessRequests?: readonly string[];
 }
 
 export interface ReissuedCert extends DesktopCert {
@@ -103,6 +116,26 @@ function routeSpec(r: CertRoute): RouteSpec {
         fields: { RouteToWindowsDesktop: route },
         target: { Target: { $case: 'WindowsDesktop', value: route } },
         reason: `MFA is required to access Windows desktop "${r.desktop}"`,
+      };
+    }
+    case 'app': {
+      const route = {
+        Name: r.name,
+        SessionID: '',
+        PublicAddr: r.publicAddr,
+        ClusterName: r.clusterName,
+        AWSRoleARN: r.awsRoleArn ?? '',
+        AzureIdentity: r.azureIdentity ?? '',
+        GCPServiceAccount: r.gcpServiceAccount ?? '',
+        URI: r.uri,
+        TargetPort: r.targetPort ?? 0,
+      };
+      return {
+        usage: UserCertsRequest_CertUsage.App,
+        fields: { RouteToApp: route },
+        target: { Target: { $case: 'App', value: route } },
+        // tool/tsh/common/app.go: mfa.WithPromptReasonSessionMFA("Application", name).
+        reason: `MFA is required to access Application "${r.name}"`,
       };
     }
     case 'kube':
@@ -194,6 +227,7 @@ export async function reissueTlsCert(cc: ClusterClient, o: ReissueOptions): Prom
     RouteToCluster: cluster,
     Usage: spec.usage,
     RequesterName: o.requester,
+    AccessRequests: [...(o.accessRequests ?? [])],
   });
 
   const required = await cc
@@ -313,7 +347,7 @@ export async function reissueWithRequests(
     for (const dir of [
       keyStore.paths.kubeCredentialDir(where.proxyHost, where.username, where.clusterName),
       keyStore.paths.databaseCredentialDir(where.proxyHost, where.username, where.clusterName),
-      path.join(keyStore.paths.proxyKeyDir(where.proxyHost), `${where.username}-app`, where.clusterName),
+      keyStore.paths.appCredentialDir(where.proxyHost, where.username, where.clusterName),
     ]) {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -2,12 +2,14 @@
 // OpenSSH's ProxyCommand (the relay is src/proxy/ssh.ts).
 // tshjs proxy db [db]: a local proxy for database clients (src/proxy/db.ts), with or without an
 // authenticated tunnel (tool/tsh/common/proxy.go onProxyCommandDB). docs/proxy-db.md.
+// tshjs proxy app APP: the app local proxy (src/commands/proxyapp.ts). docs/apps.md.
 import { spawnSync } from 'node:child_process';
 import { proxySshStdio } from '../proxy/ssh.js';
 import { parseUserHostPort } from '../ssh/dialhost.js';
 import { TshError } from '../util/errors.js';
 import { clusterFlag, defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
+import { proxyApp } from './proxyapp.js';
 import { proxyKube } from './proxykube.js';
 
 export const group = {
@@ -84,7 +86,7 @@ export const proxyDb = defineCommand<ProxyDbOptions>({
   run: runProxyDb,
 });
 
-export const commands = [proxySsh, proxyDb, proxyKube];
+export const commands = [proxySsh, proxyDb, proxyApp, proxyKube];
 
 export async function runProxySsh(o: ProxySshOptions, ctx: CommandContext): Promise<number> {
   const { host, port } = parseUserHostPort(o.target);

@@ -1,7 +1,8 @@
 // The dev cluster's certificate authorities: user and host CAs for SSH and TLS, with key
 // algorithms per signature suite (lib/cryptosuites), and the two database CAs: the database CA
 // (signs database servers' certificates, `auth sign --format=db`) and the database client CA
-// (signs the certificates the database service presents to databases; separate since v15).
+// (signs the certificates the database service presents to databases; separate since v15), and the
+// JWT signer (types.JWTSigner: app access tokens, published at /.well-known/jwks.json).
 // Persisted in --data-dir when given.
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -28,6 +29,29 @@ export interface Authority {
    * make and most clusters never serve a database.
    */
   databaseCAs(): Promise<DatabaseAuthorities>;
+  /** types.JWTSigner, created on first use (an RSA key for the legacy suite takes a while). */
+  jwtSigner(): Promise<JwtAuthority>;
+}
+
+/** The JWT CA's key pair and its JWS algorithm. */
+export interface JwtAuthority {
+  key: KeyObject;
+  alg: 'ES256' | 'RS256';
+}
+
+/** JWT key per suite: RSA 2048 (RS256) for legacy, ECDSA P-256 (ES256) for the v1 suites. */
+export function jwtAlgorithm(suite: SignatureSuite): JwtAuthority['alg'] {
+  return suite === 'legacy' ? 'RS256' : 'ES256';
+}
+
+function newJwtAuthority(suite: SignatureSuite): JwtAuthority {
+  const alg = jwtAlgorithm(suite);
+  return { key: generateKey(alg === 'RS256' ? 'rsa2048' : 'ecdsa-p256'), alg };
+}
+
+/** A JWT key read back: its type says the algorithm. */
+function jwtAuthorityOf(key: KeyObject): JwtAuthority {
+  return { key, alg: key.asymmetricKeyType === 'rsa' ? 'RS256' : 'ES256' };
 }
 
 export interface DatabaseAuthorities {
@@ -67,6 +91,7 @@ const FILES = {
   dbTLSCert: 'db-tls.crt',
   dbClientTLSKey: 'db-client-tls.key',
   dbClientTLSCert: 'db-client-tls.crt',
+  jwtKey: 'jwt.key',
 };
 
 type FileName = keyof typeof FILES;
@@ -96,6 +121,7 @@ async function newAuthority(clusterName: string, suite: SignatureSuite): Promise
       db: await newTlsAuthority(clusterName, 'rsa2048'),
       dbClient: await newTlsAuthority(clusterName, 'rsa2048'),
     })),
+    jwtSigner: memo(() => Promise.resolve(newJwtAuthority(suite))),
   };
 }
 
@@ -152,6 +178,16 @@ export async function loadOrCreateAuthority(
     db: await persistedTlsAuthority(f, 'dbTLSKey', 'dbTLSCert', clusterName),
     dbClient: await persistedTlsAuthority(f, 'dbClientTLSKey', 'dbClientTLSCert', clusterName),
   }));
+  // Data dirs from before the JWT CA get it on first use, for the suite they were made with.
+  const jwtSigner = (suite: SignatureSuite) =>
+    memo(() => {
+      if (fs.existsSync(f('jwtKey'))) {
+        return Promise.resolve(jwtAuthorityOf(createPrivateKey(fs.readFileSync(f('jwtKey'), 'utf8'))));
+      }
+      const a = newJwtAuthority(suite);
+      writeFileAtomic(f('jwtKey'), keyPem(a.key));
+      return Promise.resolve(a);
+    });
   if (fs.existsSync(f('meta'))) {
     const meta = JSON.parse(fs.readFileSync(f('meta'), 'utf8')) as Meta;
     if (meta.cluster_name !== clusterName) {
@@ -168,9 +204,10 @@ export async function loadOrCreateAuthority(
       userTLS: { key: createPrivateKey(read('userTLSKey')), certPem: read('userTLSCert') },
       hostTLS: { key: createPrivateKey(read('hostTLSKey')), certPem: read('hostTLSCert') },
       databaseCAs,
+      jwtSigner: jwtSigner(meta.signature_algorithm_suite),
     };
   }
-  const a = { ...(await newAuthority(clusterName, suite)), databaseCAs };
+  const a = { ...(await newAuthority(clusterName, suite)), databaseCAs, jwtSigner: jwtSigner(suite) };
   ensureDir(dir);
   writeFileAtomic(f('userSSH'), keyPem(a.userSSH));
   writeFileAtomic(f('hostSSH'), keyPem(a.hostSSH));

@@ -18,6 +18,9 @@ import {
   type ReviewConditionsConfig,
 } from './access/roleconfig.js';
 import { parseSsoConfig, type SsoConfig } from './sso/config.js';
+import { normalizeAppConfig } from './apps/config.js';
+import { parseAppAuthConfigs } from './appauth/config.js';
+import type { AppAuthConfig } from '../gen/teleport/appauthconfig/v1/appauthconfig.js';
 
 export interface RoleConfig {
   name: string;
@@ -104,6 +107,8 @@ export interface DevClusterConfig {
   databases: ResourceConfig[];
   kube_clusters: ResourceConfig[];
   apps: ResourceConfig[];
+  /** `app_auth_configs:` validated like upstream (src/devcluster/appauth/config.ts). */
+  app_auth_configs?: AppAuthConfig[];
   desktops: ResourceConfig[];
   /** Extra generated nodes (node-000000, …) for scale tests. */
   synthetic_nodes: number;
@@ -197,6 +202,24 @@ function database(d: ResourceConfig, i: number): ResourceConfig {
     }
   }
   return { ...d, protocol, uri };
+}
+
+/** An `apps:` entry, validated and normalized (src/devcluster/apps/config.ts). */
+function app(d: ResourceConfig, i: number): ResourceConfig {
+  try {
+    return normalizeAppConfig(d, i);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+/** The `app_auth_configs:` list (src/devcluster/appauth/config.ts). */
+function appAuthConfigs(v: unknown): AppAuthConfig[] {
+  try {
+    return parseAppAuthConfigs(v);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
@@ -370,7 +393,8 @@ export function normalizeConfig(raw: unknown): DevClusterConfig {
     nodes: list<ResourceConfig>(r.nodes, 'nodes'),
     databases: list<ResourceConfig>(r.databases, 'databases').map(database),
     kube_clusters: list<ResourceConfig>(r.kube_clusters, 'kube_clusters'),
-    apps: list<ResourceConfig>(r.apps, 'apps'),
+    apps: list<ResourceConfig>(r.apps, 'apps').map(app),
+    app_auth_configs: appAuthConfigs(r.app_auth_configs),
     desktops: list<ResourceConfig>(r.desktops, 'desktops').map(desktop),
     synthetic_nodes: Number(r.synthetic_nodes ?? 0),
     tls_routing: r.tls_routing === undefined ? true : r.tls_routing === true,

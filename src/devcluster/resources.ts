@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { PaginatedResource } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { DevClusterConfig, ResourceConfig } from './config.js';
 import type { PredicateResource } from './predicate.js';
+import { appDef, appResource } from './apps/config.js';
 
 /** A resource ready to list: its paginated form, kind and the fields filters look at. */
 export interface CatalogEntry {
@@ -197,23 +198,8 @@ function appEntry(r: ResourceConfig, version: string): CatalogEntry {
             HostID: stableId(`app-host/${r.name}`),
             Rotation: undefined,
             ProxyIDs: [],
-            App: {
-              Kind: 'app',
-              SubKind: '',
-              Version: 'v3',
-              Metadata: meta(r.name, labels, description),
-              Spec: {
-                URI: str(r.uri, 'http://localhost:8080'),
-                PublicAddr: str(r.public_addr),
-                DynamicLabels: {},
-                InsecureSkipVerify: false,
-                Cloud: '',
-                UserGroups: [],
-                Integration: '',
-                RequiredAppNames: [],
-                TCPPorts: [],
-              },
-            },
+            // The app as the app service serves it (src/devcluster/apps/config.ts).
+            App: appResource(appDef(r)),
           },
         },
       },

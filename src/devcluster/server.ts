@@ -42,6 +42,12 @@ import { DATABASE_ALPN, DatabaseService } from './db/service.js';
 import { postgresEngine } from './db/postgres.js';
 import { mysqlEngine } from './db/mysql.js';
 import { isKubeSni, KubeService } from './kube/service.js';
+import { AppService } from './apps/service.js';
+import { ALPN_TCP, ALPN_TCP_PING } from './apps/tcp.js';
+import { setAppAuditLog } from './apps/audit.js';
+import { AuditLog } from './audit/log.js';
+import { inProcessTunnel } from './appauth/authclient.js';
+import { setupAppAuth } from './appauth/setup.js';
 
 export interface DevClusterOptions {
   config?: DevClusterConfig;
@@ -138,6 +144,12 @@ export class DevCluster {
   readonly databaseService: DatabaseService;
   /** Kubernetes access, routed by SNI kube-teleport-proxy-alpn.* (src/devcluster/kube/service.ts). */
   readonly kubeService: KubeService;
+  /** Application access: app sessions, HTTP and TCP forwarding (src/devcluster/apps/service.ts). */
+  readonly appService: AppService;
+  /** The cluster audit log (<data_dir>/log/events.log with a data dir). */
+  readonly audit: AuditLog;
+  /** App auth configs: CreateAppSessionWithJWT on Auth and the proxy's bearer handler. */
+  private readonly appAuth: { close(): void };
   /** In-process SSH nodes (config nodes without an address). */
   readonly sshNodes: SshNode[] = [];
   /** Where in-process nodes write session recordings (`<session id>.tar`). */
@@ -157,11 +169,24 @@ export class DevCluster {
     readonly authority: Authority,
     certs: { web: ServerCert; proxy: ServerCert; auth: ServerCert; desktop: DesktopServiceCert },
     private readonly log: NonNullable<DevClusterOptions['log']>,
-    opts: Pick<DevClusterOptions, 'dbPingIntervalMs'> = {},
+    opts: Pick<DevClusterOptions, 'dbPingIntervalMs' | 'dataDir'> = {},
   ) {
     this.catalog = new Catalog(config);
+    this.audit = new AuditLog(opts.dataDir ? { file: path.join(opts.dataDir, 'log', 'events.log') } : {});
+    setAppAuditLog(authority, this.audit);
+    this.appService = new AppService({
+      config,
+      authority,
+      audit: this.audit,
+      log,
+      pingIntervalMs: opts.dbPingIntervalMs,
+    });
     this.web = new WebApi({ cfg: config, authority, publicAddr: () => this.addr, log });
-    this.httpServer = http.createServer({ keepAliveTimeout: 5_000 }, this.web.handle);
+    // A request to an app's public address without a client certificate may carry an app auth
+    // config bearer token (AppService.handlePublic); everything else is the web API.
+    this.httpServer = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) =>
+      this.appService.handlePublic(req, res, this.web.handle),
+    );
     this.handlers.set('http/1.1', (s) => this.httpServer.emit('connection', s));
     // Legacy SSH to the proxy (ALPN teleport-proxy-ssh inside TLS, or the separate proxy port).
     this.proxySshServer = new ProxySshServer(
@@ -171,6 +196,8 @@ export class DevCluster {
       log,
     );
     this.handlers.set(ALPN_PROXY_SSH, (s) => this.proxySshServer.inject(s));
+    // TCP apps (lib/srv/alpnproxy: teleport-tcp, and its -ping variant).
+    for (const p of [ALPN_TCP, ALPN_TCP_PING]) this.handlers.set(p, (s) => this.appService.handleTcp(s));
     this.desktopService = new WindowsDesktopService(
       { config, authority, catalog: this.catalog, recordingsDir: () => this.recordingsDir, log },
       certs.desktop,
@@ -201,7 +228,9 @@ export class DevCluster {
       rejectUnauthorized: false,
       ca: [authority.userTLS.certPem],
       // Choose by the client's offer; unknown protocols get no_application_protocol.
-      ALPNCallback: ({ protocols }) => protocols.find((p) => this.handlers.has(p)),
+      // h2 only when nothing else fits: only app connections serve it (below).
+      ALPNCallback: ({ protocols }) =>
+        protocols.find((p) => this.handlers.has(p)) ?? (protocols.includes('h2') ? 'h2' : undefined),
     });
     this.webTls.on('secureConnection', (s) => {
       guard(s);
@@ -211,7 +240,13 @@ export class DevCluster {
         this.databaseService.handle(s, offeredAlpn.get(rawSocketOf(s)) ?? []);
         return;
       }
-      const h = this.handlers.get(s.alpnProtocol || 'http/1.1');
+      // app.HasClientCert: a web request with an app certificate is an app request.
+      const alpn = s.alpnProtocol || 'http/1.1';
+      if ((alpn === 'http/1.1' || alpn === 'h2') && AppService.presentedAppIdentity(s)) {
+        this.appService.handleCertConnection(s);
+        return;
+      }
+      const h = this.handlers.get(alpn);
       if (h) h(s);
       else s.destroy();
     });
@@ -255,8 +290,21 @@ export class DevCluster {
       }),
     );
     this.authGrpc.addService(PresenceServiceService, presenceService(config));
+    this.appAuth = setupAppAuth({
+      config,
+      authority,
+      audit: this.audit,
+      appService: this.appService,
+      authGrpc: this.authGrpc,
+      proxyIdentity: certs.proxy,
+      addr: () => this.addr,
+      authTunnel: config.tls_routing ? undefined : () => inProcessTunnel(this.authTls)(),
+      log,
+    });
     const authInject = this.authGrpc.createConnectionInjector(ServerCredentials.createInsecure());
-    this.authTls = tls.createServer({ ...certs.auth, ...mtls, ALPNProtocols: ['h2'] });
+    // Auth also trusts the host CA: Teleport services (the proxy's own identity) call it.
+    const authCAs = [authority.userTLS.certPem, authority.hostTLS.certPem];
+    this.authTls = tls.createServer({ ...certs.auth, ...mtls, ca: authCAs, ALPNProtocols: ['h2'] });
     this.authTls.on('secureConnection', (s) => authInject.injectConnection(guard(s)));
 
     for (const srv of [this.webTls, this.proxyTls, this.authTls]) {
@@ -472,6 +520,8 @@ export class DevCluster {
     this.desktopService.stop();
     this.databaseService.stop();
     this.kubeService.stop();
+    this.appService.stop();
+    this.appAuth.close();
     for (const s of this.sockets) s.destroy();
     await Promise.all([closed, sshClosed, ...this.sshNodes.map((n) => n.stop()), this.stopShadowDesktops()]);
     if (this.tempRecordings) fs.rmSync(this.recordingsDir, { recursive: true, force: true });

@@ -17,9 +17,13 @@ import { issueUserCerts, type UserCertRequest } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { GrpcError } from './grpcerror.js';
 import { validateSessionMfaAsync } from './mfachallenge.js';
-import { accessInfo } from './rbac.js';
+import { accessInfo, roleAllows, type AccessInfo } from './rbac.js';
+import { allowedResourceMatches } from './access/resources.js';
 import type { AccessRequestStore } from './access/store.js';
 import { requestPrivileges } from './access/certs.js';
+import { appDef, type AppDef } from './apps/config.js';
+import { appSessionStore, type AppSession } from './apps/sessions.js';
+import { emitAppSessionStart } from './apps/audit.js';
 
 /** teleport.UserSingleUseCertTTL: certificates issued after a per-session MFA ceremony. */
 export const SINGLE_USE_CERT_TTL_MS = 60_000;
@@ -155,9 +159,16 @@ export async function generateUserCerts(
   if (privileges.accessExpires) expires = Math.min(expires, privileges.accessExpires);
   if (expires <= now) throw badParameter('requested certificate expiry is in the past');
 
+  const access = accessInfo(cfg, { ...caller.user, roles: privileges.roles });
+  // Usage App: the app must exist and the roles allow it; the auth server opens the app session
+  // whose id the certificate carries (v16+: CreateAppSessionFromReq inside GenerateUserCerts).
+  const appSession =
+    req.Usage === UserCertsRequest_CertUsage.App || req.RouteToApp?.Name
+      ? openAppSession(cfg, authority, caller, req, access, privileges.allowedResourceIds, expires)
+      : undefined;
   const certReq: UserCertRequest = {
     username: caller.user.name,
-    access: accessInfo(cfg, { ...caller.user, roles: privileges.roles }),
+    access,
     activeRequests: privileges.activeRequests,
     allowedResourceIds: privileges.allowedResourceIds,
     previousIdentityExpires: privileges.previousIdentityExpires,
@@ -180,12 +191,105 @@ export async function generateUserCerts(
     mfaVerified,
     loginIp: mfaVerified ? caller.ip : caller.identity.loginIp,
     now: new Date(now),
+    routeToApp: appSession && {
+      sessionId: appSession.session.id,
+      publicAddr: appSession.session.publicAddr,
+      clusterName: appSession.session.clusterName,
+      name: appSession.session.appName,
+      awsRoleArn: '',
+      azureIdentity: '',
+      gcpServiceAccount: '',
+    },
   };
-  const certs = await issueUserCerts(authority, certReq);
+  let certs;
+  try {
+    certs = await issueUserCerts(authority, certReq);
+  } catch (err) {
+    if (appSession) appSessionStore(authority).delete(appSession.session.id);
+    throw err;
+  }
+  if (appSession) {
+    // The session ends with the certificate (issueUserCerts caps the TTL by the roles' max).
+    appSession.session.expires = certs.expires;
+    emitAppSessionStart(authority, appSession.session, appSession.app, mfaVerified);
+  }
   return {
     SSH: Buffer.from(certs.ssh ?? ''),
     TLS: Buffer.from(certs.tls ?? ''),
     TLSCACerts: [Buffer.from(authority.hostTLS.certPem)],
     SSHCACerts: [Buffer.from(marshalAuthorizedKey(authority.hostSSH))],
   };
+}
+
+/**
+ * Checks an app certificate request (the app exists, the roles allow it) and creates its session.
+ * The target port of a multi-port app is kept in the session: its certificate OID is not known.
+ */
+function openAppSession(
+  cfg: DevClusterConfig,
+  authority: Authority,
+  caller: Caller,
+  req: UserCertsRequest,
+  access: AccessInfo,
+  allowedResourceIds: string | undefined,
+  expires: number,
+): { session: AppSession; app: AppDef } {
+  const { roles, traits } = access;
+  const route = req.RouteToApp;
+  const cluster = route?.ClusterName || cfg.cluster_name;
+  const name = route?.Name ?? '';
+  if (!name) throw badParameter('missing Name field in an app-only UserCertsRequest');
+  if (cluster !== cfg.cluster_name)
+    throw new GrpcError(status.NOT_FOUND, `cluster "${cluster}" is not found`);
+  const entry = cfg.apps.find((a) => a.name === name);
+  if (!entry) throw new GrpcError(status.NOT_FOUND, `app "${name}" not found`);
+  const app = appDef(entry);
+  const roleConfigs = cfg.roles.filter((r) => roles.includes(r.name));
+  // services.RoleSet CheckAccessToApp: deny rules first, then an allow rule whose app_labels match.
+  // A resource access request's certificate reaches only the resources it names.
+  if (
+    !roleAllows(roleConfigs, 'app_server', app.labels) ||
+    (allowedResourceIds && !allowedResourceMatches(allowedResourceIds, cluster, 'app', app.name))
+  ) {
+    throw new GrpcError(status.PERMISSION_DENIED, 'access to app denied');
+  }
+  const targetPort = route?.TargetPort ?? 0;
+  if (targetPort) checkTargetPort(app, targetPort);
+  const session = appSessionStore(authority).create({
+    user: caller.user.name,
+    roles,
+    traits,
+    appName: app.name,
+    clusterName: cluster,
+    publicAddr: route?.PublicAddr || app.publicAddr,
+    uri: app.uri,
+    targetPort: targetPort || undefined,
+    expires: new Date(expires),
+    loginIp: caller.identity.loginIp || caller.ip || undefined,
+    origin: 'cert',
+  });
+  return { session, app };
+}
+
+/** tsh validateTargetPort's checks, made again by the auth server. */
+function checkTargetPort(app: AppDef, port: number): void {
+  if (!app.tcpPorts.length) {
+    // A single-port app: only its own port (tcpserver.go compares it with the URI's).
+    const uriPort = Number(/:(\d+)\/?$/.exec(app.uri)?.[1] ?? 0);
+    if (port !== uriPort) {
+      throw badParameter(
+        `cannot specify target port ${port} because app "${app.name}" does not provide access to multiple ports`,
+      );
+    }
+    return;
+  }
+  const ok = app.tcpPorts.some((r) => (r.endPort ? port >= r.port && port <= r.endPort : port === r.port));
+  if (!ok) {
+    const ranges = app.tcpPorts
+      .map((r) => (r.endPort ? `${r.port}-${r.endPort}` : String(r.port)))
+      .join(', ');
+    throw badParameter(
+      `port ${port} is not included in target ports of app "${app.name}"; valid ports: ${ranges}`,
+    );
+  }
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../auth/ssh/keys.js';
 import { verifyTotp } from '../auth/totp.js';
 import { hostSigners, type Authority } from './authority.js';
+import { jwksResponse } from './apps/jwks.js';
 import { issueUserCerts } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { formatGoDuration } from '../format/duration.js';
@@ -213,6 +214,9 @@ export class WebApi {
     if (m === 'GET' && p === '/webapi/find') return replyJSON(res, 200, this.ping(false));
     if (m === 'GET' && p.startsWith('/webapi/ping/'))
       return replyJSON(res, 200, this.pingConnector(decodeURIComponent(p.slice(13))));
+    // The JWT CA's keys, for apps verifying teleport-jwt-assertion (unauthenticated, as upstream).
+    if (m === 'GET' && p === '/.well-known/jwks.json')
+      return replyJSON(res, 200, jwksResponse(await this.ctx.authority.jwtSigner()));
     if (m === 'GET' && p === '/webapi/motd') return replyJSON(res, 200, { Text: this.ctx.cfg.motd ?? '' });
     if (this.sso && (await this.sso.route(m, p, req, res))) return;
     if (m === 'POST' && p === '/webapi/mfa/login/begin')

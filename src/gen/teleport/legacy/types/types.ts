@@ -850,6 +850,44 @@ export interface HeadlessAuthentication {
   tlsPublicKey: Buffer;
 }
 
+/**
+ * An application or web UI session (upstream WebSessionV2 in
+ * api/proto/teleport/legacy/types/types.proto). The dev cluster returns it from
+ * AppAuthConfigSessionsService.CreateAppSessionWithJWT; Metadata.Name is the session id.
+ */
+export interface WebSessionV2 {
+  Kind: string;
+  SubKind: string;
+  Version: string;
+  Metadata?: Metadata | undefined;
+  Spec?: WebSessionSpecV2 | undefined;
+}
+
+/**
+ * Subset of upstream's WebSessionSpecV2: 11 SAMLSession, 12 DeviceWebToken and
+ * 14 TrustedDeviceRequirement are not declared.
+ */
+export interface WebSessionSpecV2 {
+  User: string;
+  /** SSH certificate, authorized-keys format. */
+  Pub: Buffer;
+  /** PEM private key (also the TLS key when TLSPriv is unset). */
+  Priv: Buffer;
+  /** PEM X.509 certificate. */
+  TLSCert: Buffer;
+  BearerToken: string;
+  BearerTokenExpires?: Date | undefined;
+  Expires?: Date | undefined;
+  LoginTime?:
+    | Date
+    | undefined;
+  /** Nanoseconds (Go time.Duration). */
+  IdleTimeout: bigint;
+  ConsumedAccessRequestID: string;
+  HasDeviceExtensions: boolean;
+  TLSPriv: Buffer;
+}
+
 function createBaseMetadata(): Metadata {
   return { Name: "", Namespace: "", Description: "", Labels: {}, Expires: undefined, Revision: "" };
 }
@@ -10502,6 +10540,408 @@ export const HeadlessAuthentication: MessageFns<HeadlessAuthentication> = {
     message.clientIpAddress = object.clientIpAddress ?? "";
     message.sshPublicKey = object.sshPublicKey ?? Buffer.alloc(0);
     message.tlsPublicKey = object.tlsPublicKey ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseWebSessionV2(): WebSessionV2 {
+  return { Kind: "", SubKind: "", Version: "", Metadata: undefined, Spec: undefined };
+}
+
+export const WebSessionV2: MessageFns<WebSessionV2> = {
+  encode(message: WebSessionV2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.Kind !== "") {
+      writer.uint32(10).string(message.Kind);
+    }
+    if (message.SubKind !== "") {
+      writer.uint32(18).string(message.SubKind);
+    }
+    if (message.Version !== "") {
+      writer.uint32(26).string(message.Version);
+    }
+    if (message.Metadata !== undefined) {
+      Metadata.encode(message.Metadata, writer.uint32(34).fork()).join();
+    }
+    if (message.Spec !== undefined) {
+      WebSessionSpecV2.encode(message.Spec, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebSessionV2 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebSessionV2();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.Kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.SubKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.Metadata = Metadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.Spec = WebSessionSpecV2.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebSessionV2 {
+    return {
+      Kind: isSet(object.Kind) ? globalThis.String(object.Kind) : "",
+      SubKind: isSet(object.SubKind) ? globalThis.String(object.SubKind) : "",
+      Version: isSet(object.Version) ? globalThis.String(object.Version) : "",
+      Metadata: isSet(object.Metadata) ? Metadata.fromJSON(object.Metadata) : undefined,
+      Spec: isSet(object.Spec) ? WebSessionSpecV2.fromJSON(object.Spec) : undefined,
+    };
+  },
+
+  toJSON(message: WebSessionV2): unknown {
+    const obj: any = {};
+    if (message.Kind !== "") {
+      obj.Kind = message.Kind;
+    }
+    if (message.SubKind !== "") {
+      obj.SubKind = message.SubKind;
+    }
+    if (message.Version !== "") {
+      obj.Version = message.Version;
+    }
+    if (message.Metadata !== undefined) {
+      obj.Metadata = Metadata.toJSON(message.Metadata);
+    }
+    if (message.Spec !== undefined) {
+      obj.Spec = WebSessionSpecV2.toJSON(message.Spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WebSessionV2>, I>>(base?: I): WebSessionV2 {
+    return WebSessionV2.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WebSessionV2>, I>>(object: I): WebSessionV2 {
+    const message = createBaseWebSessionV2();
+    message.Kind = object.Kind ?? "";
+    message.SubKind = object.SubKind ?? "";
+    message.Version = object.Version ?? "";
+    message.Metadata = (object.Metadata !== undefined && object.Metadata !== null)
+      ? Metadata.fromPartial(object.Metadata)
+      : undefined;
+    message.Spec = (object.Spec !== undefined && object.Spec !== null)
+      ? WebSessionSpecV2.fromPartial(object.Spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWebSessionSpecV2(): WebSessionSpecV2 {
+  return {
+    User: "",
+    Pub: Buffer.alloc(0),
+    Priv: Buffer.alloc(0),
+    TLSCert: Buffer.alloc(0),
+    BearerToken: "",
+    BearerTokenExpires: undefined,
+    Expires: undefined,
+    LoginTime: undefined,
+    IdleTimeout: 0n,
+    ConsumedAccessRequestID: "",
+    HasDeviceExtensions: false,
+    TLSPriv: Buffer.alloc(0),
+  };
+}
+
+export const WebSessionSpecV2: MessageFns<WebSessionSpecV2> = {
+  encode(message: WebSessionSpecV2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.User !== "") {
+      writer.uint32(10).string(message.User);
+    }
+    if (message.Pub.length !== 0) {
+      writer.uint32(18).bytes(message.Pub);
+    }
+    if (message.Priv.length !== 0) {
+      writer.uint32(26).bytes(message.Priv);
+    }
+    if (message.TLSCert.length !== 0) {
+      writer.uint32(34).bytes(message.TLSCert);
+    }
+    if (message.BearerToken !== "") {
+      writer.uint32(42).string(message.BearerToken);
+    }
+    if (message.BearerTokenExpires !== undefined) {
+      Timestamp.encode(toTimestamp(message.BearerTokenExpires), writer.uint32(50).fork()).join();
+    }
+    if (message.Expires !== undefined) {
+      Timestamp.encode(toTimestamp(message.Expires), writer.uint32(58).fork()).join();
+    }
+    if (message.LoginTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.LoginTime), writer.uint32(66).fork()).join();
+    }
+    if (message.IdleTimeout !== 0n) {
+      if (BigInt.asIntN(64, message.IdleTimeout) !== message.IdleTimeout) {
+        throw new globalThis.Error("value provided for field message.IdleTimeout of type int64 too large");
+      }
+      writer.uint32(72).int64(message.IdleTimeout);
+    }
+    if (message.ConsumedAccessRequestID !== "") {
+      writer.uint32(82).string(message.ConsumedAccessRequestID);
+    }
+    if (message.HasDeviceExtensions !== false) {
+      writer.uint32(104).bool(message.HasDeviceExtensions);
+    }
+    if (message.TLSPriv.length !== 0) {
+      writer.uint32(122).bytes(message.TLSPriv);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebSessionSpecV2 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebSessionSpecV2();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.User = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.Pub = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.Priv = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.TLSCert = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.BearerToken = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.BearerTokenExpires = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.Expires = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.LoginTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.IdleTimeout = reader.int64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.ConsumedAccessRequestID = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.HasDeviceExtensions = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.TLSPriv = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebSessionSpecV2 {
+    return {
+      User: isSet(object.User) ? globalThis.String(object.User) : "",
+      Pub: isSet(object.Pub) ? Buffer.from(bytesFromBase64(object.Pub)) : Buffer.alloc(0),
+      Priv: isSet(object.Priv) ? Buffer.from(bytesFromBase64(object.Priv)) : Buffer.alloc(0),
+      TLSCert: isSet(object.TLSCert) ? Buffer.from(bytesFromBase64(object.TLSCert)) : Buffer.alloc(0),
+      BearerToken: isSet(object.BearerToken) ? globalThis.String(object.BearerToken) : "",
+      BearerTokenExpires: isSet(object.BearerTokenExpires) ? fromJsonTimestamp(object.BearerTokenExpires) : undefined,
+      Expires: isSet(object.Expires) ? fromJsonTimestamp(object.Expires) : undefined,
+      LoginTime: isSet(object.LoginTime) ? fromJsonTimestamp(object.LoginTime) : undefined,
+      IdleTimeout: isSet(object.IdleTimeout) ? BigInt(object.IdleTimeout) : 0n,
+      ConsumedAccessRequestID: isSet(object.ConsumedAccessRequestID)
+        ? globalThis.String(object.ConsumedAccessRequestID)
+        : "",
+      HasDeviceExtensions: isSet(object.HasDeviceExtensions) ? globalThis.Boolean(object.HasDeviceExtensions) : false,
+      TLSPriv: isSet(object.TLSPriv) ? Buffer.from(bytesFromBase64(object.TLSPriv)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: WebSessionSpecV2): unknown {
+    const obj: any = {};
+    if (message.User !== "") {
+      obj.User = message.User;
+    }
+    if (message.Pub.length !== 0) {
+      obj.Pub = base64FromBytes(message.Pub);
+    }
+    if (message.Priv.length !== 0) {
+      obj.Priv = base64FromBytes(message.Priv);
+    }
+    if (message.TLSCert.length !== 0) {
+      obj.TLSCert = base64FromBytes(message.TLSCert);
+    }
+    if (message.BearerToken !== "") {
+      obj.BearerToken = message.BearerToken;
+    }
+    if (message.BearerTokenExpires !== undefined) {
+      obj.BearerTokenExpires = message.BearerTokenExpires.toISOString();
+    }
+    if (message.Expires !== undefined) {
+      obj.Expires = message.Expires.toISOString();
+    }
+    if (message.LoginTime !== undefined) {
+      obj.LoginTime = message.LoginTime.toISOString();
+    }
+    if (message.IdleTimeout !== 0n) {
+      obj.IdleTimeout = message.IdleTimeout.toString();
+    }
+    if (message.ConsumedAccessRequestID !== "") {
+      obj.ConsumedAccessRequestID = message.ConsumedAccessRequestID;
+    }
+    if (message.HasDeviceExtensions !== false) {
+      obj.HasDeviceExtensions = message.HasDeviceExtensions;
+    }
+    if (message.TLSPriv.length !== 0) {
+      obj.TLSPriv = base64FromBytes(message.TLSPriv);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WebSessionSpecV2>, I>>(base?: I): WebSessionSpecV2 {
+    return WebSessionSpecV2.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WebSessionSpecV2>, I>>(object: I): WebSessionSpecV2 {
+    const message = createBaseWebSessionSpecV2();
+    message.User = object.User ?? "";
+    message.Pub = object.Pub ?? Buffer.alloc(0);
+    message.Priv = object.Priv ?? Buffer.alloc(0);
+    message.TLSCert = object.TLSCert ?? Buffer.alloc(0);
+    message.BearerToken = object.BearerToken ?? "";
+    message.BearerTokenExpires = object.BearerTokenExpires ?? undefined;
+    message.Expires = object.Expires ?? undefined;
+    message.LoginTime = object.LoginTime ?? undefined;
+    message.IdleTimeout = (object.IdleTimeout !== undefined && object.IdleTimeout !== null)
+      ? BigInt(object.IdleTimeout)
+      : 0n;
+    message.ConsumedAccessRequestID = object.ConsumedAccessRequestID ?? "";
+    message.HasDeviceExtensions = object.HasDeviceExtensions ?? false;
+    message.TLSPriv = object.TLSPriv ?? Buffer.alloc(0);
     return message;
   },
 };
