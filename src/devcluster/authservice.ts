@@ -45,6 +45,7 @@ import { serveWatch } from './access/watch.js';
 import { allowedResourceMatches, REQUEST_KIND } from './access/resources.js';
 import { RequestValidator } from './access/validator.js';
 import { getSshTargets } from './sshtargets.js';
+import { appSessionStore } from './apps/sessions.js';
 
 /** types.SignatureAlgorithmSuite as Ping reports it. */
 const SUITE_ENUM: Record<SignatureSuite, number> = {
@@ -343,6 +344,15 @@ export function authService(opts: {
         call.request,
         requests,
       );
+    }),
+    // A user ends their own app sessions only (tsh apps logout ignores NotFound).
+    deleteAppSession: unary((call) => {
+      const user = callerUser(call, cfg);
+      const id = call.request.SessionID;
+      if (!opts.authority || !appSessionStore(opts.authority).deleteOwned(id, user.name)) {
+        throw new GrpcError(status.NOT_FOUND, `app session ${JSON.stringify(id)} is not found`);
+      }
+      return {};
     }),
     isMfaRequired: unary((call) => isMfaRequired(cfg, catalog, callerUser(call, cfg), call.request)),
     createAuthenticateChallenge: unary((call) =>

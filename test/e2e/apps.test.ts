@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTlsIdentity } from '../../src/auth/x509/identity.js';
+import { appSessionStore } from '../../src/devcluster/apps/sessions.js';
 import type { DevCluster } from '../../src/devcluster/server.js';
 import {
   TSHJS_BIN,
@@ -320,8 +321,14 @@ describe.skipIf(!HAVE_CURL)('application access through tshjs (dev cluster, real
 
   it('apps logout removes the files; tshjs logout removes every app certificate', async () => {
     expect((await cli(['apps', 'login', 'web', '-q'])).stdout).toBe('');
+    const crt = fs.readFileSync(path.join(appDir(), 'web.crt'), 'utf8');
+    const sessionId = decodeTlsIdentity(crt).routeToApp?.sessionId ?? '';
+    const sessions = appSessionStore(cluster.authority);
+    expect(sessions.get(sessionId)?.appName).toBe('web');
     const one = await cli(['apps', 'logout', 'web']);
     expect(one.stdout).toBe('Logged out of app "web"\n');
+    // DeleteAppSession ended the session on the cluster, as tsh does.
+    expect(sessions.get(sessionId)).toBeUndefined();
     expect(fs.existsSync(path.join(appDir(), 'web.crt'))).toBe(false);
     expect(fs.existsSync(path.join(appDir(), 'web.key'))).toBe(false);
     const again = await cli(['apps', 'logout', 'web']);

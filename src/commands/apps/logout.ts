@@ -29,11 +29,33 @@ export async function runAppsLogout(o: AppsLogoutOptions, ctx: CommandContext): 
     await deleteAppCert(tc, site, o.app);
     throw new TshError(`not logged into app ${JSON.stringify(o.app)}`, 'bad-parameter');
   }
-  // Upstream also asks the cluster to end each app session (DeleteAppSession); the dev cluster's
-  // sessions end with the certificate, and tshjs's auth client has no such call yet.
-  for (const r of logout) await deleteAppCert(tc, site, r.name);
+  for (const r of logout) {
+    await endAppSession(ctx, r.sessionId);
+    await deleteAppCert(tc, site, r.name);
+  }
   // LogoutAllApps: files left by expired or unreadable certificates go too.
   if (!o.app) await deleteAllAppCerts(tc);
   ctx.io.stdout.write(appLogoutText(logout.map((r) => r.name)));
   return 0;
+}
+
+/**
+ * DeleteAppSession on the root cluster, as tsh does before removing the files: a session already
+ * gone (NotFound) or a cluster without the call (UNIMPLEMENTED) is fine; other failures are logged,
+ * the certificate is removed all the same.
+ */
+async function endAppSession(ctx: CommandContext, sessionId: string): Promise<void> {
+  if (!sessionId) return;
+  const { status } = await import('@grpc/grpc-js');
+  const { grpcCode } = await import('../../client/grpc/errors.js');
+  const { rootClusterClient } = await import('../request/shared.js');
+  try {
+    const { cc } = await rootClusterClient(ctx);
+    await cc.call(cc.auth, cc.auth.deleteAppSession, { SessionID: sessionId }, 'end the app session');
+  } catch (err) {
+    const code = grpcCode(err);
+    if (code !== status.NOT_FOUND && code !== status.UNIMPLEMENTED) {
+      ctx.log('could not end the app session', { error: (err as Error).message });
+    }
+  }
 }

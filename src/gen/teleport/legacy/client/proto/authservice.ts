@@ -643,6 +643,11 @@ export interface RouteToApp {
   TargetPort: number;
 }
 
+/** The app session to end (api/proto/auth/auth.md: DeleteAppSessionRequest has the one field SessionID). */
+export interface DeleteAppSessionRequest {
+  SessionID: string;
+}
+
 export interface NodeLogin {
   Node: string;
   Login: string;
@@ -5127,6 +5132,73 @@ export const RouteToApp: MessageFns<RouteToApp> = {
   },
 };
 
+function createBaseDeleteAppSessionRequest(): DeleteAppSessionRequest {
+  return { SessionID: "" };
+}
+
+export const DeleteAppSessionRequest: MessageFns<DeleteAppSessionRequest> = {
+  encode(message: DeleteAppSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.SessionID !== "") {
+      writer.uint32(10).string(message.SessionID);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAppSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAppSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.SessionID = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteAppSessionRequest {
+    return { SessionID: isSet(object.SessionID) ? globalThis.String(object.SessionID) : "" };
+  },
+
+  toJSON(message: DeleteAppSessionRequest): unknown {
+    const obj: any = {};
+    if (message.SessionID !== "") {
+      obj.SessionID = message.SessionID;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteAppSessionRequest>, I>>(base?: I): DeleteAppSessionRequest {
+    return DeleteAppSessionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteAppSessionRequest>, I>>(object: I): DeleteAppSessionRequest {
+    const message = createBaseDeleteAppSessionRequest();
+    message.SessionID = object.SessionID ?? "";
+    return message;
+  },
+};
+
 function createBaseNodeLogin(): NodeLogin {
   return { Node: "", Login: "" };
 }
@@ -7241,6 +7313,17 @@ export const AuthServiceService = {
     responseSerialize: (value: Certs): Buffer => Buffer.from(Certs.encode(value).finish()),
     responseDeserialize: (value: Buffer): Certs => Certs.decode(value),
   },
+  /** Ends an app session (tsh apps logout). */
+  deleteAppSession: {
+    path: "/proto.AuthService/DeleteAppSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteAppSessionRequest): Buffer =>
+      Buffer.from(DeleteAppSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteAppSessionRequest => DeleteAppSessionRequest.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
   isMfaRequired: {
     path: "/proto.AuthService/IsMFARequired" as const,
     requestStream: false as const,
@@ -7409,6 +7492,8 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * MFA check and ceremony around it (docs/desktop-certs.md).
    */
   generateUserCerts: handleUnaryCall<UserCertsRequest, Certs>;
+  /** Ends an app session (tsh apps logout). */
+  deleteAppSession: handleUnaryCall<DeleteAppSessionRequest, Empty>;
   isMfaRequired: handleUnaryCall<IsMFARequiredRequest, IsMFARequiredResponse>;
   createAuthenticateChallenge: handleUnaryCall<CreateAuthenticateChallengeRequest, MFAAuthenticateChallenge>;
   /**
@@ -7603,6 +7688,22 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Certs) => void,
+  ): ClientUnaryCall;
+  /** Ends an app session (tsh apps logout). */
+  deleteAppSession(
+    request: DeleteAppSessionRequest,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteAppSession(
+    request: DeleteAppSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteAppSession(
+    request: DeleteAppSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
   ): ClientUnaryCall;
   isMfaRequired(
     request: IsMFARequiredRequest,
