@@ -24,7 +24,7 @@ export async function commandReference(): Promise<string> {
     const mod = await load();
     for (const def of mod.commands) {
       const usage = [`tshjs ${def.path.join(' ')}`, ...(def.args ?? []).map((a) => a.name)].join(' ');
-      out += `\n## \`${usage}\`\n\n${def.description}. Module: \`src/commands/${word}.ts\``;
+      out += `\n## \`${usage}\`\n\n${def.description.replace(/\.$/, '')}. Module: \`src/commands/${word}.ts\``;
       if (mod.group?.aliases?.length) out += `; also \`${mod.group.aliases.join('`, `')}\``;
       out += '.\n';
       if (def.args?.length) {
