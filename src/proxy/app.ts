@@ -5,15 +5,13 @@
 // unwrapped when the proxy picks the ping variant) — and the bytes relayed both ways. SNI is the
 // web proxy host; the proxy is verified against the cluster CAs unless --insecure. docs/apps.md.
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { splitHostPort } from '../auth/profile.js';
 import { DEFAULT_WEB_PORT } from '../client/addr.js';
 import type { TeleportClient } from '../client/teleport.js';
 import { trustedRootsFromEnv } from '../client/webapi.js';
 import { TshError, errorLine } from '../util/errors.js';
-import { relayPing, unwrapPing } from '../wire/pingconn.js';
 import { withPingProtocols } from './dbalpn.js';
+import { LocalConnections, relayUpstream } from './localconns.js';
 import { DbUpstreamDialer, type DbClientCert } from './dbdial.js';
 
 /** alpnProtocolForApp: teleport-tcp for TCP apps, http/1.1 otherwise (ping variants first). */
@@ -56,34 +54,22 @@ export async function startAppLocalProxy(o: AppLocalProxyOptions): Promise<AppLo
     insecure: o.insecure ?? !!o.tc.config.insecure,
   });
 
-  const open = new Set<Duplex>();
-  let closed = false;
-  const track = (s: Duplex) => {
-    open.add(s);
-    s.once('close', () => open.delete(s));
-  };
+  const conns = new LocalConnections();
 
   const handle = async (local: net.Socket): Promise<void> => {
-    track(local);
+    conns.track(local);
     local.on('error', () => {});
     const cert = await o.cert();
-    if (closed || local.destroyed) return void local.destroy();
+    if (conns.closed || local.destroyed) return void local.destroy();
     const up = await dialer.dial(cert);
-    track(up.socket);
+    conns.track(up.socket);
     up.stream.on('error', () => {});
-    if (closed || local.destroyed) {
+    if (conns.closed || local.destroyed) {
       up.socket.destroy();
       return void local.destroy();
     }
     log('proxying app connection', { alpn: up.alpn });
-    if (up.ping) {
-      const take = unwrapPing(up.stream);
-      relayPing(local, take ?? up.socket, (err) => {
-        if (err) log('app connection ended', { error: err.message });
-        local.destroy();
-        up.socket.destroy();
-      });
-    } else relay(local, up.stream, log);
+    relayUpstream(local, up, log, 'app');
   };
 
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (local) => {
@@ -95,37 +81,7 @@ export async function startAppLocalProxy(o: AppLocalProxyOptions): Promise<AppLo
   });
   const addr = await listenLocal(server, o.port);
   log('app local proxy listening', { address: addr.address, tcp: o.tcp });
-  let closing: Promise<void> | undefined;
-  return {
-    ...addr,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true;
-        server.close(() => resolve());
-        for (const s of open) s.destroy();
-      });
-      return closing;
-    },
-  };
-}
-
-/** Copies both ways with backpressure; half-closes pass through; both end when both are done. */
-function relay(a: Duplex, b: Duplex, log: (msg: string, f?: object) => void): void {
-  let done = 0;
-  const finish = (err?: Error | null) => {
-    if (err) {
-      log('app connection ended', { error: err.message });
-      a.destroy();
-      b.destroy();
-      return;
-    }
-    if (++done === 2) {
-      a.destroy();
-      b.destroy();
-    }
-  };
-  pipeline(a, b, finish);
-  pipeline(b, a, finish);
+  return { ...addr, close: () => conns.close(server) };
 }
 
 /** 127.0.0.1:<port> (0: any free port); a busy port is one line that says what to do. */

@@ -6,15 +6,13 @@
 // certificate only for a Postgres CancelRequest (psql sends those without TLS). docs/proxy-db.md.
 import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { splitHostPort } from '../auth/profile.js';
 import { DEFAULT_WEB_PORT } from '../client/addr.js';
 import type { TeleportClient } from '../client/teleport.js';
 import { trustedRootsFromEnv } from '../client/webapi.js';
 import { TshError, errorLine } from '../util/errors.js';
-import { relayPing, unwrapPing } from '../wire/pingconn.js';
 import { dbAlpnProtocols } from './dbalpn.js';
+import { LocalConnections, relayUpstream } from './localconns.js';
 import { DbUpstreamDialer, type DbClientCert } from './dbdial.js';
 import { peekPgStartup } from './dbpgpeek.js';
 
@@ -66,15 +64,10 @@ export async function startDbLocalProxy(o: DbLocalProxyOptions): Promise<DbLocal
   });
   const pgCancel = !o.tunnel && isPostgres(o.protocol);
 
-  const open = new Set<Duplex>();
-  let closed = false;
-  const track = (s: Duplex) => {
-    open.add(s);
-    s.once('close', () => open.delete(s));
-  };
+  const conns = new LocalConnections();
 
   const handle = async (local: net.Socket): Promise<void> => {
-    track(local);
+    conns.track(local);
     // Relay errors are reported where the relay ends; this keeps a reset from being unhandled.
     local.on('error', () => {});
     let cert: DbClientCert | undefined;
@@ -85,24 +78,16 @@ export async function startDbLocalProxy(o: DbLocalProxyOptions): Promise<DbLocal
       if (!peek) return void local.destroy();
       if (peek.kind === 'cancel') cert = await o.cert();
     }
-    if (closed || local.destroyed) return void local.destroy();
+    if (conns.closed || local.destroyed) return void local.destroy();
     const up = await dialer.dial(cert);
-    track(up.socket);
+    conns.track(up.socket);
     up.stream.on('error', () => {});
-    if (closed || local.destroyed) {
+    if (conns.closed || local.destroyed) {
       up.socket.destroy();
       return void local.destroy();
     }
     log('proxying database connection', { alpn: up.alpn, withCert: !!cert });
-    if (up.ping) {
-      // Framing in place: a stream layer per message costs more than the framing itself.
-      const take = unwrapPing(up.stream);
-      relayPing(local, take ?? up.socket, (err) => {
-        if (err) log('database connection ended', { error: err.message });
-        local.destroy();
-        up.socket.destroy();
-      });
-    } else relay(local, up.stream, log);
+    relayUpstream(local, up, log, 'database');
   };
 
   // noDelay: queries and answers are small writes; Nagle with delayed ACKs would hold each one.
@@ -126,37 +111,7 @@ export async function startDbLocalProxy(o: DbLocalProxyOptions): Promise<DbLocal
     }
   }
   log('database local proxy listening', { address: addr.address, tunnel: o.tunnel, protocol: o.protocol });
-  let closing: Promise<void> | undefined;
-  return {
-    ...addr,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true;
-        server.close(() => resolve());
-        for (const s of open) s.destroy();
-      });
-      return closing;
-    },
-  };
-}
-
-/** Copies both ways with backpressure; half-closes pass through; both end when both are done. */
-function relay(a: Duplex, b: Duplex, log: (msg: string, f?: object) => void): void {
-  let done = 0;
-  const finish = (err?: Error | null) => {
-    if (err) {
-      log('database connection ended', { error: err.message });
-      a.destroy();
-      b.destroy();
-      return;
-    }
-    if (++done === 2) {
-      a.destroy();
-      b.destroy();
-    }
-  };
-  pipeline(a, b, finish);
-  pipeline(b, a, finish);
+  return { ...addr, close: () => conns.close(server) };
 }
 
 /** localhost:0 (the first IPv4 address of localhost, as Go's Listen picks) or 127.0.0.1:<port>. */
