@@ -1,7 +1,7 @@
 // The app local proxy's certificate checker (lib/client NewAppCertChecker, a CertChecker with an
 // app cert issuer): before the listener serves and for each new connection, the certificate in hand
 // is checked for expiry and app, and issued again when it does not fit. docs/apps.md.
-import { TshError } from '../util/errors.js';
+import { certChecker } from './certchecker.js';
 
 export interface AppCertLike {
   certPem: string;
@@ -33,45 +33,12 @@ export function appCertUsable(c: AppCertLike, appName: string, now: Date): boole
   return c.expires.getTime() > now.getTime() && c.identity.routeToApp?.name === appName;
 }
 
-/** The certificate for the next connection; one issue at a time, shared by concurrent callers. */
+/** The certificate for the next connection (certchecker.ts): the app's, while unexpired. */
 export function appCertChecker(o: AppCertCheckerOptions): () => Promise<AppCertLike> {
-  let current = o.initial;
-  let userCertExpires = o.userCertExpires;
-  let issue = o.issue;
-  let pending: Promise<AppCertLike> | undefined;
-  const expired = () => userCertExpires.getTime() <= o.now().getTime();
-  return () => {
-    if (current && appCertUsable(current, o.appName, o.now())) return Promise.resolve(current);
-    pending ??= (async () => {
-      try {
-        if (expired() && o.relogin) {
-          const fresh = await o.relogin().catch((err: unknown) => {
-            o.log?.('Reading the login failed', { error: (err as Error).message });
-            return undefined;
-          });
-          if (fresh && fresh.userCertExpires.getTime() > o.now().getTime()) {
-            o.log?.('Using the new login', { expires: fresh.userCertExpires.toISOString() });
-            userCertExpires = fresh.userCertExpires;
-            issue = fresh.issue;
-          }
-        }
-        if (expired()) {
-          throw new TshError(
-            `your credentials for ${o.proxy} expired at ${userCertExpires.toISOString()}; run "tshjs login" ` +
-              (o.relogin
-                ? 'in another terminal, then connect again: this proxy keeps listening and uses the new login'
-                : 'and restart this proxy'),
-            'expired',
-          );
-        }
-        const c = await issue();
-        o.log?.('App certificate issued', { app: o.appName, expires: c.expires.toISOString() });
-        current = c;
-        return c;
-      } finally {
-        pending = undefined;
-      }
-    })();
-    return pending;
-  };
+  return certChecker({
+    ...o,
+    usable: (c, now) => appCertUsable(c, o.appName, now),
+    issuedMessage: 'App certificate issued',
+    issuedFields: { app: o.appName },
+  });
 }

@@ -1,7 +1,7 @@
 // The tunnel's certificate checker (lib/client CertChecker with a DBCertIssuer): before the
 // listener starts and for each new connection, the certificate in hand is checked for expiry and
 // subject (alpnproxy.CheckDBCertSubject) and reissued when it does not fit.
-import { TshError } from '../util/errors.js';
+import { certChecker } from './certchecker.js';
 
 export interface RouteLike {
   serviceName: string;
@@ -36,49 +36,12 @@ export function tunnelCertChecker(o: {
    */
   relogin?: () => Promise<{ userCertExpires: Date; issue: () => ReturnType<typeof o.issue> } | undefined>;
 }): () => Promise<{ certPem: string; keyPem: string }> {
-  let current = o.initial;
-  let userCertExpires = o.userCertExpires;
-  let issue = o.issue;
-  const expired = () => userCertExpires.getTime() <= o.now().getTime();
-  let pending: Promise<{ certPem: string; keyPem: string }> | undefined;
-  const usable = (c: NonNullable<typeof current>) =>
-    c.expires.getTime() > o.now().getTime() && !checkDbCertSubject(c.identity.routeToDatabase, o.route);
-  return () => {
-    if (current && usable(current)) return Promise.resolve(current);
-    pending ??= (async () => {
-      try {
-        if (expired() && o.relogin) {
-          const fresh = await o.relogin().catch((err: unknown) => {
-            o.log?.('Reading the login failed', { error: (err as Error).message });
-            return undefined;
-          });
-          if (fresh && fresh.userCertExpires.getTime() > o.now().getTime()) {
-            o.log?.('Using the new login', { expires: fresh.userCertExpires.toISOString() });
-            userCertExpires = fresh.userCertExpires;
-            issue = fresh.issue;
-          }
-        }
-        if (expired()) {
-          // The database certificate cannot be reissued without a new login: this connection
-          // fails, the listener stays (local_proxy.go goes on after a failed connection).
-          throw new TshError(
-            `your credentials for ${o.proxy} expired at ${userCertExpires.toISOString()}; run "tshjs login" ` +
-              (o.relogin
-                ? 'in another terminal, then connect again: this proxy keeps listening and uses the new login'
-                : 'and restart this proxy'),
-            'expired',
-          );
-        }
-        const c = await issue();
-        o.log?.('Certificate renewed', { expires: c.expires.toISOString() });
-        current = c;
-        return c;
-      } finally {
-        pending = undefined;
-      }
-    })();
-    return pending;
-  };
+  return certChecker({
+    ...o,
+    usable: (c, now) =>
+      c.expires.getTime() > now.getTime() && !checkDbCertSubject(c.identity.routeToDatabase, o.route),
+    issuedMessage: 'Certificate renewed',
+  });
 }
 
 /** alpnproxy.CheckDBCertSubject: the mismatch, or undefined when the certificate fits the route. */
