@@ -1,16 +1,23 @@
 // Per-app client certificates in the key store, where tsh v17+ keeps them
 // (api/utils/keypaths: keys/<proxy>/<user>-app/<cluster>/<app>.crt and its own <app>.key), issued
 // through the client core's reissue path (route kind 'app': usage App, RouteToApp). docs/apps.md.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { KeyPaths } from '../auth/keypaths.js';
-import { profileNameFromAddr, splitHostPort } from '../auth/profile.js';
-import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
+import { decodeTlsIdentity } from '../auth/x509/identity.js';
+import { splitHostPort } from '../auth/profile.js';
 import type { Prompter } from '../term/prompt.js';
-import { TshError } from '../util/errors.js';
-import { KEY_FILE_MODE, readFileIfExists, removeFileSecure, writeFileAtomic } from '../util/fsutil.js';
+import { KEY_FILE_MODE, removeFileSecure, writeFileAtomic } from '../util/fsutil.js';
 import { DEFAULT_WEB_PORT } from './addr.js';
 import type { AppRoute } from './appinfo.js';
+import {
+  checkPathName,
+  credLocation,
+  listCredNames,
+  noProfileError,
+  readCertPair,
+  type CredLocation,
+  type SavedCert,
+} from './credfiles.js';
 import type { TeleportClient } from './teleport.js';
 
 export interface AppCertFiles {
@@ -24,43 +31,9 @@ export interface AppCertFiles {
   localCA: string;
 }
 
-export interface AppCert {
-  certPem: string;
-  keyPem: string;
-  expires: Date;
-  identity: TlsIdentity;
-}
+export type AppCert = SavedCert;
 
-interface Where {
-  paths: KeyPaths;
-  proxyHost: string;
-  user: string;
-  cluster: string;
-}
-
-/** A name used as a path component must not climb out of the key directory. */
-function checkPathName(kind: string, name: string): void {
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\\')) {
-    throw new TshError(`invalid ${kind} name ${JSON.stringify(name)}`, 'bad-parameter');
-  }
-}
-
-/** Profile-backed credentials only: an identity file (-i) has no key store to keep app certs in. */
-async function where(tc: TeleportClient, cluster?: string): Promise<Where | undefined> {
-  if (tc.config.identityFile) return undefined;
-  const id = await tc.identity();
-  const c = cluster || id.cluster;
-  checkPathName('cluster', c);
-  const keys = await tc.keyStore();
-  return {
-    paths: keys.paths,
-    proxyHost: profileNameFromAddr(id.webProxyAddr),
-    user: id.username,
-    cluster: c,
-  };
-}
-
-function filesOf(w: Where, app: string): AppCertFiles {
+function filesOf(w: CredLocation, app: string): AppCertFiles {
   checkPathName('app', app);
   return {
     cert: w.paths.appCert(w.proxyHost, w.user, w.cluster, app),
@@ -78,24 +51,9 @@ export async function webProxyPort(tc: TeleportClient): Promise<number> {
 
 /** Where an app's certificate, key, the cluster's CA and the local CA are (or will be) on disk. */
 export async function appCertFiles(tc: TeleportClient, cluster: string, app: string): Promise<AppCertFiles> {
-  const w = await where(tc, cluster);
-  if (!w) {
-    throw new TshError(
-      'app certificates are kept in a profile; log in with "tshjs login" instead of using an identity file',
-      'bad-parameter',
-    );
-  }
+  const w = await credLocation(tc, cluster);
+  if (!w) throw noProfileError('app');
   return filesOf(w, app);
-}
-
-function parse(certPem: string, keyPem: string): AppCert | undefined {
-  try {
-    const x509 = new X509Certificate(certPem);
-    if (!x509.checkPrivateKey(createPrivateKey(keyPem))) return undefined;
-    return { certPem, keyPem, expires: new Date(x509.validTo), identity: decodeTlsIdentity(certPem) };
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -107,13 +65,10 @@ export async function readAppCert(
   cluster: string,
   app: string,
 ): Promise<AppCert | undefined> {
-  const w = await where(tc, cluster);
+  const w = await credLocation(tc, cluster);
   if (!w) return undefined;
   const f = filesOf(w, app);
-  const certPem = readFileIfExists(f.cert)?.toString('utf8');
-  const keyPem = readFileIfExists(f.key)?.toString('utf8');
-  if (!certPem || !keyPem) return undefined;
-  return parse(certPem, keyPem);
+  return readCertPair(f.cert, f.key);
 }
 
 /** Names of the apps with a saved certificate in a cluster (<app>.crt files), sorted. */
@@ -123,16 +78,7 @@ export function listAppCertNames(
   user: string,
   cluster: string,
 ): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(paths.appCredentialDir(proxyHost, user, cluster));
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith('.crt') && !n.startsWith('.') && n.length > 4)
-    .map((n) => n.slice(0, -4))
-    .sort();
+  return listCredNames(paths.appCredentialDir(proxyHost, user, cluster), '.crt');
 }
 
 /**
@@ -145,7 +91,7 @@ export async function activeApps(
 ): Promise<
   Array<{ name: string; sessionId: string; publicAddr: string; clusterName: string; expires: Date }>
 > {
-  const w = await where(tc, cluster);
+  const w = await credLocation(tc, cluster);
   if (!w) return [];
   const out = [];
   for (const name of listAppCertNames(w.paths, w.proxyHost, w.user, w.cluster)) {
@@ -165,7 +111,7 @@ export async function activeApps(
 
 /** LogoutApp: removes an app's certificate, key and local CA; true if any was there. */
 export async function deleteAppCert(tc: TeleportClient, cluster: string, app: string): Promise<boolean> {
-  const w = await where(tc, cluster);
+  const w = await credLocation(tc, cluster);
   if (!w) return false;
   const f = filesOf(w, app);
   const keys = await tc.keyStore();
@@ -178,7 +124,7 @@ export async function deleteAppCert(tc: TeleportClient, cluster: string, app: st
 
 /** LogoutAllApps: every app file of the user at this proxy (<user>-app, all clusters). */
 export async function deleteAllAppCerts(tc: TeleportClient): Promise<void> {
-  const w = await where(tc);
+  const w = await credLocation(tc);
   if (!w) return;
   const keys = await tc.keyStore();
   keys.locked(() => fs.rmSync(w.paths.appDir(w.proxyHost, w.user), { recursive: true, force: true }));
@@ -223,7 +169,7 @@ export async function issueAppCert(
     expires: c.expires,
     identity: decodeTlsIdentity(c.certPem),
   };
-  const w = o.save ? await where(tc, o.route.clusterName) : undefined;
+  const w = o.save ? await credLocation(tc, o.route.clusterName) : undefined;
   if (!w) return { ...cert, saved: false };
   const f = filesOf(w, o.route.name);
   const keys = await tc.keyStore();

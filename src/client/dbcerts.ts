@@ -1,16 +1,21 @@
 // Per-database client certificates in the key store, where tsh v17+ keeps them
 // (api/utils/keypaths: keys/<proxy>/<user>-db/<cluster>/<db>.crt and its own <db>.key), issued
 // through the client core's reissue path (route kind 'db'). docs/database-client.md.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import * as fs from 'node:fs';
 import type { KeyPaths } from '../auth/keypaths.js';
-import { profileNameFromAddr } from '../auth/profile.js';
-import { decodeTlsIdentity, type TlsIdentity } from '../auth/x509/identity.js';
+import { decodeTlsIdentity } from '../auth/x509/identity.js';
 import type { UserCertsRequest_Requester } from '../gen/teleport/legacy/client/proto/authservice.js';
 import type { DatabaseV3 } from '../gen/teleport/legacy/types/types.js';
 import type { Prompter } from '../term/prompt.js';
-import { TshError } from '../util/errors.js';
-import { KEY_FILE_MODE, readFileIfExists, removeFileSecure, writeFileAtomic } from '../util/fsutil.js';
+import { KEY_FILE_MODE, removeFileSecure, writeFileAtomic } from '../util/fsutil.js';
+import {
+  checkPathName,
+  credLocation,
+  listCredNames,
+  noProfileError,
+  readCertPair,
+  type CredLocation,
+  type SavedCert,
+} from './credfiles.js';
 import type { TeleportClient } from './teleport.js';
 
 export interface DbCertFiles {
@@ -22,12 +27,7 @@ export interface DbCertFiles {
   ca: string;
 }
 
-export interface DbCert {
-  certPem: string;
-  keyPem: string;
-  expires: Date;
-  identity: TlsIdentity;
-}
+export type DbCert = SavedCert;
 
 export interface IssueDbCertOptions {
   /** Target cluster; defaults to the client's. */
@@ -51,42 +51,11 @@ export interface IssueDbCertOptions {
   saveMfaVerified?: boolean;
 }
 
-interface Where {
-  paths: KeyPaths;
-  proxyHost: string;
-  user: string;
-  cluster: string;
-  root: string;
-}
-
 function dbName(db: DatabaseV3 | string): string {
   return typeof db === 'string' ? db : (db.Metadata?.Name ?? '');
 }
 
-/** A name used as a path component must not climb out of the key directory. */
-function checkPathName(kind: string, name: string): void {
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\\')) {
-    throw new TshError(`invalid ${kind} name ${JSON.stringify(name)}`, 'bad-parameter');
-  }
-}
-
-/** Profile-backed credentials only: an identity file (-i) has no key store to keep db certs in. */
-async function where(tc: TeleportClient, cluster?: string): Promise<Where | undefined> {
-  if (tc.config.identityFile) return undefined;
-  const id = await tc.identity();
-  const c = cluster || id.cluster;
-  checkPathName('cluster', c);
-  const keys = await tc.keyStore();
-  return {
-    paths: keys.paths,
-    proxyHost: profileNameFromAddr(id.webProxyAddr),
-    user: id.username,
-    cluster: c,
-    root: id.rootCluster,
-  };
-}
-
-function filesOf(w: Where, db: string): DbCertFiles {
+function filesOf(w: CredLocation, db: string): DbCertFiles {
   checkPathName('database', db);
   return {
     cert: w.paths.databaseCert(w.proxyHost, w.user, w.cluster, db),
@@ -97,13 +66,8 @@ function filesOf(w: Where, db: string): DbCertFiles {
 
 /** Where a database's certificate, key and the root cluster's CA are (or will be) on disk. */
 export async function dbCertFiles(tc: TeleportClient, cluster: string, db: string): Promise<DbCertFiles> {
-  const w = await where(tc, cluster);
-  if (!w) {
-    throw new TshError(
-      'database certificates are kept in a profile; log in with "tshjs login" instead of using an identity file',
-      'bad-parameter',
-    );
-  }
+  const w = await credLocation(tc, cluster);
+  if (!w) throw noProfileError('database');
   return filesOf(w, db);
 }
 
@@ -117,33 +81,15 @@ export async function readDbCert(
   cluster: string,
   db: string,
 ): Promise<DbCert | undefined> {
-  const w = await where(tc, cluster);
+  const w = await credLocation(tc, cluster);
   if (!w) return undefined;
   const f = filesOf(w, db);
-  const certPem = readFileIfExists(f.cert)?.toString('utf8');
-  const keyPem = readFileIfExists(f.key)?.toString('utf8');
-  if (!certPem || !keyPem) return undefined;
-  try {
-    const x509 = new X509Certificate(certPem);
-    if (!x509.checkPrivateKey(createPrivateKey(keyPem))) return undefined;
-    return { certPem, keyPem, expires: new Date(x509.validTo), identity: decodeTlsIdentity(certPem) };
-  } catch {
-    return undefined;
-  }
+  return readCertPair(f.cert, f.key);
 }
 
 /** Names of the databases with a saved certificate in a cluster (<db>.crt files), sorted. */
 export function listDbCertNames(paths: KeyPaths, proxyHost: string, user: string, cluster: string): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(paths.databaseCredentialDir(proxyHost, user, cluster));
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith('.crt') && !n.startsWith('.') && n.length > 4)
-    .map((n) => n.slice(0, -4))
-    .sort();
+  return listCredNames(paths.databaseCredentialDir(proxyHost, user, cluster), '.crt');
 }
 
 /** The saved certificates of every database of a cluster (unusable ones left out). */
@@ -151,7 +97,7 @@ export async function listDbCerts(
   tc: TeleportClient,
   cluster?: string,
 ): Promise<Array<{ name: string } & DbCert>> {
-  const w = await where(tc, cluster);
+  const w = await credLocation(tc, cluster);
   if (!w) return [];
   const out: Array<{ name: string } & DbCert> = [];
   for (const name of listDbCertNames(w.paths, w.proxyHost, w.user, w.cluster)) {
@@ -163,7 +109,7 @@ export async function listDbCerts(
 
 /** Removes a database's certificate and key (and a v16 `-x509.pem`); true if any was there. */
 export async function deleteDbCert(tc: TeleportClient, cluster: string, db: string): Promise<boolean> {
-  const w = await where(tc, cluster);
+  const w = await credLocation(tc, cluster);
   if (!w) return false;
   const f = filesOf(w, db);
   const keys = await tc.keyStore();
@@ -213,7 +159,7 @@ export async function issueDbCert(
     expires: c.expires,
     identity: decodeTlsIdentity(c.certPem),
   };
-  const w = c.mfaVerified && !o.saveMfaVerified ? undefined : await where(tc, o.cluster);
+  const w = c.mfaVerified && !o.saveMfaVerified ? undefined : await credLocation(tc, o.cluster);
   if (!w) return { ...cert, saved: false };
   const f = filesOf(w, name);
   const keys = await tc.keyStore();

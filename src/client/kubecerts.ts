@@ -18,6 +18,7 @@ import {
   removeFileSecure,
   writeFileAtomic,
 } from '../util/fsutil.js';
+import { checkPathName, listCredNames, noProfileError } from './credfiles.js';
 import type { TeleportClient } from './teleport.js';
 
 /** Upstream's refusal when the certificate carries no kubernetes_users nor kubernetes_groups. */
@@ -62,13 +63,6 @@ interface Where {
   root: string;
 }
 
-/** A name used as a path component must not climb out of the key directory. */
-function checkPathName(kind: string, name: string): void {
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\\')) {
-    throw new TshError(`invalid ${kind} name ${JSON.stringify(name)}`, 'bad-parameter');
-  }
-}
-
 /**
  * From the selected profile alone (no certificate decoding: this is the exec plugin's hot path).
  * An identity file (-i) has no key store: undefined.
@@ -101,12 +95,7 @@ export async function kubeCertFiles(
   kube: string,
 ): Promise<KubeCertFiles> {
   const w = await where(tc, cluster);
-  if (!w) {
-    throw new TshError(
-      'Kubernetes certificates are kept in a profile; log in with "tshjs login" instead of using an identity file',
-      'bad-parameter',
-    );
-  }
+  if (!w) throw noProfileError('Kubernetes');
   return filesOf(w, kube);
 }
 
@@ -155,16 +144,7 @@ export function listKubeCertNames(
   user: string,
   cluster: string,
 ): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(paths.kubeCredentialDir(proxyHost, user, cluster));
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith('.cred') && !n.startsWith('.') && n.length > 5)
-    .map((n) => n.slice(0, -5))
-    .sort();
+  return listCredNames(paths.kubeCredentialDir(proxyHost, user, cluster), '.cred');
 }
 
 /** Removes a kube cluster's credential; true if it was there. */
