@@ -139,6 +139,18 @@ async function startXvfb(
 }
 
 export async function startShadowDesktop(options: ShadowDesktopOptions = {}): Promise<ShadowDesktop> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startShadowDesktopOnce(options);
+    } catch (err) {
+      // Under load a display number freed and taken again at once can lose its socket to the
+      // previous server's exit cleanup, and the shadow server cannot open it: a new display does.
+      if (attempt >= 3 || !/failed to open display/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startShadowDesktopOnce(options: ShadowDesktopOptions): Promise<ShadowDesktop> {
   const missing = shadowDesktopMissing();
   if (missing) throw new Error(missing);
   const width = options.width ?? 1024;
