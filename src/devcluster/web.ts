@@ -5,12 +5,10 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../auth/ssh/keys.js';
 import { verifyTotp } from '../auth/totp.js';
-import { hostSigners, type Authority } from './authority.js';
+import type { Authority } from './authority.js';
 import { jwksResponse } from './apps/jwks.js';
-import { issueUserCerts } from './certs.js';
 import type { DevClusterConfig, UserConfig } from './config.js';
 import { formatGoDuration } from '../format/duration.js';
-import { accessInfo } from './rbac.js';
 import { readJSON, replyJSON } from './httpjson.js';
 import { handleHeadlessLogin } from './headless/login.js';
 import {
@@ -23,6 +21,7 @@ import {
 } from './webauthn/cluster.js';
 import { assertionJSON, assertionResponseFromJSON, WebauthnError } from './webauthn/rp.js';
 import { SsoProxy } from './sso/proxy.js';
+import { DEFAULT_CERT_TTL_MS, loginResponse } from './loginresponse.js';
 
 export interface WebContext {
   cfg: DevClusterConfig;
@@ -55,8 +54,6 @@ export const MSG_INVALID_CREDENTIALS = 'invalid credentials';
 export const MSG_INVALID_WEBAUTHN = 'invalid Webauthn response';
 /** api/types ErrPasswordlessRequiresWebauthn. */
 export const MSG_PASSWORDLESS_REQUIRES_WEBAUTHN = 'passwordless requires WebAuthn';
-
-const DEFAULT_CERT_TTL_MS = 12 * 3600_000;
 
 /** trace.WriteError writes 4-space-indented JSON. */
 function replyError(res: ServerResponse, err: HttpError): void {
@@ -399,24 +396,17 @@ export class WebApi {
     const route = str('RouteToCluster');
     if (route && route !== this.ctx.cfg.cluster_name)
       throw new HttpError(404, `cluster ${route} is not found`);
-    const certs = await issueUserCerts(this.ctx.authority, {
-      username: user.name,
-      access: accessInfo(this.ctx.cfg, user),
-      sshPublicKey: sshKey,
-      tlsPublicKey: tlsKey,
-      ttlMs: ttlNs > 0 ? ttlNs / 1e6 : DEFAULT_CERT_TTL_MS,
+    const { response, expires } = await loginResponse(this.ctx, user, {
+      sshKey,
+      tlsKey,
+      ttlNs,
       compatibility: str('compatibility'),
       routeToCluster: route,
       kubernetesCluster: str('KubernetesCluster'),
       loginIp,
     });
-    this.ctx.log('user login', { user: user.name, expires: certs.expires.toISOString() });
-    return {
-      username: user.name,
-      cert: certs.ssh ? Buffer.from(certs.ssh).toString('base64') : null,
-      tls_cert: certs.tls ? Buffer.from(certs.tls).toString('base64') : null,
-      host_signers: [hostSigners(this.ctx.authority)],
-    };
+    this.ctx.log('user login', { user: user.name, expires: expires.toISOString() });
+    return response;
   }
 }
 

@@ -6,13 +6,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../../auth/ssh/keys.js';
-import { hostSigners } from '../authority.js';
-import { issueUserCerts } from '../certs.js';
-import { accessInfo } from '../rbac.js';
 import { readJSON, replyJSON } from '../httpjson.js';
 import type { WebContext } from '../web.js';
 import { headlessAuthenticationId } from '../../wire/headlessid.js';
 import { HEADLESS_CERT_TTL_MS, HeadlessWaitError, headlessStore } from './store.js';
+import { loginResponse } from '../loginresponse.js';
 
 /** lib/auth/methods.go: what a failed (denied, timed out, unknown) headless login answers, 403. */
 export const MSG_HEADLESS_FAILED = 'headless authentication failed';
@@ -110,11 +108,9 @@ async function headlessLogin(
   const user = ctx.cfg.users.find((u) => u.name === approved.user);
   if (!user) throw new Reply(403, MSG_HEADLESS_FAILED);
   const compat = str(body, 'compatibility');
-  const certs = await issueUserCerts(ctx.authority, {
-    username: user.name,
-    access: accessInfo(ctx.cfg, user),
-    sshPublicKey: keys.sshKey,
-    tlsPublicKey: keys.tlsKey,
+  const { response, expires } = await loginResponse(ctx, user, {
+    sshKey: keys.sshKey,
+    tlsKey: keys.tlsKey,
     // Whatever the client asked for: headless certificates live one minute.
     ttlMs: HEADLESS_CERT_TTL_MS,
     compatibility: compat,
@@ -123,11 +119,6 @@ async function headlessLogin(
     loginIp: ip,
     mfaVerified: approved.mfaDeviceId,
   });
-  ctx.log('headless login approved', { user: user.name, id, expires: certs.expires.toISOString() });
-  return {
-    username: user.name,
-    cert: certs.ssh ? Buffer.from(certs.ssh).toString('base64') : null,
-    tls_cert: certs.tls ? Buffer.from(certs.tls).toString('base64') : null,
-    host_signers: [hostSigners(ctx.authority)],
-  };
+  ctx.log('headless login approved', { user: user.name, id, expires: expires.toISOString() });
+  return response;
 }

@@ -7,10 +7,8 @@
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAuthorizedKey, parseSshPublicKeyBlob } from '../../auth/ssh/keys.js';
-import { hostSigners, type Authority } from '../authority.js';
-import { issueUserCerts } from '../certs.js';
+import type { Authority } from '../authority.js';
 import type { DevClusterConfig, UserConfig } from '../config.js';
-import { accessInfo } from '../rbac.js';
 import { MAX_JSON_BODY, readJSON, replyJSON } from '../httpjson.js';
 import type { ConnectorConfig, ConnectorKind, SsoConfig } from './config.js';
 import { GithubIdp } from './githubidp.js';
@@ -20,12 +18,12 @@ import { MSG_GITHUB_NO_TEAMS, mapGithub, mapOidc, mapSaml, type MappedIdentity }
 import { OidcIdp } from './oidcidp.js';
 import { SamlIdp } from './samlidp.js';
 import { errorRedirectURL, responseRedirectURL, validateClientRedirect } from './seal.js';
+import { loginResponse } from '../loginresponse.js';
 
 /** Where a failed callback goes when the auth request is unknown (lib/client/sso). */
 export const LOGIN_FAILED_BAD_CALLBACK_PATH = '/web/msg/error/login/callback';
 /** How long an auth request waits for its callback (defaults.OIDCAuthRequestTTL-like). */
 const AUTH_REQUEST_TTL_MS = 10 * 60_000;
-const DEFAULT_CERT_TTL_MS = 12 * 3600_000;
 
 export interface SsoProxyContext {
   cfg: DevClusterConfig;
@@ -416,12 +414,10 @@ export class SsoProxy {
     const missing = who.roles.filter((r) => !known.has(r));
     if (missing.length) throw new Error(`role ${missing[0]} is not found`);
     const user: UserConfig = { name: who.username, password: '', roles: who.roles, traits: who.traits };
-    const certs = await issueUserCerts(this.ctx.authority, {
-      username: who.username,
-      access: accessInfo(this.ctx.cfg, user),
-      sshPublicKey: ar.sshKey,
-      tlsPublicKey: ar.tlsKey,
-      ttlMs: ar.ttlNs > 0 ? ar.ttlNs / 1e6 : DEFAULT_CERT_TTL_MS,
+    const { response, expires } = await loginResponse(this.ctx, user, {
+      sshKey: ar.sshKey,
+      tlsKey: ar.tlsKey,
+      ttlNs: ar.ttlNs,
       compatibility: ar.compatibility,
       routeToCluster: ar.routeToCluster,
       kubernetesCluster: ar.kubernetesCluster,
@@ -431,13 +427,8 @@ export class SsoProxy {
       user: who.username,
       connector: ar.connector.name,
       roles: who.roles,
-      expires: certs.expires.toISOString(),
+      expires: expires.toISOString(),
     });
-    return {
-      username: who.username,
-      cert: certs.ssh ? Buffer.from(certs.ssh).toString('base64') : null,
-      tls_cert: certs.tls ? Buffer.from(certs.tls).toString('base64') : null,
-      host_signers: [hostSigners(this.ctx.authority)],
-    };
+    return response;
   }
 }
