@@ -22,7 +22,11 @@ export const start = defineCommand<DaemonStartOptions>({
   description: 'Starts tsh daemon service',
   hidden: true,
   flags: [
-    { flags: '--addr <addr>', description: 'Addr is the daemon listening address (unix:///path).' },
+    {
+      flags: '--addr <addr>',
+      description:
+        'Addr is the daemon listening address (unix:///path, or tcp://host:port with --certs-dir).',
+    },
     {
       flags: '--certs-dir <dir>',
       description: 'Directory containing certs used to create secure gRPC connection with daemon service',
@@ -72,6 +76,7 @@ export async function runDaemonStart(o: DaemonStartOptions, ctx: CommandContext)
     insecure: ctx.globals.insecure,
     debug: ctx.globals.debug,
     kubeconfigsDir: o.kubeconfigsDir,
+    certsDir: o.certsDir,
     log,
     stdout: (l) => void ctx.io.stdout.write(l),
   });

@@ -1,7 +1,7 @@
 // The daemon's client of the app's TshdEventsService (lib/teleterm/daemon: tshd calls back into
 // Connect for re-login, notifications and MFA prompts). The app names its address with
 // UpdateTshdEventsServerAddress; until then every call fails with upstream's NotFound.
-import { Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { Prompter } from '../term/prompt.js';
 import {
   TshdEventsServiceClient as TshdEventsServiceClientCtor,
@@ -64,14 +64,16 @@ export class TshdEventsClient implements TshdEvents {
   }
 
   /**
-   * Dials the app's events server (unix:///path, or host:port / tcp://host:port; plaintext, as for a
-   * unix-socket daemon upstream). Replaces any earlier client.
+   * Dials the app's events server (unix:///path, or host:port / tcp://host:port; plaintext for a
+   * unix-socket daemon, as upstream, else `creds`). Replaces any earlier client.
    */
-  setAddress(address: string): void {
+  setAddress(address: string, creds?: () => ChannelCredentials): void {
     if (!address) throw daemonError('bad-parameter', 'missing tshd events server address');
     const target = address.startsWith('tcp://') ? address.slice('tcp://'.length) : address;
+    // tcp:// daemons (mtls.ts) call the app over mutual TLS; built now, when renderer.crt exists.
+    const c = creds ? creds() : credentials.createInsecure();
     this.client?.close();
-    this.client = new TshdEventsServiceClientCtor(target, credentials.createInsecure());
+    this.client = new TshdEventsServiceClientCtor(target, c);
     this.log.debug('tshd events client created', { address });
   }
 

@@ -7,7 +7,16 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DaemonServer, socketPath } from '../../src/daemon/server.js';
+import { credentials, Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
+import { generateKey, marshalTLSPrivateKey } from '../../src/auth/keygen.js';
+import { createDaemonLog } from '../../src/daemon/log.js';
+import { DaemonServer, socketPath, tcpAddress } from '../../src/daemon/server.js';
+import { TerminalServiceClient } from '../../src/gen/teleport/lib/teleterm/v1/service.js';
+import {
+  ReloginRequest,
+  TshdEventsServiceService,
+} from '../../src/gen/teleport/lib/teleterm/v1/tshd_events_service.js';
+import { createSelfSignedCert } from '../../src/proxy/selfsigned.js';
 import { TSHJS_BIN, tempHome } from '../helpers/cluster.js';
 import { socketDir, startDaemon } from './harness.js';
 
@@ -115,10 +124,118 @@ describe('daemon socket', () => {
     }
   });
 
-  it('accepts only unix:// addresses', () => {
+  it('parses unix:// and tcp:// addresses', () => {
     expect(socketPath('unix:///run/x.sock')).toBe('/run/x.sock');
-    expect(() => socketPath('tcp://127.0.0.1:0')).toThrow('unix:// addresses only');
     expect(() => socketPath('unix://')).toThrow('invalid host address: unix://');
+    expect(tcpAddress('tcp://localhost:4000')).toEqual({ host: 'localhost', port: 4000 });
+    expect(tcpAddress('tcp://[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(tcpAddress('127.0.0.1:7')).toEqual({ host: '127.0.0.1', port: 7 });
+    expect(() => tcpAddress('tcp://localhost')).toThrow('invalid host address: tcp://localhost');
+  });
+
+  it('tcp:// is mutual TLS: tshd.crt published, only a client with an app certificate gets in', async () => {
+    const certsDir = fs.mkdtempSync(path.join(socketDir(), 'certs-'));
+    await expect(
+      DaemonServer.start({
+        addr: 'tcp://127.0.0.1:0',
+        home,
+        env: {},
+        stdout: () => {},
+        handleSignals: false,
+        watchParent: false,
+      }),
+    ).rejects.toThrow('missing certs directory');
+    const lines: string[] = [];
+    const d = await DaemonServer.start({
+      addr: 'tcp://127.0.0.1:0',
+      certsDir,
+      home,
+      env: { TELEPORT_HOME: home },
+      stdout: (l) => void lines.push(l),
+      log: createDaemonLog({ write: () => {} }),
+      handleSignals: false,
+      watchParent: false,
+    });
+    try {
+      const port = Number(/^\{CONNECT_GRPC_PORT: (\d+)\}\n$/.exec(lines.join(''))?.[1]);
+      expect(port).toBeGreaterThan(1);
+      const tshdCrt = fs.readFileSync(path.join(certsDir, 'tshd.crt'));
+      expect(fs.statSync(path.join(certsDir, 'tshd.crt')).mode & 0o777).toBe(0o600);
+      // The app's side: its own self-signed certificate, published as renderer.crt.
+      const appKey = generateKey('ecdsa-p256');
+      const appCrt = await createSelfSignedCert({
+        key: appKey,
+        dnsNames: ['localhost'],
+        ipAddresses: [],
+        ttlMs: 3600_000,
+      });
+      const dial = (cert?: { key: string; crt: string }) => {
+        const creds = cert
+          ? credentials.createSsl(tshdCrt, Buffer.from(cert.key), Buffer.from(cert.crt))
+          : credentials.createSsl(tshdCrt);
+        const c = new TerminalServiceClient(`localhost:${port}`, creds);
+        return new Promise<unknown>((resolve, reject) =>
+          c.listRootClusters({}, new Metadata(), { deadline: Date.now() + 5000 }, (err, res) => {
+            c.close();
+            if (err) reject(err);
+            else resolve(res);
+          }),
+        );
+      };
+      const mine = { key: marshalTLSPrivateKey(appKey), crt: appCrt };
+      // Before the app publishes its certificate, and without one: refused.
+      await expect(dial(mine)).rejects.toMatchObject({ code: status.UNAVAILABLE });
+      fs.writeFileSync(path.join(certsDir, 'renderer.crt'), appCrt);
+      await expect(dial()).rejects.toMatchObject({ code: status.UNAVAILABLE });
+      const otherKey = generateKey('ecdsa-p256');
+      const other = await createSelfSignedCert({
+        key: otherKey,
+        dnsNames: ['localhost'],
+        ipAddresses: [],
+        ttlMs: 3600_000,
+      });
+      await expect(dial({ key: marshalTLSPrivateKey(otherKey), crt: other })).rejects.toMatchObject({
+        code: status.UNAVAILABLE,
+      });
+      await expect(dial(mine)).resolves.toMatchObject({ clusters: [] });
+
+      // The other way: the app's events server (renderer.crt's key) requires tshd.crt as client.
+      const app = new Server();
+      const relogins: unknown[] = [];
+      app.addService(TshdEventsServiceService, {
+        relogin: (call: { request: unknown }, cb: (e: null, r: object) => void) => {
+          relogins.push(call.request);
+          cb(null, {});
+        },
+      } as never);
+      const appCreds = ServerCredentials.createSsl(
+        tshdCrt,
+        [{ private_key: Buffer.from(mine.key), cert_chain: Buffer.from(appCrt) }],
+        true,
+      );
+      const appPort = await new Promise<number>((resolve, reject) =>
+        app.bindAsync('localhost:0', appCreds, (err, p) => (err ? reject(err) : resolve(p))),
+      );
+      try {
+        const c = new TerminalServiceClient(
+          `localhost:${port}`,
+          credentials.createSsl(tshdCrt, Buffer.from(mine.key), Buffer.from(mine.crt)),
+        );
+        await new Promise<void>((resolve, reject) =>
+          c.updateTshdEventsServerAddress({ address: `tcp://localhost:${appPort}` }, (err) => {
+            c.close();
+            if (err) reject(err);
+            else resolve();
+          }),
+        );
+        await d.ctx.events.relogin(ReloginRequest.fromPartial({ rootClusterUri: '/clusters/example.com' }));
+        expect(relogins).toMatchObject([{ rootClusterUri: '/clusters/example.com' }]);
+      } finally {
+        app.forceShutdown();
+      }
+    } finally {
+      await d.stop();
+    }
   });
 
   it('answers RPCs nobody implements with UNIMPLEMENTED and logs RPCs without secrets', async () => {
