@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CreateAuthenticateChallengeRequest,
+  DeleteAppSessionRequest,
   IsMFARequiredRequest,
   MFAAuthenticateChallenge,
   UserCertsRequest,
@@ -34,6 +35,26 @@ describe('certificate reissue messages', () => {
         'ba0101' + '6b', // 23: "k"
       ].join(''),
     );
+  });
+
+  it('UserCertsRequest: Usage App (4), RouteToApp 11 {Name 1, PublicAddr 3, ClusterName 4, URI 8, TargetPort 9}', () => {
+    const b = UserCertsRequest.encode(
+      UserCertsRequest.fromPartial({
+        Usage: UserCertsRequest_CertUsage.App,
+        RouteToApp: { Name: 'a', PublicAddr: 'p', ClusterName: 'c', URI: 'u', TargetPort: 5095 },
+      }),
+    ).finish();
+    expect(hex(b)).toBe(
+      [
+        '5004', // 10: App
+        '5a0f' + '0a0161' + '1a0170' + '220163' + '420175' + '48e727', // 11: {1 a, 3 p, 4 c, 8 u, 9: 5095}
+      ].join(''),
+    );
+    expect(UserCertsRequest.decode(b).RouteToApp).toMatchObject({ Name: 'a', URI: 'u', TargetPort: 5095 });
+  });
+
+  it('DeleteAppSessionRequest: SessionID 1', () => {
+    expect(hex(DeleteAppSessionRequest.encode({ SessionID: 's' }).finish())).toBe('0a0173');
   });
 
   it('IsMFARequiredRequest: WindowsDesktop is oneof member 4', () => {
