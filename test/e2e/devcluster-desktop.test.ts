@@ -15,7 +15,7 @@ import * as tls from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, marshalTLSPrivateKey } from '../../src/auth/keygen.js';
-import { AlpnChannelCredentials } from '../../src/client/grpc/alpncredentials.js';
+import { AlpnChannelCredentials } from '../../src/wire/alpncredentials.js';
 import { issueUserCerts } from '../../src/devcluster/certs.js';
 import { accessInfo } from '../../src/devcluster/rbac.js';
 import {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClient } from '../../src/client/cluster.js';
 import { authAlpn, decodeClusterName, encodeClusterName } from '../../src/wire/alpn.js';
-import { AlpnChannelCredentials } from '../../src/client/grpc/alpncredentials.js';
+import { AlpnChannelCredentials } from '../../src/wire/alpncredentials.js';
 import { loadClientIdentity, type ClientIdentity } from '../../src/client/identity.js';
 import { AuthServiceClient } from '../../src/gen/teleport/legacy/client/proto/authservice.js';
 import type { DevCluster } from '../../src/devcluster/server.js';

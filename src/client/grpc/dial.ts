@@ -6,7 +6,7 @@ import { decodeTlsIdentity } from '../../auth/x509/identity.js';
 import { TELEPORT_COMPAT_VERSION } from '../../version.js';
 import type { ClientIdentity } from '../identity.js';
 import { ALPN_PROXY_SSH_GRPC, API_DOMAIN, authAlpn, encodeClusterName } from '../../wire/alpn.js';
-import { AlpnChannelCredentials } from './alpncredentials.js';
+import { AlpnChannelCredentials } from '../../wire/alpncredentials.js';
 
 /** Adds the `version` metadata tsh sends on every call (api/metadata). */
 export const versionInterceptor: Interceptor = (options, nextCall) =>

@@ -2,13 +2,12 @@
 // proxy reaches Auth as the builtin Proxy role). It dials the cluster's TLS-routing port with ALPN
 // teleport-auth@<cluster> like any Teleport service, or, given `tunnel`, runs the same TLS inside
 // an in-process stream to the Auth TLS server (separate-port mode, where the web port does not
-// route Auth). grpc-js offers only ALPN "h2" in its own TLS, so the handshake is done here through
-// grpc-js's SecureConnector hook (the version is pinned in package.json; client/grpc does the same).
-import * as tls from 'node:tls';
+// route Auth). The TLS with Teleport's ALPN is wire/alpncredentials.ts, as for tshjs's own clients.
+import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import { CallCredentials, ChannelCredentials, Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { API_DOMAIN, authAlpn, encodeClusterName } from '../../wire/alpn.js';
+import { AlpnChannelCredentials } from '../../wire/alpncredentials.js';
 import {
   AppAuthConfigSessionsServiceClient,
   type CreateAppSessionWithJWTRequest,
@@ -32,47 +31,6 @@ export interface AuthClientOptions {
   tunnel?: () => Duplex;
 }
 
-class HostTlsCredentials extends ChannelCredentials {
-  constructor(private readonly opts: AuthClientOptions) {
-    super();
-  }
-  _isSecure(): boolean {
-    return true;
-  }
-  _equals(other: ChannelCredentials): boolean {
-    return other === this;
-  }
-  _createSecureConnector(_target: unknown, _options: unknown, callCredentials?: CallCredentials) {
-    const o = this.opts;
-    const creds = callCredentials ?? CallCredentials.createEmpty();
-    return {
-      connect(socket: Socket): Promise<{ socket: Socket; secure: boolean }> {
-        let transport: Duplex = socket;
-        if (o.tunnel) {
-          socket.destroy();
-          transport = o.tunnel();
-        }
-        return new Promise((resolve, reject) => {
-          const s = tls.connect({
-            socket: transport,
-            servername: encodeClusterName(o.clusterName),
-            ALPNProtocols: [authAlpn(o.clusterName), 'h2'],
-            ca: [o.hostCaPem],
-            cert: o.identity.cert,
-            key: o.identity.key,
-            rejectUnauthorized: true,
-          });
-          s.once('secureConnect', () => resolve({ socket: s as unknown as Socket, secure: true }));
-          s.once('error', reject);
-        });
-      },
-      waitForReady: () => Promise.resolve(),
-      getCallCredentials: () => creds,
-      destroy: () => {},
-    };
-  }
-}
-
 /** A lazily opened client of AppAuthConfigSessionsService; close() ends its channel. */
 export class ProxyAuthClient {
   private client?: InstanceType<typeof AppAuthConfigSessionsServiceClient>;
@@ -85,7 +43,15 @@ export class ProxyAuthClient {
   ): Promise<CreateAppSessionWithJWTResponse> {
     this.client ??= new AppAuthConfigSessionsServiceClient(
       this.opts.addr(),
-      new HostTlsCredentials(this.opts),
+      new AlpnChannelCredentials({
+        alpn: [authAlpn(this.opts.clusterName), 'h2'],
+        servername: encodeClusterName(this.opts.clusterName),
+        ca: [this.opts.hostCaPem],
+        cert: this.opts.identity.cert,
+        key: this.opts.identity.key,
+        rejectUnauthorized: true,
+        tunnel: this.opts.tunnel,
+      }),
       {
         'grpc.default_authority': API_DOMAIN,
         'grpc.enable_http_proxy': 0,
