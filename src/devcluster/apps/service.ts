@@ -94,11 +94,6 @@ export class AppService {
     return undefined;
   }
 
-  /** The AppV3 resource of an app. */
-  resource(app: AppDef): AppV3 {
-    return appResource(app);
-  }
-
   /**
    * app.HasClientCert on the web port: the identity of a verified user certificate that carries
    * RouteToApp, else undefined.
@@ -150,14 +145,7 @@ export class AppService {
         if (!result) return fallback(req, res);
         if ('error' in result) {
           req.resume();
-          const text = `${result.error}\n`;
-          res.writeHead(401, {
-            'www-authenticate': 'Bearer error="invalid_token"',
-            'content-type': 'text/plain; charset=utf-8',
-            'content-length': Buffer.byteLength(text),
-          });
-          res.end(text);
-          return;
+          return replyText(res, 401, result.error, { 'www-authenticate': 'Bearer error="invalid_token"' });
         }
         await this.forward(req, res, result.session);
       })
@@ -338,9 +326,15 @@ export class AppService {
   }
 }
 
-function replyText(res: AppResponse, status: number, message: string): void {
+function replyText(
+  res: AppResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const text = `${message}\n`;
   res.writeHead(status, {
+    ...headers,
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(text),
   });
@@ -359,7 +353,7 @@ function ipOf(socket: net.Socket): string {
 }
 
 /** The lower-cased host of a Host header or address, without a port. */
-export function hostOnly(host: string): string {
+function hostOnly(host: string): string {
   const h = host.trim().toLowerCase();
   const m = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
   if (m) return m[1];
