@@ -3,7 +3,6 @@
 // Kubernetes cluster (src/proxy/kube.ts plus a kubeconfig), each under /gateways/<uuid>.
 // docs/daemon-gateways.md.
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import type { Gateway } from '../../gen/teleport/lib/teleterm/v1/gateway.js';
 import type { TerminalServiceServer } from '../../gen/teleport/lib/teleterm/v1/service.js';
 import type { DaemonDeps } from '../deps.js';
@@ -14,14 +13,6 @@ import { createDbGateway } from './db.js';
 import { createKubeGateway } from './kube.js';
 import { gatewayRegistry } from './registry.js';
 import type { GatewayTarget, LiveGateway } from './types.js';
-
-/** The deps, with the daemon's --kubeconfigs-dir when it has one. */
-type GatewayDeps = DaemonDeps & { kubeconfigsDir?: string };
-
-/** Where kube gateways' kubeconfigs go without --kubeconfigs-dir: beside the profiles, not among them. */
-export function defaultKubeconfigsDir(home: string): string {
-  return path.join(home, 'daemon', 'kube');
-}
 
 /** ParseGatewayTargetURI: a db or kube URI; anything else NotImplemented as upstream's CLI command. */
 export function parseGatewayTarget(deps: DaemonDeps, uri: string): GatewayTarget {
@@ -62,9 +53,9 @@ export async function toApiGateway(g: LiveGateway): Promise<Gateway> {
   };
 }
 
-export function gatewayHandlers(deps: GatewayDeps): Partial<TerminalServiceServer> {
+export function gatewayHandlers(deps: DaemonDeps): Partial<TerminalServiceServer> {
   const registry = gatewayRegistry(deps);
-  const kubeconfigsDir = deps.kubeconfigsDir ?? defaultKubeconfigsDir(deps.home);
+  const { kubeconfigsDir } = deps;
   deps.onClose(() => registry.closeAll(deps.log));
 
   const create = async (req: {
