@@ -1,7 +1,7 @@
 // Clusters (lib/teleterm/clusters + daemon.go): root clusters are the profiles in the tsh home
 // (no network), leaves come from the root's PresenceService, AddCluster pings the proxy and saves
 // a profile without logging in, GetCluster adds what only the cluster knows.
-import { ProfileStore, profileCluster, profileName, type Profile } from '../auth/profile.js';
+import { profileCluster, profileName, type Profile } from '../auth/profile.js';
 import { normalizeProxyAddr } from '../client/addr.js';
 import { profileFromPing } from '../client/login.js';
 import { isExpired, profileStatus, type ProfileStatus } from '../client/status.js';
@@ -25,7 +25,7 @@ import { leafClusterUri, rootClusterUri } from './uri.js';
 function readStatus(deps: DaemonDeps, p: Profile): { status?: ProfileStatus; error?: string } {
   if (!p.username) return {};
   try {
-    return { status: profileStatus(new ProfileStore(deps.home).paths, p, false, deps.env) };
+    return { status: profileStatus(deps.profiles.paths, p, false, deps.env) };
   } catch (err) {
     if (err instanceof TshError && err.kind === 'not-found') return {};
     return { error: err instanceof Error ? err.message : String(err) };
@@ -63,7 +63,7 @@ export function rootCluster(deps: DaemonDeps, p: Profile): Cluster {
 function readProfile(deps: DaemonDeps, name: string): Profile {
   let p: Profile | undefined;
   try {
-    p = new ProfileStore(deps.home).read(name);
+    p = deps.profiles.read(name);
   } catch (err) {
     throw daemonError('bad-parameter', err instanceof Error ? err.message : String(err), err);
   }
@@ -133,7 +133,7 @@ async function capabilities(
 }
 
 export function clusterHandlers(deps: DaemonDeps): Partial<TerminalServiceServer> {
-  const profiles = new ProfileStore(deps.home);
+  const { profiles } = deps;
   return {
     listRootClusters: unary(async () => {
       const clusters = profiles.listNames().map((name) => {

@@ -1,6 +1,7 @@
 // The context every TerminalService handler module gets (the contract between src/daemon's
 // modules): where the profiles live, the per-cluster TeleportClient cache, URI parsing, the
 // app's events service, and shutdown hooks.
+import type { Profile, ProfileStore } from '../auth/profile.js';
 import type { TeleportClient } from '../client/teleport.js';
 import type { TshdEvents } from './events.js';
 import type { DaemonLog } from './log.js';
@@ -17,6 +18,10 @@ export interface DaemonDeps {
   /** --kubeconfigs-dir: where kube gateways write their kubeconfigs (defaults under home). */
   kubeconfigsDir: string;
   log: DaemonLog;
+  /** The profiles in `home` (one store for the whole daemon). */
+  profiles: ProfileStore;
+  /** The profile a URI's root cluster is stored as; NotFound when there is none. */
+  profileOf(uri: string): Profile;
   /**
    * The TeleportClient for a root or leaf cluster URI (or any resource URI under it), cached per
    * cluster until clearClients; NotFound when the URI's profile does not exist.

@@ -4,7 +4,7 @@
 // saves keys and profile exactly as the CLI does. Logout removes the keys and, with
 // remove_profile, the cluster itself.
 import * as fs from 'node:fs';
-import { profileCluster, ProfileStore } from '../auth/profile.js';
+import { profileCluster } from '../auth/profile.js';
 import { logoutUser } from '../auth/logout.js';
 import { login } from '../client/login.js';
 import type { Prompter } from '../term/prompt.js';
@@ -28,9 +28,7 @@ function requestPrompter(password: string, token: string): Prompter {
 async function runLogin(deps: DaemonDeps, req: LoginRequest): Promise<void> {
   const uri = deps.resolve(req.clusterUri);
   if (uri.leaf !== undefined) throw daemonError('bad-parameter', 'cannot log in to a leaf cluster');
-  const profiles = new ProfileStore(deps.home);
-  const p = profiles.read(uri.profile);
-  if (!p) throw daemonError('not-found', `profile ${JSON.stringify(uri.profile)} not found`);
+  const p = deps.profileOf(req.clusterUri);
   const params = req.params;
   if (!params) throw daemonError('bad-parameter', 'missing login parameters');
   const warn = (text: string) => {
@@ -72,7 +70,7 @@ async function runLogin(deps: DaemonDeps, req: LoginRequest): Promise<void> {
 
 async function runLogout(deps: DaemonDeps, clusterUri: string, removeProfile: boolean): Promise<void> {
   const uri = deps.resolve(clusterUri);
-  const profiles = new ProfileStore(deps.home);
+  const { profiles } = deps;
   let p;
   try {
     p = profiles.read(uri.profile);
