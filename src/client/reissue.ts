@@ -33,6 +33,7 @@ import type { ClusterClient } from './cluster.js';
 import { grpcError } from './grpc/errors.js';
 import { OTP_PROMPT } from './login.js';
 import { answerSessionWebauthn } from './mfa/session.js';
+import type { AppRoute } from './appinfo.js';
 
 /** A Windows desktop certificate, kept in memory for one session (never written to the key store). */
 export interface DesktopCert {
@@ -44,18 +45,8 @@ export interface DesktopCert {
 /** What a reissued certificate is for. */
 export type CertRoute =
   | { kind: 'windows_desktop'; desktop: string; login: string }
-  | {
-      kind: 'app';
-      /** RouteToApp: Name, PublicAddr, ClusterName (the site), URI, TargetPort (multi-port TCP apps). */
-      name: string;
-      publicAddr: string;
-      clusterName: string;
-      uri: string;
-      targetPort?: number;
-      awsRoleArn?: string;
-      azureIdentity?: string;
-      gcpServiceAccount?: string;
-    }
+  /** RouteToApp: Name, PublicAddr, ClusterName (the site), URI, TargetPort (multi-port TCP apps). */
+  | ({ kind: 'app' } & AppRoute)
   | { kind: 'kube'; kubeCluster: string }
   | {
       kind: 'db';
