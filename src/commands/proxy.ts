@@ -11,6 +11,7 @@ import { clusterFlag, defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { proxyApp } from './proxyapp.js';
 import { proxyKube } from './proxykube.js';
+import { untilInterrupted } from '../term/interrupt.js';
 
 export const group = {
   name: 'proxy',
@@ -282,19 +283,6 @@ async function proxyDbMain(o: ProxyDbOptions, ctx: CommandContext): Promise<numb
     await proxy.close();
   }
   return 0;
-}
-
-/** Runs until Ctrl-C (or a polite kill). */
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }
 
 /** `mysql --version`, for choosing MariaDB's or Oracle's options (dbcmd). */

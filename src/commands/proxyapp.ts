@@ -6,6 +6,7 @@
 import { TshError } from '../util/errors.js';
 import { clusterFlag, defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
+import { untilInterrupted } from '../term/interrupt.js';
 
 export interface ProxyAppOptions {
   app: string;
@@ -134,17 +135,4 @@ export async function runProxyApp(o: ProxyAppOptions, ctx: CommandContext): Prom
     await proxy.close();
   }
   return 0;
-}
-
-/** Runs until Ctrl-C (or a polite kill). */
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }

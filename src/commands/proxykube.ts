@@ -8,6 +8,7 @@ import { TshError } from '../util/errors.js';
 import { clusterFlag, defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { ENV_VAR_FORMATS, ENV_VAR_FORMAT_FLAG_DESCRIPTION, type EnvVarFormat } from '../proxy/kubetext.js';
+import { untilInterrupted } from '../term/interrupt.js';
 
 export interface ProxyKubeOptions {
   kubeClusters: string[];
@@ -289,17 +290,4 @@ async function proxyKubeMain(o: ProxyKubeOptions, ctx: CommandContext): Promise<
     removeConfig();
   }
   return 0;
-}
-
-/** Runs until Ctrl-C (or a polite kill). */
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }
